@@ -1,0 +1,1 @@
+"""Expression classifiers behind one interface (see `base.Classifier`)."""
