@@ -1,0 +1,30 @@
+# The two commands of the README: `make report` (the main job) and `make test`.
+# Both set themselves up first (tools/setup.sh is idempotent and fast when nothing is to do).
+VENV ?= .venv
+BIN := $(VENV)/bin
+VIDEOS ?= videos
+OUT ?= outputs
+
+.PHONY: setup report analyze test test-fast bench lint clean-outputs
+
+setup:
+	@bash tools/setup.sh
+
+report: setup
+	$(BIN)/emohelpers report $(VIDEOS) --out $(OUT)
+
+test: setup
+	$(BIN)/python -m pytest
+
+test-fast: setup
+	$(BIN)/python -m pytest -m "not slow and not notebooks and not browser"
+
+bench: setup
+	$(BIN)/python benchmarks/run.py
+
+lint: setup
+	$(BIN)/ruff check emohelpers tests benchmarks tools
+	$(BIN)/ruff format --check emohelpers tests benchmarks tools
+
+clean-outputs:
+	find $(OUT) -mindepth 1 ! -name README.md -exec rm -rf {} +

@@ -1,0 +1,219 @@
+"""Face detection with facenet-pytorch's MTCNN, on batches of frames, all faces, largest first.
+
+MTCNN's weights ship inside the facenet-pytorch wheel, so detection works offline.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from .errors import ModelLoadError, ParameterError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Detections:
+    """The faces found in one frame, largest first.
+
+    Attributes:
+        xyxy: (n, 4) float32 boxes in source-frame pixels (x1, y1, x2, y2).
+        det_prob: (n,) float32 detector confidences.
+    """
+
+    xyxy: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.float32))
+    det_prob: np.ndarray = field(default_factory=lambda: np.zeros((0,), np.float32))
+
+    def __post_init__(self) -> None:
+        if self.xyxy.ndim != 2 or self.xyxy.shape[1] != 4:
+            raise ValueError(f"Detections.xyxy: expected shape (n, 4), got {self.xyxy.shape}")
+        if self.det_prob.shape != (len(self.xyxy),):
+            raise ValueError(
+                f"Detections.det_prob: expected shape ({len(self.xyxy)},), "
+                f"got {self.det_prob.shape}"
+            )
+
+    def __len__(self) -> int:
+        return len(self.xyxy)
+
+
+@dataclass(frozen=True)
+class DetectorSettings:
+    """MTCNN settings, all recorded in the provenance.
+
+    Attributes:
+        min_face_px: smallest face side searched for, in source-frame pixels.
+        thresholds: MTCNN's three stage thresholds (P-Net, R-Net, O-Net).
+        factor: scale step of the image pyramid.
+        min_det_prob: faces below this final confidence are dropped.
+        margin: crop margin around each box, as a fraction of the box's longer side.
+        max_side_px: frames are downscaled so their longer side is at most this before
+            detection (boxes are mapped back to source pixels); None keeps full size.
+    """
+
+    min_face_px: int = 40
+    thresholds: tuple[float, float, float] = (0.6, 0.7, 0.7)
+    factor: float = 0.709
+    min_det_prob: float = 0.9
+    margin: float = 0.1
+    max_side_px: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.min_face_px < 12:
+            raise ParameterError(f"min_face_px={self.min_face_px}: must be >= 12 (MTCNN's cell)")
+        if len(self.thresholds) != 3 or not all(0 < t < 1 for t in self.thresholds):
+            raise ParameterError(f"thresholds={self.thresholds}: three values in (0, 1)")
+        if not 0 < self.factor < 1:
+            raise ParameterError(f"factor={self.factor}: must be in (0, 1)")
+        if not 0 <= self.min_det_prob <= 1:
+            raise ParameterError(f"min_det_prob={self.min_det_prob}: must be in [0, 1]")
+        if not 0 <= self.margin <= 1:
+            raise ParameterError(f"margin={self.margin}: must be in [0, 1]")
+        if self.max_side_px is not None and self.max_side_px < 32:
+            raise ParameterError(f"max_side_px={self.max_side_px}: must be >= 32 or None")
+
+
+class FaceDetector:
+    """MTCNN over batches of equally sized frames.
+
+    Args:
+        settings: detector settings.
+        device: torch device for the three networks.
+        batch_size: frames per MTCNN call.
+    """
+
+    name = "facenet_pytorch.MTCNN"
+
+    def __init__(
+        self,
+        settings: DetectorSettings | None = None,
+        device: torch.device = torch.device("cpu"),
+        batch_size: int = 16,
+    ) -> None:
+        from facenet_pytorch import MTCNN
+
+        self.settings = settings or DetectorSettings()
+        self.device = device
+        self.batch_size = int(batch_size)
+        try:
+            self._mtcnn = MTCNN(
+                keep_all=True,
+                min_face_size=self.settings.min_face_px,
+                thresholds=list(self.settings.thresholds),
+                factor=self.settings.factor,
+                post_process=False,
+                device=device,
+            )
+        except (OSError, RuntimeError) as exc:
+            raise ModelLoadError(f"MTCNN: cannot load its weights from facenet-pytorch ({exc})")
+
+    def info(self) -> dict[str, Any]:
+        """What the provenance records about the detector."""
+        s = self.settings
+        return {
+            "name": self.name,
+            "min_face_px": s.min_face_px,
+            "thresholds": list(s.thresholds),
+            "factor": s.factor,
+            "min_det_prob": s.min_det_prob,
+            "margin": s.margin,
+            "max_side_px": s.max_side_px,
+            "device": str(self.device),
+            "batch_size": self.batch_size,
+        }
+
+    def _scale_for(self, h: int, w: int) -> float:
+        m = self.settings.max_side_px
+        return 1.0 if m is None or max(h, w) <= m else m / max(h, w)
+
+    def detect(self, frames: Sequence[np.ndarray]) -> list[Detections]:
+        """Find all faces in each frame.
+
+        Args:
+            frames: N frames, each (h, w, 3) uint8 RGB, all of one size.
+
+        Returns:
+            N `Detections`, boxes in source-frame pixels, largest face first.
+        """
+        out: list[Detections] = []
+        for start in range(0, len(frames), self.batch_size):
+            out.extend(self._detect_batch(frames[start : start + self.batch_size]))
+        return out
+
+    def _detect_batch(self, frames: Sequence[np.ndarray]) -> list[Detections]:
+        if not len(frames):
+            return []
+        h, w = frames[0].shape[:2]
+        scale = self._scale_for(h, w)
+        batch = torch.from_numpy(np.stack(frames))  # (N, h, w, 3) uint8
+        if scale != 1.0:
+            size = (max(1, round(h * scale)), max(1, round(w * scale)))
+            x = batch.permute(0, 3, 1, 2).float()
+            x = torch.nn.functional.interpolate(x, size=size, mode="area")
+            batch = x.permute(0, 2, 3, 1)
+        # min_face_px is in source pixels; MTCNN searches in the (maybe) downscaled image.
+        self._mtcnn.min_face_size = max(12, int(round(self.settings.min_face_px * scale)))
+        with torch.inference_mode():
+            boxes, probs = self._mtcnn.detect(batch.to(self.device))
+        result = []
+        for b, p in zip(boxes, probs, strict=True):
+            if b is None:
+                result.append(Detections())
+                continue
+            b = np.asarray(b, dtype=np.float32).reshape(-1, 4) / scale
+            p = np.asarray(p, dtype=np.float32).reshape(-1)
+            keep = p >= self.settings.min_det_prob
+            b, p = b[keep], p[keep]
+            b[:, [0, 2]] = b[:, [0, 2]].clip(0, w)
+            b[:, [1, 3]] = b[:, [1, 3]].clip(0, h)
+            area = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+            order = np.argsort(-area, kind="stable")
+            result.append(Detections(xyxy=b[order], det_prob=p[order]))
+        return result
+
+
+def square_box(xyxy: np.ndarray, margin: float) -> np.ndarray:
+    """Square boxes around faces, grown by `margin` of the longer side on each side.
+
+    Args:
+        xyxy: (n, 4) float boxes.
+        margin: fraction of the box's longer side added on every side.
+
+    Returns:
+        (n, 4) int64 square boxes (may extend past the frame).
+    """
+    xyxy = np.asarray(xyxy, dtype=np.float64).reshape(-1, 4)
+    cx, cy = (xyxy[:, 0] + xyxy[:, 2]) / 2, (xyxy[:, 1] + xyxy[:, 3]) / 2
+    side = np.maximum(xyxy[:, 2] - xyxy[:, 0], xyxy[:, 3] - xyxy[:, 1]) * (1 + 2 * margin)
+    half = np.maximum(side, 2) / 2
+    return np.stack([cx - half, cy - half, cx + half, cy + half], axis=1).round().astype(np.int64)
+
+
+def crop_faces(rgb: np.ndarray, xyxy: np.ndarray, margin: float = 0.1) -> list[np.ndarray]:
+    """Square face crops from a source frame; parts outside the frame repeat its edge.
+
+    Args:
+        rgb: (h, w, 3) uint8 frame.
+        xyxy: (n, 4) boxes in that frame's pixels.
+        margin: see `square_box`.
+
+    Returns:
+        n crops, each (s, s, 3) uint8 (copies, the frame is untouched).
+    """
+    h, w = rgb.shape[:2]
+    crops = []
+    for x1, y1, x2, y2 in square_box(xyxy, margin):
+        cx1, cy1, cx2, cy2 = max(x1, 0), max(y1, 0), min(x2, w), min(y2, h)
+        if cx2 <= cx1 or cy2 <= cy1:
+            crops.append(np.zeros((max(x2 - x1, 1), max(x2 - x1, 1), 3), np.uint8))
+            continue
+        crop = rgb[cy1:cy2, cx1:cx2]
+        pad = ((cy1 - y1, y2 - cy2), (cx1 - x1, x2 - cx2), (0, 0))
+        crops.append(np.pad(crop, pad, mode="edge") if any(sum(p) for p in pad) else crop.copy())
+    return crops
