@@ -1,0 +1,56 @@
+"""Small synthetic media files for tests, written with PyAV."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+
+def make_video(
+    path: Path,
+    n_frames: int = 12,
+    size: tuple[int, int] = (64, 48),
+    fps: int = 12,
+    times_s: list[float] | None = None,
+) -> Path:
+    """An H.264 clip whose frame i is filled with grey level 10 * i (mod 250).
+
+    Args:
+        path: output file (.mp4 or .mkv).
+        n_frames: frame count.
+        size: (width, height), even.
+        fps: nominal frame rate.
+        times_s: explicit presentation times (variable frame rate); default i / fps.
+    """
+    w, h = size
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
+        stream.codec_context.time_base = Fraction(1, 1000)
+        stream.options = {"crf": "10", "bf": "0"}
+        for i in range(n_frames):
+            img = np.full((h, w, 3), (10 * i) % 250, np.uint8)
+            frame = av.VideoFrame.from_ndarray(img, format="rgb24")
+            t = times_s[i] if times_s is not None else i / fps
+            frame.pts, frame.time_base = round(t * 1000), Fraction(1, 1000)
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode())
+    return path
+
+
+def make_audio_only(path: Path, seconds: float = 0.5) -> Path:
+    """An AAC audio file with no video stream."""
+    rate = 16000
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("aac", rate=rate)
+        samples = (np.sin(np.arange(int(rate * seconds)) / 5) * 0.3).astype(np.float32)
+        for start in range(0, len(samples), 1024):
+            chunk = samples[start : start + 1024][None, :]
+            frame = av.AudioFrame.from_ndarray(chunk, format="flt", layout="mono")
+            frame.sample_rate = rate
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode())
+    return path

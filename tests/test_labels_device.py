@@ -1,0 +1,46 @@
+"""Label mapping onto the seven expressions, and the one device decision."""
+
+import numpy as np
+import pytest
+import torch
+
+from emohelpers.classifiers.labels import canonical_label, label_permutation
+from emohelpers.device import resolve_device
+from emohelpers.errors import ModelLoadError, ParameterError
+from emohelpers.table import EMOTIONS
+
+
+def test_fer_label_order_maps_onto_emotions():
+    fer = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]
+    perm = label_permutation(fer, "fer")
+    assert [fer[i] for i in perm] == list(EMOTIONS)
+
+
+def test_synonyms_and_case():
+    labels = ["Anger", "Disgusted", "Fearful", "HAPPINESS", "Neutral", "sadness", "Surprised"]
+    assert list(label_permutation(labels, "m")) == list(range(7))
+    assert canonical_label("contempt") is None
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [
+        ["angry", "disgust", "fear", "happy", "neutral", "sad"],  # six
+        ["angry", "disgust", "fear", "happy", "neutral", "sad", "contempt"],
+        ["angry", "angry", "fear", "happy", "neutral", "sad", "surprise"],  # duplicate
+        [f"LABEL_{i}" for i in range(7)],
+    ],
+)
+def test_unmappable_labels_are_refused_with_the_model_name(labels):
+    with pytest.raises(ModelLoadError, match="some/model.*cannot be mapped"):
+        label_permutation(labels, "some/model")
+
+
+def test_resolve_device():
+    assert resolve_device("cpu") == torch.device("cpu")
+    assert resolve_device("auto").type in ("cpu", "cuda")
+    with pytest.raises(ParameterError, match="unknown"):
+        resolve_device("tpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(ParameterError, match="no CUDA"):
+            resolve_device("cuda")
