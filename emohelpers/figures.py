@@ -189,7 +189,7 @@ def timeline_figure(table: pd.DataFrame, person: float | None = None) -> go.Figu
         cols=1,
         shared_xaxes=True,
         vertical_spacing=min(0.08, 0.3 / len(persons)),
-        subplot_titles=[f"Person {person_label(p)}" for p in persons],
+        subplot_titles=[person_label(p) for p in persons],
     )
     for row, p in enumerate(persons, start=1):
         seen = table[table["person"] == p].drop_duplicates("frame").set_index("frame")
@@ -256,7 +256,8 @@ def strongest_moments(table: pd.DataFrame) -> pd.DataFrame:
 
 
 @lru_cache(maxsize=16)
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+def label_font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """DejaVu Sans (Pillow's default font where it is missing) at `size` pixels; cached."""
     try:
         return ImageFont.truetype("DejaVuSans.ttf", size)
     except OSError:
@@ -289,7 +290,7 @@ def draw_boxes(frame_rgb: np.ndarray, rows: pd.DataFrame | pd.Series) -> np.ndar
     draw = ImageDraw.Draw(image)
     h, w = image.height, image.width
     line = max(2, round(min(h, w) / 180))
-    font = _font(max(11, round(min(h, w) / 28)))
+    font = label_font(max(11, round(min(h, w) / 28)))
     for _, row in _rows(rows).iterrows():
         box = [float(row[c]) for c in BOX_COLUMNS]
         if any(math.isnan(v) for v in box) or pd.isna(row["emotion"]):

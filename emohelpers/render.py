@@ -31,7 +31,7 @@ from PIL import Image, ImageDraw
 from tqdm.auto import tqdm
 
 from .errors import ParameterError, SchemaError, VideoReadError
-from .figures import RADAR_ROTATION_DEG, _font, draw_boxes, person_label, radar_polar_layout
+from .figures import RADAR_ROTATION_DEG, draw_boxes, label_font, person_label, radar_polar_layout
 from .table import BOX_COLUMNS, EMOTIONS, validate_table
 from .theme import (
     FONT_COLOR,
@@ -148,7 +148,7 @@ def _pil_background(size: tuple[int, int], scale: float, geo: RadarGeometry) -> 
     for r in (0.25, 0.5, 0.75, 1.0):
         rr = r * geo.radius
         draw.ellipse([geo.cx - rr, geo.cy - rr, geo.cx + rr, geo.cy + rr], outline=grid)
-    font = _font(max(9, round(13 * scale)))
+    font = label_font(max(9, round(13 * scale)))
     for (x, y), name in zip(geo.vertices(np.ones(len(EMOTIONS))), EMOTIONS, strict=True):
         draw.line([geo.cx, geo.cy, x, y], fill=grid)
         tx, ty = geo.cx + (x - geo.cx) * 1.1, geo.cy + (y - geo.cy) * 1.1
@@ -286,7 +286,7 @@ class _Composer:
         self.background = radar_background(self.height, traces)
         _, self.scale, self.geo = panel_geometry(self.height)
         self.width = _even(self.frame_w + self.background.shape[1])
-        self.font = _font(max(10, round(13 * self.scale)))
+        self.font = label_font(max(10, round(13 * self.scale)))
         self.canvas = np.full((self.height, self.width, 3), 255, dtype=np.uint8)
 
     def compose(self, rgb: np.ndarray, rows: pd.DataFrame, time_s: float) -> np.ndarray:

@@ -3,9 +3,10 @@
 Every figure and the annotated video take their colours from here, so that "happy" is the
 same gold in a timeline, a radar, a face box and a report.
 
-The emotion colours start from Paul Tol's colour-blind-safe "bright" and "vibrant" schemes
-(red, green, purple, yellow, grey, blue, orange); red and orange, which deuteranopes confuse,
-also differ strongly in lightness. Person colours are the Okabe-Ito palette.
+The emotion colours start from Paul Tol's colour-blind-safe schemes (red, green, purple,
+gold, grey, blue, orange) and were adjusted so that every pair stays apart under simulated
+deuteranopia and protanopia (tests/test_figures.py checks it); red, orange and gold also
+differ in lightness. Person colours are the Okabe-Ito palette.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ import plotly.io as pio
 #: Emotion name -> hex colour, in the order of `emohelpers.table.EMOTIONS`.
 EMOTION_COLORS: dict[str, str] = {
     "angry": "#CC3311",
-    "disgust": "#228833",
+    "disgust": "#117733",
     "fear": "#AA3377",
-    "happy": "#DDAA33",
+    "happy": "#DDC030",
     "neutral": "#999999",
     "sad": "#4477AA",
     "surprise": "#EE7733",
