@@ -111,7 +111,10 @@ class FaceDetector:
                 device=device,
             )
         except (OSError, RuntimeError) as exc:
-            raise ModelLoadError(f"MTCNN: cannot load its weights from facenet-pytorch ({exc})")
+            raise ModelLoadError(
+                f"MTCNN: cannot load its weights from facenet-pytorch ({exc}); reinstall with "
+                "`make setup`"
+            ) from exc
 
     def info(self) -> dict[str, Any]:
         """What the provenance records about the detector."""

@@ -166,7 +166,11 @@ def analyze(
         frames = iter_frames(info.path, every_n=every_n, fps=fps, start_s=start_s, end_s=end_s)
         for chunk in _chunks(frames, batch_frames):
             dets = face_detector.detect([f.rgb for f in chunk])
-            crops = [c for f, d in zip(chunk, dets) for c in crop_faces(f.rgb, d.xyxy, settings.margin)]  # fmt: skip
+            crops = [
+                c
+                for f, d in zip(chunk, dets, strict=True)
+                for c in crop_faces(f.rgb, d.xyxy, settings.margin)
+            ]
             chunk_probs = clf.predict(crops) if crops else np.zeros((0, len(EMOTIONS)))
             at = 0
             for f, d in zip(chunk, dets, strict=True):

@@ -108,7 +108,7 @@ def validate_table(df: pd.DataFrame) -> pd.DataFrame:
     for col, dtype in DTYPES.items():
         actual = df[col].dtype
         if col == "emotion":
-            ok = pd.api.types.is_string_dtype(actual) or actual == object
+            ok = pd.api.types.is_string_dtype(actual) or pd.api.types.is_object_dtype(actual)
         else:
             ok = actual == np.dtype(dtype)
         if not ok:

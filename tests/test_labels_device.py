@@ -1,6 +1,5 @@
 """Label mapping onto the seven expressions, and the one device decision."""
 
-import numpy as np
 import pytest
 import torch
 

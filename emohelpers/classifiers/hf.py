@@ -120,8 +120,13 @@ class HFClassifier(Classifier):
         # ViT: the last encoder block's first LayerNorm sees every token of the last block.
         inner = self._model.inner
         base = getattr(inner, inner.base_model_prefix, None)
-        layers = getattr(getattr(base, "encoder", None), "layer", None)
-        if layers is None:
+        # transformers 5 keeps ViT blocks in `layers`; older versions in `encoder.layer`.
+        encoder = getattr(base, "encoder", None)
+        for layers in (getattr(base, "layers", None), getattr(encoder, "layer", None),
+                       getattr(encoder, "layers", None)):  # fmt: skip
+            if isinstance(layers, torch.nn.ModuleList) and len(layers):
+                break
+        else:
             return None
         last = layers[-1]
         return getattr(last, "layernorm_before", last)

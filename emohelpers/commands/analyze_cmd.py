@@ -11,22 +11,46 @@ from ..detect import DetectorSettings
 
 def add_sampling_args(p: argparse.ArgumentParser) -> None:
     """Options shared by every command that analyses video."""
-    p.add_argument("--model", default="auto",
-                   help="auto | mini-xception | a Hugging Face Hub id | a local model folder "
-                        "(default: auto = the ViT if cached locally, else mini-xception)")
+    p.add_argument(
+        "--model",
+        default="auto",
+        help="auto | mini-xception | a Hugging Face Hub id | a local model folder "
+        "(default: auto = the ViT if cached locally, else mini-xception)",
+    )
     g = p.add_mutually_exclusive_group()
-    g.add_argument("--every-n", type=int, default=None, metavar="N",
-                   help="analyse every N-th frame (default: every frame)")
-    g.add_argument("--fps", type=float, default=None, metavar="F",
-                   help="analyse F frames per second of video instead")
+    g.add_argument(
+        "--every-n",
+        type=int,
+        default=None,
+        metavar="N",
+        help="analyse every N-th frame (default: every frame)",
+    )
+    g.add_argument(
+        "--fps",
+        type=float,
+        default=None,
+        metavar="F",
+        help="analyse F frames per second of video instead",
+    )
     p.add_argument("--device", default="auto", help="auto | cpu | cuda (default: auto)")
-    p.add_argument("--min-face-px", type=int, default=DetectorSettings.min_face_px,
-                   help="smallest face side to find, source pixels (default: %(default)s)")
-    p.add_argument("--min-det-prob", type=float, default=DetectorSettings.min_det_prob,
-                   help="drop faces the detector is less sure of (default: %(default)s)")
-    p.add_argument("--max-side-px", type=int, default=DetectorSettings.max_side_px,
-                   help="downscale frames to this longer side before detection "
-                        "(default: full size)")
+    p.add_argument(
+        "--min-face-px",
+        type=int,
+        default=DetectorSettings.min_face_px,
+        help="smallest face side to find, source pixels (default: %(default)s)",
+    )
+    p.add_argument(
+        "--min-det-prob",
+        type=float,
+        default=DetectorSettings.min_det_prob,
+        help="drop faces the detector is less sure of (default: %(default)s)",
+    )
+    p.add_argument(
+        "--max-side-px",
+        type=int,
+        default=DetectorSettings.max_side_px,
+        help="downscale frames to this longer side before detection (default: full size)",
+    )
     p.add_argument("--start-s", type=float, default=None, help="analyse from this time, s")
     p.add_argument("--end-s", type=float, default=None, help="analyse up to this time, s")
     p.add_argument("--batch-frames", type=int, default=16, help="frames per detector call")
