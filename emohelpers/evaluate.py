@@ -265,6 +265,9 @@ def classification_metrics(
         recall = np.nan_to_num(tp / support)
         f1 = np.nan_to_num(2 * precision * recall / (precision + recall))
     present = (support > 0) | (n_pred > 0)
+    per_class = pd.DataFrame(
+        {"precision": precision, "recall": recall, "f1": f1, "support": support}, index=classes
+    )
     n, n_predicted = len(g), int((p != index[NO_PREDICTION]).sum())
     return {
         "n": n,
@@ -274,15 +277,7 @@ def classification_metrics(
         "accuracy_predicted": float(tp.sum() / n_predicted) if n_predicted else None,
         "macro_f1": float(f1[present].mean()) if present.any() else None,
         "classes": classes,
-        "per_class": {
-            c: {
-                "precision": float(precision[i]),
-                "recall": float(recall[i]),
-                "f1": float(f1[i]),
-                "support": int(support[i]),
-            }
-            for i, c in enumerate(classes)
-        },
+        "per_class": per_class.to_dict(orient="index"),
         "confusion": {"rows": classes, "columns": cols, "matrix": cm.tolist()},
     }
 
