@@ -1,6 +1,12 @@
 """emohelpers: emotions in video, frame by frame, person by person."""
 
+import os
 from importlib.metadata import PackageNotFoundError, version
+
+# OpenMP threads that spin while waiting make torch's many small ops (MTCNN's per-face
+# resampling) up to 100x slower when another thread (our decoder) or process shares the
+# cores. Passive waiting costs nothing measurable on big ops. Must be set before torch loads.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from .table import EMOTIONS, Analysis, validate_table
 

@@ -1,0 +1,57 @@
+"""Project hygiene: the conda environment matches pyproject; the CLI starts; no weights in git."""
+
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_environment_yml_lists_the_same_dependencies_as_pyproject():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = project["dependencies"] + project["optional-dependencies"]["test"]
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d)
+    assert [p for p in pip if p != "-e ."] == wanted
+    assert "python=3.11" in env["dependencies"]
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "make test" in readme and "\nmake test\n" in ci
+
+
+def test_console_script_starts_and_lists_the_commands():
+    out = subprocess.run([sys.executable, "-m", "emohelpers", "--help"], capture_output=True,
+                         text=True, check=True).stdout  # fmt: skip
+    for command in ("analyze", "report", "evaluate", "evaluate-images"):
+        assert command in out
+
+
+def test_cli_bad_input_is_one_line_and_nonzero(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "emohelpers", "analyze", str(tmp_path / "x.mp4"),
+                           "--out", str(tmp_path / "o")], capture_output=True, text=True)  # fmt: skip
+    assert proc.returncode != 0
+    assert proc.stderr.strip().count("\n") == 0 and "x.mp4: no such file" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_cli_bad_argument_is_one_line(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "emohelpers", "analyze", "v.mp4", "--out", "o",
+                           "--every-n", "2", "--fps", "3"], capture_output=True, text=True)  # fmt: skip
+    assert proc.returncode == 2 and proc.stderr.strip().count("\n") == 0
+
+
+def test_no_weights_videos_or_outputs_are_tracked():
+    files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
+                           check=True).stdout.split()  # fmt: skip
+    banned = (".hdf5", ".h5", ".pt", ".safetensors", ".mp4", ".mov", ".parquet")
+    assert not [f for f in files if f.endswith(banned)]
+    assert sorted(f for f in files if f.startswith(("videos/", "outputs/"))) == [
+        "outputs/README.md",
+        "videos/README.md",
+    ]
