@@ -28,11 +28,15 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from PIL import Image, UnidentifiedImageError
-from tqdm.auto import tqdm
 
 from . import summary, valence
 from .errors import ParameterError, SchemaError
+from .metrics import (  # noqa: F401  (re-exported: one import path for evaluation)
+    NO_PREDICTION,
+    classification_metrics,
+    confusion_frame,
+    per_class_frame,
+)
 from .table import EMOTIONS, PROVENANCE_FILE, TABLE_FILE, Analysis
 
 log = logging.getLogger(__name__)
@@ -40,8 +44,6 @@ log = logging.getLogger(__name__)
 TASKS: tuple[str, ...] = ("auto", "emotion", "valence")
 DOMINANT: tuple[str, ...] = ("vote", "mean")
 VALENCE_BY: tuple[str, ...] = ("dominant", "verdict")
-NO_PREDICTION = "no prediction"
-IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff"})
 _EPS = 1e-9
 
 
@@ -227,76 +229,6 @@ def predict_one(
 
 
 # -- metrics ----------------------------------------------------------------------------
-def classification_metrics(
-    golden: Sequence[str], predicted: Sequence[str | None], classes: Sequence[str]
-) -> dict[str, Any]:
-    """Accuracy, macro F1, per-class precision/recall/F1 and the confusion matrix.
-
-    A None prediction is "no prediction": wrong in `accuracy` and a miss in recall, absent
-    from precision. Precision, recall or F1 with a zero denominator are 0. The macro F1
-    averages the classes that occur among golden labels or predictions.
-
-    Args:
-        golden: n golden labels, each in `classes`.
-        predicted: n predictions, each in `classes` or None.
-        classes: the label set, in report order.
-
-    Returns:
-        JSON-ready dict: n, n_predicted, n_no_prediction, accuracy, accuracy_predicted
-        (None without predictions), macro_f1, classes, per_class {class: {precision,
-        recall, f1, support}}, confusion {rows, columns (classes + "no prediction"), matrix}.
-    """
-    classes = list(classes)
-    cols = [*classes, NO_PREDICTION]
-    index = {c: i for i, c in enumerate(cols)}
-    if len(golden) != len(predicted):
-        raise ParameterError(f"golden has {len(golden)} labels but predicted {len(predicted)}")
-    for label in [*golden, *(p for p in predicted if p is not None)]:
-        if label not in index or label == NO_PREDICTION:
-            raise ParameterError(f"label {label!r}: not one of the classes {classes}")
-    g = np.array([index[x] for x in golden], dtype=np.int64)
-    p = np.array([index[NO_PREDICTION if x is None else x] for x in predicted], dtype=np.int64)
-    cm = np.zeros((len(classes), len(cols)), dtype=np.int64)
-    np.add.at(cm, (g, p), 1)
-    tp = np.diag(cm[:, : len(classes)]).astype(np.float64)
-    support, n_pred = cm.sum(axis=1), cm[:, : len(classes)].sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        precision = np.nan_to_num(tp / n_pred)
-        recall = np.nan_to_num(tp / support)
-        f1 = np.nan_to_num(2 * precision * recall / (precision + recall))
-    present = (support > 0) | (n_pred > 0)
-    per_class = pd.DataFrame(
-        {"precision": precision, "recall": recall, "f1": f1, "support": support}, index=classes
-    )
-    n, n_predicted = len(g), int((p != index[NO_PREDICTION]).sum())
-    return {
-        "n": n,
-        "n_predicted": n_predicted,
-        "n_no_prediction": n - n_predicted,
-        "accuracy": float(tp.sum() / n) if n else None,
-        "accuracy_predicted": float(tp.sum() / n_predicted) if n_predicted else None,
-        "macro_f1": float(f1[present].mean()) if present.any() else None,
-        "classes": classes,
-        "per_class": per_class.to_dict(orient="index"),
-        "confusion": {"rows": classes, "columns": cols, "matrix": cm.tolist()},
-    }
-
-
-def confusion_frame(metrics: dict[str, Any]) -> pd.DataFrame:
-    """The confusion matrix of `classification_metrics` as a DataFrame (golden x predicted)."""
-    c = metrics["confusion"]
-    frame = pd.DataFrame(c["matrix"], index=c["rows"], columns=c["columns"])
-    frame.index.name, frame.columns.name = "golden", "predicted"
-    return frame
-
-
-def per_class_frame(metrics: dict[str, Any]) -> pd.DataFrame:
-    """Per-class precision, recall, F1 and support as a DataFrame (one row per class)."""
-    frame = pd.DataFrame.from_dict(metrics["per_class"], orient="index")
-    frame.index.name = "class"
-    return frame
-
-
 # -- golden evaluation ------------------------------------------------------------------
 @dataclass(frozen=True)
 class Evaluation:
@@ -376,101 +308,5 @@ def evaluate(
     return Evaluation(task=task, rows=rows, metrics=metrics)
 
 
-# -- classifier on a labelled image folder ----------------------------------------------
-def list_labelled_images(
-    folder: str | Path, skip_unknown: bool = False
-) -> tuple[list[tuple[Path, str]], list[str]]:
-    """The images of `folder/<label>/<image>` with their canonical labels.
-
-    Label folders are named after the seven emotions or their synonyms (see
-    `classifiers.labels.canonical_label`); several folders may name one emotion. Hidden
-    entries, loose files in `folder` and files that are not images are ignored.
-
-    Returns:
-        ([(image path, emotion)], names of the skipped unknown label folders).
-
-    Raises:
-        SchemaError: for a missing folder, an unknown label folder (unless `skip_unknown`:
-            then skipped with a warning) or no images at all.
-    """
-    from .classifiers.labels import canonical_label  # the classifiers package loads torch
-
-    root = Path(folder)
-    if not root.is_dir():
-        raise SchemaError(f"{root}: not a folder; expected {root}/<label>/<image>")
-    items: list[tuple[Path, str]] = []
-    skipped = []
-    for sub in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        label = canonical_label(sub.name)
-        if label is None:
-            if not skip_unknown:
-                raise SchemaError(
-                    f"{sub}: label folder {sub.name!r} is not one of {list(EMOTIONS)} or a "
-                    "synonym; rename it, or skip it with --skip-unknown"
-                )
-            log.warning("%s: unknown label folder %r, skipped", sub, sub.name)
-            skipped.append(sub.name)
-            continue
-        files = sorted(f for f in sub.iterdir() if f.suffix.lower() in IMAGE_EXTENSIONS)
-        items += [(f, label) for f in files if not f.name.startswith(".")]
-    if not items:
-        exts = sorted(IMAGE_EXTENSIONS)
-        raise SchemaError(f"{root}: no images in {root}/<label>/ (extensions {exts})")
-    return items, skipped
-
-
-def evaluate_images(
-    folder: str | Path, classifier: Any, *, skip_unknown: bool = False, chunk: int = 256
-) -> dict[str, Any]:
-    """Accuracy of a classifier on already-cropped faces in `folder/<label>/<image>`.
-
-    The images go through the classifier's own `predict` as RGB PIL images, the same
-    preprocessing as video analysis. The folder is read by `list_labelled_images`.
-
-    Args:
-        folder: the labelled folder.
-        classifier: a `classifiers.base.Classifier` (anything with `predict(list of PIL)`
-            returning (N, 7) probabilities in `EMOTIONS` order, and `name`).
-        skip_unknown: skip label folders with unknown names (with a warning) instead of
-            raising.
-        chunk: images loaded and predicted at a time.
-
-    Returns:
-        JSON-ready dict: folder, classifier, n, accuracy, macro_f1, recall {label: recall},
-        per_class, confusion (as in `classification_metrics`), skipped (folder names).
-
-    Raises:
-        SchemaError: see `list_labelled_images`; also for an unreadable image or a
-            classifier output of the wrong shape.
-    """
-    root = Path(folder)
-    items, skipped = list_labelled_images(root, skip_unknown)
-    predicted: list[str] = []
-    for start in tqdm(range(0, len(items), chunk), desc="evaluate-images", unit="chunk"):
-        batch = items[start : start + chunk]
-        images = []
-        for path, _ in batch:
-            try:
-                with Image.open(path) as im:
-                    images.append(im.convert("RGB"))
-            except (OSError, UnidentifiedImageError) as exc:
-                raise SchemaError(f"{path}: cannot read the image ({exc})") from exc
-        probs = np.asarray(classifier.predict(images))
-        if probs.shape != (len(images), len(EMOTIONS)):
-            raise SchemaError(
-                f"classifier {getattr(classifier, 'name', '?')}: predict returned shape "
-                f"{probs.shape}, expected ({len(images)}, {len(EMOTIONS)})"
-            )
-        predicted += [EMOTIONS[i] for i in probs.argmax(axis=1)]
-    metrics = classification_metrics([lbl for _, lbl in items], predicted, EMOTIONS)
-    return {
-        "folder": str(root),
-        "classifier": getattr(classifier, "name", type(classifier).__name__),
-        "n": metrics["n"],
-        "accuracy": metrics["accuracy"],
-        "macro_f1": metrics["macro_f1"],
-        "recall": {c: v["recall"] for c, v in metrics["per_class"].items() if v["support"]},
-        "per_class": metrics["per_class"],
-        "confusion": metrics["confusion"],
-        "skipped": skipped,
-    }
+# The image-folder evaluation lives in its own module; re-exported for one import path.
+from .evaluate_images import IMAGE_EXTENSIONS, evaluate_images, list_labelled_images  # noqa: E402,F401
