@@ -1,0 +1,86 @@
+"""A generated report in headless Chromium: nothing leaves the machine, every Plotly figure
+draws, and the annotated video plays from beside the page."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-default-apps", "--no-first-run"]  # fmt: skip
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.notebooks,
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="needs Debian's chromium at /usr/bin/chromium (apt-get install -y chromium)",
+    ),  # fmt: skip
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    playwright = pytest.importorskip("playwright.sync_api", reason="needs playwright (test extra)")
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+def open_offline(browser, path: Path):
+    """Open `path` in a new page; return (page, urls that would have left the machine,
+    JavaScript errors)."""
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    outside: list[str] = []
+
+    def route(r):
+        url = r.request.url
+        if url.startswith(("file:", "data:", "blob:")):
+            r.continue_()
+        else:
+            outside.append(url)
+            r.abort()
+
+    page.route("**/*", route)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(path.resolve().as_uri(), wait_until="load")
+    page.wait_for_timeout(500)
+    return page, outside, errors
+
+
+def test_report_renders_offline(browser, report_dir):
+    good = report_dir.good
+    assert good.ok, good.error
+    page, outside, errors = open_offline(browser, good.report)
+    assert outside == [], f"requests leaving the machine: {outside}"
+    assert errors == []
+    plots = page.locator(".js-plotly-plot")
+    assert plots.count() >= 6
+    for i in range(plots.count()):
+        assert plots.nth(i).locator("svg.main-svg").count() >= 1, f"figure {i} did not render"
+    duration = page.evaluate("""async () => {
+        const v = document.querySelector('video');
+        if (v.readyState < 1) await new Promise((ok, fail) => {
+            v.addEventListener('loadedmetadata', ok); v.addEventListener('error', fail); v.load();
+        });
+        return v.duration; }""")
+    key = json.loads((good.folder / "key_figures.json").read_text())
+    analysed = key["duration_s"]
+    assert abs(duration - analysed) < 0.5, (duration, analysed)
+    page.close()
+
+
+def test_index_renders_offline(browser, report_dir):
+    page, outside, errors = open_offline(browser, report_dir.out / "index.html")
+    assert outside == [] and errors == []
+    assert page.locator("tr").count() == 1 + len(report_dir.results)
+    assert page.locator("img").first.evaluate("img => img.naturalWidth") > 0
+    assert page.locator("a[href$='report.html']").count() == 1
+    assert page.locator("a[href$='report.ipynb']").count() == 1
+    page.close()
