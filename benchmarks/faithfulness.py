@@ -23,7 +23,8 @@ import numpy as np
 from emohelpers.assets import sample_clips
 from emohelpers.classifiers import load_classifier
 from emohelpers.detect import crop_faces
-from emohelpers.explain import METHODS, faithfulness_report
+from emohelpers.explain import METHODS
+from emohelpers.faithfulness import faithfulness_report
 from emohelpers.pipeline import analyze
 from emohelpers.table import BOX_COLUMNS
 from emohelpers.video import iter_frames

@@ -16,12 +16,10 @@ from emohelpers.explain import (
     CHANCE,
     METHODS,
     attribute,
-    deletion_auc,
-    deletion_curve,
     explain,
-    faithfulness_report,
     normalise_maps,
 )
+from emohelpers.faithfulness import deletion_auc, deletion_curve, faithfulness_report
 from emohelpers.figures_explain import explanation_figure, overlay, shown_emotions
 from emohelpers.table import EMOTIONS
 
