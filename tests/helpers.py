@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -66,3 +67,33 @@ def steady_rows(
         (start_frame + i, (start_frame + i) / fps, None if p is None else person, p)
         for i, p in enumerate(emotions)
     ]
+
+
+def two_persons_table() -> pd.DataFrame:
+    """The shared hand-computed case: persons 1 and 2 in frames 0-1 (t 0, 0.5), two frames
+    without a face (t 1, 1.5), person 1 again at t 4.
+
+    P1: happy, happy .4 / neutral .6, angry .5 / fear .5; P2: sad, sad.
+    """
+    return make_table(
+        [
+            (0, 0.0, 1, "happy"),
+            (0, 0.0, 2, "sad"),
+            (1, 0.5, 1, {"happy": 0.4, "neutral": 0.6}),
+            (1, 0.5, 2, "sad"),
+            (2, 1.0, None, None),
+            (3, 1.5, None, None),
+            (8, 4.0, 1, {"angry": 0.5, "fear": 0.5}),
+        ]
+    )
+
+
+def rows_as_tuples(df: pd.DataFrame, cols: list[str]) -> list[tuple]:
+    """Rows as tuples, NaN -> None, floats rounded to 1e-9, for exact comparison."""
+
+    def norm(v):
+        if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+            return None
+        return round(float(v), 9) if isinstance(v, float | np.floating) else v
+
+    return [tuple(norm(v) for v in r) for r in df[cols].itertuples(index=False)]

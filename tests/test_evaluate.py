@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import make_table, steady_rows
 from PIL import Image
 
 from emohelpers import evaluate as ev
@@ -17,6 +16,7 @@ from emohelpers import figures_summary as F
 from emohelpers.commands import evaluate_cmd
 from emohelpers.errors import ParameterError, SchemaError
 from emohelpers.table import EMOTIONS, Analysis
+from tests.helpers import make_table, steady_rows, two_persons_table
 
 # Lines 2..10 of GOLDEN; the comments give the prediction each must get.
 GOLDEN = """clip,start_s,end_s,person,label,note
@@ -32,18 +32,7 @@ clipA,10,20,,fear,no analysed frame -> no prediction
 """
 
 
-def _clip_a():
-    return make_table(
-        [
-            (0, 0.0, 1, "happy"),
-            (0, 0.0, 2, "sad"),
-            (1, 0.5, 1, {"happy": 0.4, "neutral": 0.6}),
-            (1, 0.5, 2, "sad"),
-            (2, 1.0, None, None),
-            (3, 1.5, None, None),
-            (8, 4.0, 1, {"angry": 0.5, "fear": 0.5}),
-        ]
-    )
+_clip_a = two_persons_table
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
-from helpers import make_table, probs_vector
 
 from emohelpers.errors import ParameterError
 from emohelpers.figures import (
@@ -33,6 +32,7 @@ from emohelpers.theme import (
     person_color,
     rgba,
 )
+from tests.helpers import make_table, probs_vector
 
 FPS = 4.0
 

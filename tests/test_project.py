@@ -10,6 +10,11 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "emohelpers", *args], capture_output=True,
+                          text=True)  # fmt: skip
+
+
 def test_environment_yml_lists_the_same_dependencies_as_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     wanted = project["dependencies"] + project["optional-dependencies"]["test"]
@@ -33,16 +38,20 @@ def test_console_script_starts_and_lists_the_commands():
 
 
 def test_cli_bad_input_is_one_line_and_nonzero(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "emohelpers", "analyze", str(tmp_path / "x.mp4"),
-                           "--out", str(tmp_path / "o")], capture_output=True, text=True)  # fmt: skip
+    cmd = ["analyze", str(tmp_path / "x.mp4"), "--out", str(tmp_path / "o")]
+    proc = subprocess.run(
+        [sys.executable, "-m", "emohelpers", *cmd], capture_output=True, text=True
+    )
     assert proc.returncode != 0
     assert proc.stderr.strip().count("\n") == 0 and "x.mp4: no such file" in proc.stderr
     assert "Traceback" not in proc.stderr
 
 
 def test_cli_bad_argument_is_one_line(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "emohelpers", "analyze", "v.mp4", "--out", "o",
-                           "--every-n", "2", "--fps", "3"], capture_output=True, text=True)  # fmt: skip
+    cmd = ["analyze", "v.mp4", "--out", "o", "--every-n", "2", "--fps", "3"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "emohelpers", *cmd], capture_output=True, text=True
+    )
     assert proc.returncode == 2 and proc.stderr.strip().count("\n") == 0
 
 

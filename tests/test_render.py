@@ -9,7 +9,6 @@ import av
 import numpy as np
 import plotly.io as pio
 import pytest
-from helpers import make_table
 from PIL import Image
 
 from emohelpers import render
@@ -27,6 +26,7 @@ from emohelpers.render import (
 )
 from emohelpers.table import EMOTIONS
 from emohelpers.theme import RADAR_FILL_OPACITY, hex_to_rgb, person_color
+from tests.helpers import make_table
 
 FPS = 24
 

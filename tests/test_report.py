@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from conftest import BROKEN_CLIP, REPORT_CLIP, REPORT_SETTINGS
-from helpers import make_table
 from plotly.offline import get_plotlyjs
 
 from emohelpers import report_sections as rs
@@ -28,6 +27,7 @@ from emohelpers.report import (
     run_clip,
 )
 from emohelpers.table import Analysis
+from tests.helpers import make_table
 
 REPO = Path(__file__).resolve().parents[1]
 

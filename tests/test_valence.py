@@ -2,42 +2,23 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import make_table, steady_rows
 
 from emohelpers import figures_summary as F
 from emohelpers import summary as S
 from emohelpers import valence as V
 from emohelpers.errors import ParameterError, SchemaError
+from tests.helpers import make_table, rows_as_tuples, steady_rows, two_persons_table
 
 
 @pytest.fixture
 def two_persons() -> pd.DataFrame:
-    """P1: happy, happy .4/neutral .6, angry .5/fear .5 (t 4); P2: sad, sad; 2 empty frames."""
-    return make_table(
-        [
-            (0, 0.0, 1, "happy"),
-            (0, 0.0, 2, "sad"),
-            (1, 0.5, 1, {"happy": 0.4, "neutral": 0.6}),
-            (1, 0.5, 2, "sad"),
-            (2, 1.0, None, None),
-            (3, 1.5, None, None),
-            (8, 4.0, 1, {"angry": 0.5, "fear": 0.5}),
-        ]
-    )
+    return two_persons_table()
 
 
-def _rows(df: pd.DataFrame, cols: list[str]) -> list[tuple]:
-    def norm(v):
-        if v is None or (isinstance(v, float) and math.isnan(v)):
-            return None
-        return round(float(v), 9) if isinstance(v, float | np.floating) else v
-
-    return [tuple(norm(v) for v in r) for r in df[cols].itertuples(index=False)]
+_rows = rows_as_tuples
 
 
 def test_presets_are_the_documented_ones():
