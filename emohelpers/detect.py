@@ -57,6 +57,14 @@ class DetectorSettings:
         margin: crop margin around each box, as a fraction of the box's longer side.
         max_side_px: frames are downscaled so their longer side is at most this before
             detection (boxes are mapped back to source pixels); None keeps full size.
+
+    Cost and the smallest face found: P-Net scans an image pyramid whose largest level is
+    the frame scaled by 12 / min_face_px, so detection time grows with
+    (frame side / min_face_px)^2; frames above `max_side_px` are searched at that size, so
+    the smallest face found is max(min_face_px, 12 * longer side / max_side_px) source
+    pixels. The defaults leave frames up to 960 px (all the sample clips) at full size,
+    find faces from 40 px, and bound the memory of HD and 4K batches; for HD video whose
+    faces are large, a larger min_face_px (e.g. 120) is 2x faster (docs/benchmark.md).
     """
 
     min_face_px: int = 40
@@ -64,7 +72,7 @@ class DetectorSettings:
     factor: float = 0.709
     min_det_prob: float = 0.9
     margin: float = 0.1
-    max_side_px: int | None = None
+    max_side_px: int | None = 960
 
     def __post_init__(self) -> None:
         if self.min_face_px < 12:
@@ -171,12 +179,11 @@ class FaceDetector:
             return []
         h, w = frames[0].shape[:2]
         scale = self._scale_for(h, w)
-        batch = torch.from_numpy(np.stack(frames)).to(self.device)  # (N, h, w, 3) uint8
-        if scale != 1.0:
+        if scale == 1.0:
+            batch = torch.from_numpy(np.stack(frames)).to(self.device)  # (N, h, w, 3) uint8
+        else:
             size = (max(1, round(h * scale)), max(1, round(w * scale)))
-            x = batch.permute(0, 3, 1, 2).float()
-            x = torch.nn.functional.interpolate(x, size=size, mode="area")
-            batch = x.permute(0, 2, 3, 1)
+            batch = torch.stack([_downscale(f, size, self.device) for f in frames])
         # min_face_px is in source pixels; MTCNN searches in the (maybe) downscaled image.
         min_face = max(12, int(round(self.settings.min_face_px * scale)))
         with torch.inference_mode():
@@ -208,6 +215,16 @@ class FaceDetector:
         m = self._mtcnn
         xyxyp, inds = mtcnn_stages(table, self._nets, min_face, m.thresholds, m.factor)
         return [xyxyp[inds == i] for i in range(len(batch))]
+
+
+def _downscale(rgb: np.ndarray, size: tuple[int, int], device: torch.device) -> torch.Tensor:
+    """One frame area-resampled to `size` (h, w), rounded back to uint8 like a smaller video.
+
+    Frame by frame, so that a batch of large frames never exists in float.
+    """
+    x = torch.from_numpy(rgb).to(device).permute(2, 0, 1)[None].float()
+    x = torch.nn.functional.interpolate(x, size=size, mode="area")
+    return x[0].permute(1, 2, 0).round_().clamp_(0, 255).to(torch.uint8)
 
 
 def square_box(xyxy: np.ndarray, margin: float) -> np.ndarray:

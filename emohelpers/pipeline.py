@@ -10,6 +10,8 @@ import datetime as _dt
 import json
 import logging
 import platform
+import queue
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from importlib.metadata import PackageNotFoundError, version
@@ -51,6 +53,63 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
     it = iter(items)
     while chunk := list(islice(it, size)):
         yield chunk
+
+
+_END = object()
+
+
+def _put(q: queue.Queue, item: Any, stop: threading.Event) -> bool:
+    """Put unless the consumer has gone; False once it has."""
+    while not stop.is_set():
+        try:
+            q.put(item, timeout=0.1)
+            return True
+        except queue.Full:
+            continue
+    return False
+
+
+def _in_background(items: Iterator, depth: int = 1) -> Iterator:
+    """Iterate `items` in a worker thread that stays up to `depth` items ahead.
+
+    Detection of the next batch of frames then overlaps with classification and tracking
+    of this one (torch releases the GIL). Exceptions are re-raised here; when the consumer
+    stops early, the worker stops and closes `items` (and with it the video decoder).
+    """
+    q: queue.Queue = queue.Queue(maxsize=max(1, depth))
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            for item in items:
+                if not _put(q, (item, None), stop):
+                    return
+            _put(q, (_END, None), stop)
+        except BaseException as exc:  # handed to the consumer, who re-raises it
+            _put(q, (None, exc), stop)
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
+
+    worker = threading.Thread(target=work, name="emohelpers-detect", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item, exc = q.get()
+            if exc is not None:
+                raise exc
+            if item is _END:
+                return
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():
+            try:
+                q.get(timeout=0.05)
+            except queue.Empty:
+                pass
+        worker.join()
 
 
 def _detector_settings(detector: DetectorSettings | dict | None) -> DetectorSettings:
@@ -164,13 +223,18 @@ def analyze(
                disable=not progress, leave=False)  # fmt: skip
     try:
         frames = iter_frames(info.path, every_n=every_n, fps=fps, start_s=start_s, end_s=end_s)
-        for chunk in _chunks(frames, batch_frames):
-            dets = face_detector.detect([f.rgb for f in chunk])
-            crops = [
-                c
-                for f, d in zip(chunk, dets, strict=True)
-                for c in crop_faces(f.rgb, d.xyxy, settings.margin)
-            ]
+
+        def detected() -> Iterator[tuple[list, list, list]]:
+            try:
+                for chunk in _chunks(frames, batch_frames):
+                    dets = face_detector.detect([f.rgb for f in chunk])
+                    crops = [c for f, d in zip(chunk, dets, strict=True)
+                             for c in crop_faces(f.rgb, d.xyxy, settings.margin)]  # fmt: skip
+                    yield chunk, dets, crops
+            finally:
+                frames.close()  # stops the decoder thread, also when stopped early
+
+        for chunk, dets, crops in _in_background(detected()):
             chunk_probs = clf.predict(crops) if crops else np.zeros((0, len(EMOTIONS)))
             at = 0
             for f, d in zip(chunk, dets, strict=True):
