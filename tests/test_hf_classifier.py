@@ -76,7 +76,7 @@ def test_analyze_end_to_end_with_a_local_folder(tiny_vit):
     assert prov["classifier"]["labels"] == TINY_LABELS
     faces = table.dropna(subset=["face"])
     assert len(faces) == 6
-    np.testing.assert_allclose(faces[list(EMOTIONS)].sum(1), 1, atol=1e-9)
+    np.testing.assert_allclose(faces[list(EMOTIONS)].sum(axis=1), 1, atol=1e-9)
 
 
 def test_unmappable_labels_are_refused(tmp_path):
