@@ -21,6 +21,9 @@ from facenet_pytorch.models.utils import detect_face as fd
 
 #: Crops per R-Net / O-Net call (facenet-pytorch's own chunk, bounds GPU memory).
 _NET_BATCH = 512
+#: R-Net / O-Net batches are padded to a multiple of this many crops: every new batch size
+#: makes oneDNN build and cache new kernels (~150 MB over a clip otherwise).
+_BATCH_STEP = 32
 
 
 def _bins(length: torch.Tensor, size: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -134,10 +137,13 @@ def _normalise(x: torch.Tensor) -> torch.Tensor:
 
 
 def _run(net: torch.nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
-    if len(x) <= _NET_BATCH:
-        return net(x)
+    n = len(x)
+    padded = -(-n // _BATCH_STEP) * _BATCH_STEP
+    if padded != n:  # crops are independent: padding changes no other crop's output
+        x = torch.cat([x, x.new_zeros((padded - n, *x.shape[1:]))])
+        x = x.contiguous(memory_format=torch.channels_last)
     outs = [net(x[i : i + _NET_BATCH]) for i in range(0, len(x), _NET_BATCH)]
-    return tuple(torch.cat(v, dim=0) for v in zip(*outs, strict=True))
+    return tuple(torch.cat(v, dim=0)[:n] for v in zip(*outs, strict=True))
 
 
 def _stage_crops(table, boxes, image_inds, w, h, size):

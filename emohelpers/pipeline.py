@@ -56,6 +56,32 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
 
 
 _END = object()
+_COLUMNS = ("frame", "time_s", "face", "person", "xyxy", "det_prob", "probs")
+
+
+def _chunk_rows(chunk: list, dets: list, people: list, probs: np.ndarray) -> dict:
+    """The table's columns for a batch of frames: one row per face, or one NaN row."""
+    out: dict[str, list[np.ndarray]] = {k: [] for k in _COLUMNS}
+    at = 0
+    for f, d, persons in zip(chunk, dets, people, strict=True):
+        n = len(d)
+        rows = max(n, 1)
+        out["frame"].append(np.full(rows, f.index))
+        out["time_s"].append(np.full(rows, f.time_s))
+        if n:
+            out["face"].append(np.arange(n, dtype=np.float64))
+            out["person"].append(persons.astype(np.float64))
+            out["xyxy"].append(d.xyxy)
+            out["det_prob"].append(d.det_prob)
+            out["probs"].append(probs[at : at + n])
+            at += n
+        else:
+            out["face"].append(np.array([np.nan]))
+            out["person"].append(np.array([np.nan]))
+            out["xyxy"].append(np.full((1, 4), np.nan))
+            out["det_prob"].append(np.array([np.nan]))
+            out["probs"].append(np.full((1, len(EMOTIONS)), np.nan))
+    return {k: np.concatenate(v) for k, v in out.items()}
 
 
 def _put(q: queue.Queue, item: Any, stop: threading.Event) -> bool:
@@ -215,8 +241,8 @@ def analyze(
 
     span_s = (end_s if end_s is not None else info.duration_s) - (start_s or 0.0)
     expected = int(np.ceil(span_s * fps)) if fps else int(np.ceil(info.n_frames / every_n))
-    cols: dict[str, list[np.ndarray]] = {k: [] for k in ("frame", "time_s", "face", "person")}
-    boxes, det_probs, probs = [], [], []
+    # One array per column per batch of frames (not per frame): long clips stay small.
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in _COLUMNS}
     t0 = time.perf_counter()
     n_frames = n_faces = 0
     bar = tqdm(total=expected or None, desc=f"analyse {info.path.name}", unit="frame",
@@ -236,26 +262,9 @@ def analyze(
 
         for chunk, dets, crops in _in_background(detected()):
             chunk_probs = clf.predict(crops) if crops else np.zeros((0, len(EMOTIONS)))
-            at = 0
-            for f, d in zip(chunk, dets, strict=True):
-                n = len(d)
-                people = tracker.update(d.xyxy, f.time_s)
-                rows = max(n, 1)
-                cols["frame"].append(np.full(rows, f.index))
-                cols["time_s"].append(np.full(rows, f.time_s))
-                if n:
-                    cols["face"].append(np.arange(n, dtype=np.float64))
-                    cols["person"].append(people.astype(np.float64))
-                    boxes.append(d.xyxy)
-                    det_probs.append(d.det_prob)
-                    probs.append(chunk_probs[at : at + n])
-                    at += n
-                else:
-                    cols["face"].append(np.array([np.nan]))
-                    cols["person"].append(np.array([np.nan]))
-                    boxes.append(np.full((1, 4), np.nan))
-                    det_probs.append(np.array([np.nan]))
-                    probs.append(np.full((1, len(EMOTIONS)), np.nan))
+            people = [tracker.update(d.xyxy, f.time_s) for f, d in zip(chunk, dets, strict=True)]
+            for key, part in _chunk_rows(chunk, dets, people, chunk_probs).items():
+                parts[key].append(part)
             n_frames += len(chunk)
             n_faces += len(crops)
             bar.update(len(chunk))
@@ -265,15 +274,7 @@ def analyze(
     elapsed = time.perf_counter() - t0
 
     if n_frames:
-        table = build_table(
-            frame=np.concatenate(cols["frame"]),
-            time_s=np.concatenate(cols["time_s"]),
-            face=np.concatenate(cols["face"]),
-            person=np.concatenate(cols["person"]),
-            xyxy=np.concatenate(boxes),
-            det_prob=np.concatenate(det_probs),
-            probs=np.concatenate(probs),
-        )
+        table = build_table(**{k: np.concatenate(v) for k, v in parts.items()})
     else:
         raise SchemaError(
             f"{info.path}: no frame was analysed (sampling every_n={every_n}, fps={fps}, "
