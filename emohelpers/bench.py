@@ -44,7 +44,7 @@ def _analysis(clip: str, model: str, device: str, repeats: int, end_s: float | N
     with tempfile.TemporaryDirectory(prefix="emohelpers-vit-") as tmp:
         if model == "vit-base-random":
             model = _make_vit(tmp)
-        clf = load_classifier(model, device)
+        clf = load_classifier(model, device)  # in memory now; the folder may go
     kwargs = {"classifier": clf, "device": device, "batch_frames": batch_frames,
               "progress": False}  # fmt: skip
     if warmup:  # first calls pay for lazy initialisation in torch and the decoder
