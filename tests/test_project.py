@@ -64,3 +64,17 @@ def test_no_weights_videos_or_outputs_are_tracked():
         "outputs/README.md",
         "videos/README.md",
     ]
+
+
+def test_cli_detector_options_reach_the_settings():
+    from emohelpers.cli import build_parser
+    from emohelpers.commands.analyze_cmd import analysis_kwargs
+
+    parser = build_parser()
+    args = parser.parse_args(["analyze", "v.mp4", "--out", "o", "--max-side-px", "0",
+                              "--min-face-px", "60", "--fps", "5"])  # fmt: skip
+    kwargs = analysis_kwargs(args)
+    assert kwargs["detector"].max_side_px is None and kwargs["detector"].min_face_px == 60
+    assert kwargs["fps"] == 5 and kwargs["every_n"] is None
+    default = analysis_kwargs(parser.parse_args(["analyze", "v.mp4", "--out", "o"]))
+    assert default["detector"].max_side_px == 960

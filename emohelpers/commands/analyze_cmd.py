@@ -49,7 +49,8 @@ def add_sampling_args(p: argparse.ArgumentParser) -> None:
         "--max-side-px",
         type=int,
         default=DetectorSettings.max_side_px,
-        help="downscale frames to this longer side before detection (default: full size)",
+        help="frames whose longer side exceeds this are downscaled to it for detection "
+        "(boxes stay in source pixels); 0 = full size (default: %(default)s)",
     )
     p.add_argument("--start-s", type=float, default=None, help="analyse from this time, s")
     p.add_argument("--end-s", type=float, default=None, help="analyse up to this time, s")
@@ -69,7 +70,7 @@ def analysis_kwargs(args: argparse.Namespace) -> dict:
         "detector": DetectorSettings(
             min_face_px=args.min_face_px,
             min_det_prob=args.min_det_prob,
-            max_side_px=args.max_side_px,
+            max_side_px=args.max_side_px or None,
         ),
         "progress": not args.quiet,
     }  # fmt: skip
