@@ -44,6 +44,17 @@ def _require(df: pd.DataFrame, cols: Sequence[str], what: str) -> None:
         raise ParameterError(f"{what}: missing columns {missing}")
 
 
+def _person_rows(persons: list) -> go.Figure:
+    """One subplot row per person, sharing the time axis."""
+    return make_subplots(
+        rows=len(persons),
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=min(0.08, 0.3 / len(persons)),
+        subplot_titles=[f"Person {_label(p)}" for p in persons],
+    )
+
+
 def windows_figure(windows_df: pd.DataFrame, kind: str = "bars") -> go.Figure:
     """Mean probabilities per window, one subplot per person.
 
@@ -66,13 +77,7 @@ def windows_figure(windows_df: pd.DataFrame, kind: str = "bars") -> go.Figure:
         fig = go.Figure()
         fig.add_annotation(text="No face in any window", showarrow=False)
         return apply_theme(fig.update_layout(xaxis_title="time (s)"))
-    fig = make_subplots(
-        rows=len(persons),
-        cols=1,
-        shared_xaxes=True,
-        vertical_spacing=min(0.08, 0.3 / len(persons)),
-        subplot_titles=[f"Person {_label(p)}" for p in persons],
-    )
+    fig = _person_rows(persons)
     for row, p in enumerate(persons, start=1):
         w = windows_df[windows_df["person"] == p]
         mid = ((w["window_start_s"] + w["window_end_s"]) / 2).to_numpy()
@@ -149,13 +154,7 @@ def valence_figure(verdicts_df: pd.DataFrame, margin: float | None = None) -> go
     df = verdicts_df[verdicts_df["n_faces"] > 0]
     persons = _persons(df) if "person" in df.columns else []
     if "window_start_s" in df.columns and persons:
-        fig = make_subplots(
-            rows=len(persons),
-            cols=1,
-            shared_xaxes=True,
-            vertical_spacing=min(0.08, 0.3 / len(persons)),
-            subplot_titles=[f"Person {_label(p)}" for p in persons],
-        )
+        fig = _person_rows(persons)
         for row, p in enumerate(persons, start=1):
             w = df[df["person"] == p]
             mid = ((w["window_start_s"] + w["window_end_s"]) / 2).to_numpy()
