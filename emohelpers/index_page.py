@@ -295,12 +295,13 @@ def _row(result: ClipResult) -> str:
         return (
             f"<tr><td>{img}</td><td>{name}</td><td>{duration}</td>"
             f"<td>{key.get('persons', '')}</td><td>{_people(key)}</td>"
+            f"<td>{html.escape(str(key.get('model', '')))}</td>"
             f'<td class="ok">{status}<br><small>{result.seconds:.0f} s</small></td></tr>'
         )
     reason = html.escape(result.error or "failed")
     link = f'<a href="{_href(result, "report.ipynb")}">partial notebook</a>'
     return (
-        f'<tr class="failed"><td>{img}</td><td>{name}</td><td></td><td></td>'
+        f'<tr class="failed"><td>{img}</td><td>{name}</td><td></td><td></td><td></td>'
         f'<td colspan="2"><b>failed</b>: {reason}<br>{link}</td></tr>'
     )
 
@@ -328,7 +329,7 @@ def write_index(results: Sequence[ClipResult], out_dir: str | Path) -> Path:
     stamp = _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     summary = f"{len(results)} clip(s), {failed} failed; made {stamp}."
     header = "<tr><th></th><th>clip</th><th>duration</th><th>persons</th>"
-    header += "<th>dominant emotion (valence)</th><th></th></tr>"
+    header += "<th>dominant emotion (valence)</th><th>model</th><th></th></tr>"
     page = (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>emohelpers reports</title><style>{_STYLE}</style></head><body>"

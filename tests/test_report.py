@@ -171,12 +171,14 @@ def test_frame_explorer(sample_dir):
 def test_index_lists_each_clip_and_failures(tmp_path):
     good = ClipResult(Path("/data/videos/a.mp4"), tmp_path / "a", ok=True, seconds=3,
                       key_figures={"duration_s": 2.4, "persons": 1, "dominant": {"P1": "happy"},
-                                   "verdicts": {"P1": "positive"}})  # fmt: skip
+                                   "verdicts": {"P1": "positive"},
+                                   "model": "mini-xception"})  # fmt: skip
     bad = ClipResult(Path("/data/videos/b.mp4"), tmp_path / "b", ok=False,
                      error="VideoReadError: b.mp4: the file is empty (0 bytes)")  # fmt: skip
     page = write_index([good, bad], tmp_path).read_text()
     assert 'href="a/report.html"' in page and 'href="b/report.ipynb"' in page
     assert "P1</b> happy <i>(positive)</i>" in page and "2.4 s" in page
+    assert "<td>mini-xception</td>" in page  # every output names the classifier
     assert "the file is empty (0 bytes)" in page and "1 failed" in page
     assert "/data/videos" not in page and str(tmp_path) not in page
 
