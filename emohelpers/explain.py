@@ -41,11 +41,11 @@ from torch import nn
 
 from .classifiers.base import Classifier, Crop, to_pil
 from .errors import ParameterError
+from .explain_methods import METHODS
 from .table import EMOTIONS
 
 log = logging.getLogger(__name__)
 
-METHODS: tuple[str, ...] = ("gradcam", "occlusion", "integrated-gradients")
 #: Probability of an emotion under a uniform guess; figures explain emotions above it.
 CHANCE = 1.0 / len(EMOTIONS)
 

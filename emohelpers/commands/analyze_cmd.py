@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from ..detect import DetectorSettings
+from ..detector_settings import DetectorSettings
 
 
 def add_sampling_args(p: argparse.ArgumentParser) -> None:

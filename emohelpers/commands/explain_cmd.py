@@ -14,7 +14,7 @@ PAGE_FILE = "explain.html"
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     """Register `explain` on the CLI's subparsers."""
-    from ..explain import METHODS
+    from ..explain_methods import METHODS
 
     p = sub.add_parser(
         "explain",
