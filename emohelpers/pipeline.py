@@ -10,8 +10,6 @@ import datetime as _dt
 import json
 import logging
 import platform
-import queue
-import threading
 import time
 from collections.abc import Iterable, Iterator
 from importlib.metadata import PackageNotFoundError, version
@@ -24,6 +22,7 @@ import torch
 from tqdm.auto import tqdm
 
 from .assets import sha256_file
+from .background import in_background
 from .classifiers import Classifier, load_classifier, resolve_model
 from .detect import DetectorSettings, FaceDetector, crop_faces
 from .device import resolve_device
@@ -55,7 +54,6 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
         yield chunk
 
 
-_END = object()
 _COLUMNS = ("frame", "time_s", "face", "person", "xyxy", "det_prob", "probs")
 
 
@@ -82,60 +80,6 @@ def _chunk_rows(chunk: list, dets: list, people: list, probs: np.ndarray) -> dic
             out["det_prob"].append(np.array([np.nan]))
             out["probs"].append(np.full((1, len(EMOTIONS)), np.nan))
     return {k: np.concatenate(v) for k, v in out.items()}
-
-
-def _put(q: queue.Queue, item: Any, stop: threading.Event) -> bool:
-    """Put unless the consumer has gone; False once it has."""
-    while not stop.is_set():
-        try:
-            q.put(item, timeout=0.1)
-            return True
-        except queue.Full:
-            continue
-    return False
-
-
-def _in_background(items: Iterator, depth: int = 1) -> Iterator:
-    """Iterate `items` in a worker thread that stays up to `depth` items ahead.
-
-    Detection of the next batch of frames then overlaps with classification and tracking
-    of this one (torch releases the GIL). Exceptions are re-raised here; when the consumer
-    stops early, the worker stops and closes `items` (and with it the video decoder).
-    """
-    q: queue.Queue = queue.Queue(maxsize=max(1, depth))
-    stop = threading.Event()
-
-    def work() -> None:
-        try:
-            for item in items:
-                if not _put(q, (item, None), stop):
-                    return
-            _put(q, (_END, None), stop)
-        except BaseException as exc:  # handed to the consumer, who re-raises it
-            _put(q, (None, exc), stop)
-        finally:
-            close = getattr(items, "close", None)
-            if close is not None:
-                close()
-
-    worker = threading.Thread(target=work, name="emohelpers-detect", daemon=True)
-    worker.start()
-    try:
-        while True:
-            item, exc = q.get()
-            if exc is not None:
-                raise exc
-            if item is _END:
-                return
-            yield item
-    finally:
-        stop.set()
-        while worker.is_alive():
-            try:
-                q.get(timeout=0.05)
-            except queue.Empty:
-                pass
-        worker.join()
 
 
 def _detector_settings(detector: DetectorSettings | dict | None) -> DetectorSettings:
@@ -260,7 +204,7 @@ def analyze(
             finally:
                 frames.close()  # stops the decoder thread, also when stopped early
 
-        for chunk, dets, crops in _in_background(detected()):
+        for chunk, dets, crops in in_background(detected()):
             chunk_probs = clf.predict(crops) if crops else np.zeros((0, len(EMOTIONS)))
             people = [tracker.update(d.xyxy, f.time_s) for f, d in zip(chunk, dets, strict=True)]
             for key, part in _chunk_rows(chunk, dets, people, chunk_probs).items():
@@ -273,13 +217,12 @@ def analyze(
         bar.close()
     elapsed = time.perf_counter() - t0
 
-    if n_frames:
-        table = build_table(**{k: np.concatenate(v) for k, v in parts.items()})
-    else:
+    if not n_frames:
         raise SchemaError(
             f"{info.path}: no frame was analysed (sampling every_n={every_n}, fps={fps}, "
             f"start_s={start_s}, end_s={end_s}); widen the time range"
         )
+    table = build_table(**{k: np.concatenate(v) for k, v in parts.items()})
     # Renormalise float32 softmax rows exactly in float64 for the table's sum-to-1 contract.
     face_rows = table["face"].notna()
     p = table.loc[face_rows, list(EMOTIONS)].to_numpy()

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import logging
 import math
-import queue
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -20,6 +18,7 @@ from pathlib import Path
 import av
 import numpy as np
 
+from .background import in_background
 from .errors import ParameterError, VideoReadError
 
 log = logging.getLogger(__name__)
@@ -182,11 +181,9 @@ class _Sampler:
         return False
 
 
-_DONE = object()
-
-
-def _decode(path: Path, every_n, fps, start_s, end_s, out: queue.Queue, stop: threading.Event):
-    """Decoder thread body: put Frames, then _DONE, or an exception, into `out`."""
+def _decoded(path: Path, every_n, fps, start_s, end_s) -> Iterator[Frame]:
+    """Decode, sample and convert frames (runs in the decoder thread)."""
+    index = -1
     try:
         container = _open(path)
         try:
@@ -194,7 +191,6 @@ def _decode(path: Path, every_n, fps, start_s, end_s, out: queue.Queue, stop: th
             stream.thread_type = "AUTO"
             start, tb = _stream_start(stream), stream.time_base
             sampler = _Sampler(every_n, fps)
-            index = -1
             for frame in container.decode(stream):
                 index += 1
                 if frame.pts is None:
@@ -211,23 +207,13 @@ def _decode(path: Path, every_n, fps, start_s, end_s, out: queue.Queue, stop: th
                 k = int(round((frame.rotation or 0) / 90.0)) % 4
                 if k:
                     rgb = np.ascontiguousarray(np.rot90(rgb, k))
-                while not stop.is_set():
-                    try:
-                        out.put(Frame(index, time_s, rgb), timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
+                yield Frame(index, time_s, rgb)
         finally:
             container.close()
     except av.error.FFmpegError as exc:
-        out.put(VideoReadError(f"{path}: decoding failed after frame {index} (corrupt: {exc})"))
-        return
-    except BaseException as exc:  # handed to the consumer, who re-raises it
-        out.put(exc)
-        return
-    out.put(_DONE)
+        raise VideoReadError(
+            f"{path}: decoding failed after frame {index} (corrupt: {exc})"
+        ) from exc
 
 
 def iter_frames(
@@ -259,29 +245,9 @@ def iter_frames(
     check_sampling(every_n, fps)
     p = _check_file(path)
     _open(p).close()  # fail here, in the caller's thread, for unreadable files
-    out: queue.Queue = queue.Queue(maxsize=max(1, prefetch))
-    stop = threading.Event()
-    worker = threading.Thread(
-        target=_decode, args=(p, every_n, fps, start_s, end_s, out, stop), daemon=True
+    yield from in_background(
+        _decoded(p, every_n, fps, start_s, end_s), depth=prefetch, name="emohelpers-decode"
     )
-    worker.start()
-    try:
-        while True:
-            item = out.get()
-            if item is _DONE:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        # Drain so the worker is never blocked on a full queue, then let it finish.
-        while worker.is_alive():
-            try:
-                out.get(timeout=0.05)
-            except queue.Empty:
-                pass
-        worker.join()
 
 
 def list_videos(folder: str | Path) -> list[Path]:

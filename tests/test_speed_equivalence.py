@@ -14,9 +14,10 @@ import pytest
 
 from emohelpers import pipeline
 from emohelpers.assets import sample_clip
+from emohelpers.background import in_background
 from emohelpers.classifiers import load_classifier
 from emohelpers.detect import FaceDetector
-from emohelpers.pipeline import _in_background, analyze
+from emohelpers.pipeline import analyze
 from emohelpers.table import EMOTIONS
 
 BOX = ["x1", "y1", "x2", "y2"]
@@ -61,13 +62,13 @@ def test_fast_path_equals_facenets_own_detect(fast_and_slow, monkeypatch):
 
 
 def test_background_iteration_keeps_order_and_errors():
-    assert list(_in_background(iter(range(50)), depth=3)) == list(range(50))
+    assert list(in_background(iter(range(50)), depth=3)) == list(range(50))
 
     def failing():
         yield 1
         raise ValueError("boom")
 
-    it = _in_background(failing())
+    it = in_background(failing())
     assert next(it) == 1
     with pytest.raises(ValueError, match="boom"):
         next(it)
@@ -85,7 +86,7 @@ def test_background_iteration_stopped_early_closes_the_source():
         finally:
             closed.set()
 
-    it = _in_background(endless(), depth=2)
+    it = in_background(endless(), depth=2)
     assert [next(it) for _ in range(5)] == [0, 1, 2, 3, 4]
     it.close()
     assert closed.wait(5)
