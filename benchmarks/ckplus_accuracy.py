@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from emohelpers.classifiers.mini_xception import MiniXception
-from emohelpers.table import EMOTIONS
+from emohelpers.analysis.classifiers.mini_xception import MiniXception
+from emohelpers.analysis.table import EMOTIONS
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp"}
 

@@ -8,7 +8,7 @@ from importlib.metadata import PackageNotFoundError, version
 # cores. Passive waiting costs nothing measurable on big ops. Must be set before torch loads.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from .table import EMOTIONS, Analysis, validate_table
+from emohelpers.analysis.table import EMOTIONS, Analysis, validate_table
 
 try:
     __version__ = version("emohelpers")

@@ -17,8 +17,8 @@ BROKEN_CLIP = "broken.mp4"
 @pytest.fixture(scope="session")
 def sample_dir() -> Path:
     """The folder of the sample clips (fetched into the cache on first use)."""
-    from emohelpers.assets import sample_clips
-    from emohelpers.errors import AssetError
+    from emohelpers.core.assets import sample_clips
+    from emohelpers.core.errors import AssetError
 
     try:
         return sample_clips()[0].parent
@@ -48,7 +48,7 @@ def report_dir(sample_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Re
     """`run_reports` on the sample clip `REPORT_CLIP` and a corrupt `broken.mp4`."""
     import time
 
-    from emohelpers.report import run_reports
+    from emohelpers.report.run import run_reports
 
     inputs = tmp_path_factory.mktemp("report-inputs")
     (inputs / BROKEN_CLIP).write_bytes(b"this is not a video\n" * 50)

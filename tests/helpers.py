@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from emohelpers.table import EMOTIONS, build_table
+from emohelpers.analysis.table import EMOTIONS, build_table
 
 Probs = Mapping[str, float] | str | None
 Row = tuple[int, float, Any, Probs]

@@ -10,18 +10,18 @@ import numpy as np
 import pytest
 import torch
 
-from emohelpers import explain_section as es
-from emohelpers.errors import ParameterError
-from emohelpers.explain import (
+from emohelpers.explain import moments as es
+from emohelpers.core.errors import ParameterError
+from emohelpers.explain.methods import (
     CHANCE,
     METHODS,
     attribute,
     explain,
     normalise_maps,
 )
-from emohelpers.faithfulness import deletion_auc, deletion_curve, faithfulness_report
-from emohelpers.figures_explain import explanation_figure, overlay, shown_emotions
-from emohelpers.table import EMOTIONS
+from emohelpers.explain.faithfulness import deletion_auc, deletion_curve, faithfulness_report
+from emohelpers.figures.explanation import explanation_figure, overlay, shown_emotions
+from emohelpers.analysis.table import EMOTIONS
 
 CLIP = "single_face.mp4"
 
@@ -76,24 +76,24 @@ def test_figure_has_one_panel_per_emotion_above_chance():
 
 @pytest.fixture(scope="module")
 def mini():
-    from emohelpers.classifiers import load_classifier
+    from emohelpers.analysis.classifiers import load_classifier
 
     return load_classifier("mini-xception", "cpu")
 
 
 @pytest.fixture(scope="module")
 def analysis(mini):
-    from emohelpers.assets import sample_clip
-    from emohelpers.pipeline import analyze
+    from emohelpers.core.assets import sample_clip
+    from emohelpers.analysis.pipeline import analyze
 
     return analyze(sample_clip(CLIP), classifier=mini, every_n=6, progress=False)
 
 
 @pytest.fixture(scope="module")
 def crops(analysis):
-    from emohelpers.assets import sample_clip
-    from emohelpers.detect import crop_faces
-    from emohelpers.video import iter_frames
+    from emohelpers.core.assets import sample_clip
+    from emohelpers.analysis.detect import crop_faces
+    from emohelpers.analysis.video import iter_frames
 
     rows = analysis.table.dropna(subset=["person"])
     frames = {f.index: f.rgb for f in iter_frames(sample_clip(CLIP), every_n=6)}
@@ -103,7 +103,7 @@ def crops(analysis):
 
 @pytest.fixture(scope="module")
 def tiny_vit(tmp_path_factory):
-    from emohelpers.classifiers import HFClassifier
+    from emohelpers.analysis.classifiers import HFClassifier
     from tests.test_hf_classifier import save_tiny_vit
 
     return HFClassifier(save_tiny_vit(tmp_path_factory.mktemp("tiny-vit")), batch_size=8)
@@ -202,7 +202,7 @@ def test_gradcam_is_more_faithful_than_random(mini, crops):
 
 @pytest.mark.slow
 def test_strongest_moments_are_explained_then_cached(mini, analysis, tmp_path, monkeypatch):
-    from emohelpers.assets import sample_clip
+    from emohelpers.core.assets import sample_clip
 
     video = sample_clip(CLIP)
     moments = es.explain_strongest_moments(video, analysis, mini, cache_dir=tmp_path)
@@ -226,8 +226,8 @@ def test_strongest_moments_are_explained_then_cached(mini, analysis, tmp_path, m
 
 @pytest.mark.slow
 def test_report_section(mini, analysis, tmp_path):
-    from emohelpers.assets import sample_clip
-    from emohelpers.explain import report_section
+    from emohelpers.core.assets import sample_clip
+    from emohelpers.explain.methods import report_section
 
     params = SimpleNamespace(video=sample_clip(CLIP), out_dir=tmp_path, model="mini-xception",
                              device="cpu", max_persons=1)  # fmt: skip
@@ -238,7 +238,7 @@ def test_report_section(mini, analysis, tmp_path):
 
 @pytest.mark.slow
 def test_cli_writes_an_offline_page(analysis, tmp_path):
-    from emohelpers.cli import main
+    from emohelpers.cli.main import main
 
     saved = analysis.save(tmp_path / "analysis")
     assert main(["-q", "explain", str(saved), "--out", str(tmp_path / "out")]) == 0

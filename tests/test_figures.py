@@ -9,8 +9,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from emohelpers.errors import ParameterError
-from emohelpers.figures import (
+from emohelpers.core.errors import ParameterError
+from emohelpers.figures.core_figures import (
     draw_boxes,
     frame_bars_figure,
     frame_radar_figure,
@@ -20,8 +20,8 @@ from emohelpers.figures import (
     strongest_moments,
     timeline_figure,
 )
-from emohelpers.table import EMOTIONS
-from emohelpers.theme import (
+from emohelpers.analysis.table import EMOTIONS
+from emohelpers.figures.theme import (
     EMOTION_COLORS,
     NO_PERSON_COLOR,
     PERSON_COLORS,

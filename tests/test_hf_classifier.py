@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 import torch
 
-from emohelpers.assets import sample_clip
-from emohelpers.classifiers import HFClassifier, load_classifier, resolve_model
-from emohelpers.errors import ModelLoadError
-from emohelpers.pipeline import analyze
-from emohelpers.table import EMOTIONS
+from emohelpers.core.assets import sample_clip
+from emohelpers.analysis.classifiers import HFClassifier, load_classifier, resolve_model
+from emohelpers.core.errors import ModelLoadError
+from emohelpers.analysis.pipeline import analyze
+from emohelpers.analysis.table import EMOTIONS
 
 # A label order unlike EMOTIONS, with synonyms, to prove the mapping.
 TINY_LABELS = ["happiness", "anger", "surprised", "neutral", "fearful", "sadness", "disgust"]
@@ -93,10 +93,10 @@ def test_unreachable_hub_model_says_how_to_work_offline(monkeypatch):
 
 def test_auto_uses_the_offline_model_when_the_vit_is_not_cached(monkeypatch, tmp_path):
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "empty-hub"))
-    import emohelpers.classifiers.hf as hf
+    import emohelpers.analysis.classifiers.hf as hf
 
     monkeypatch.setattr(hf, "in_local_cache", lambda model_id: False)
-    import emohelpers.classifiers as classifiers
+    import emohelpers.analysis.classifiers as classifiers
 
     monkeypatch.setattr(classifiers, "in_local_cache", lambda model_id: False)
     assert resolve_model("auto") == "mini-xception"

@@ -3,10 +3,10 @@
 import pytest
 import torch
 
-from emohelpers.classifiers.labels import canonical_label, label_permutation
-from emohelpers.device import resolve_device
-from emohelpers.errors import ModelLoadError, ParameterError
-from emohelpers.table import EMOTIONS
+from emohelpers.analysis.classifiers.labels import canonical_label, label_permutation
+from emohelpers.core.device import resolve_device
+from emohelpers.core.errors import ModelLoadError, ParameterError
+from emohelpers.analysis.table import EMOTIONS
 
 
 def test_fer_label_order_maps_onto_emotions():

@@ -49,7 +49,7 @@ def test_notebooks_in_git_have_no_outputs(path):
 def test_explore_executes_headless(tmp_path, sample_dir):
     import papermill as pm
 
-    from emohelpers.report import kernel_name
+    from emohelpers.report.run import kernel_name
 
     out = tmp_path / "explore.ipynb"
     params = {"video": str(sample_dir / REPORT_CLIP), "out_dir": str(tmp_path / "analysis"),

@@ -4,13 +4,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from emohelpers.assets import sample_clip
-from emohelpers.classifiers import load_classifier
-from emohelpers.detect import DetectorSettings, FaceDetector, crop_faces, square_box
-from emohelpers.errors import ParameterError, VideoReadError
-from emohelpers.pipeline import analyze, load_or_analyze
-from emohelpers.table import EMOTIONS, validate_table
-from emohelpers.video import iter_frames
+from emohelpers.core.assets import sample_clip
+from emohelpers.analysis.classifiers import load_classifier
+from emohelpers.analysis.detect import DetectorSettings, FaceDetector, crop_faces, square_box
+from emohelpers.core.errors import ParameterError, VideoReadError
+from emohelpers.analysis.pipeline import analyze, load_or_analyze
+from emohelpers.analysis.table import EMOTIONS, validate_table
+from emohelpers.analysis.video import iter_frames
 
 pytestmark = pytest.mark.slow
 
@@ -117,7 +117,7 @@ def test_detector_downscaling_maps_boxes_back():
 def test_cache_reuses_the_saved_table(tmp_path, mini, monkeypatch):
     clip = sample_clip("single_face.mp4")
     first = load_or_analyze(clip, tmp_path, model="mini-xception", every_n=12, progress=False)
-    import emohelpers.pipeline as pipeline
+    import emohelpers.analysis.pipeline as pipeline
 
     monkeypatch.setattr(pipeline, "analyze", lambda *a, **k: pytest.fail("re-analysed"))
     again = load_or_analyze(clip, tmp_path, model="mini-xception", every_n=12, progress=False)

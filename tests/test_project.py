@@ -67,8 +67,8 @@ def test_no_weights_videos_or_outputs_are_tracked():
 
 
 def test_cli_detector_options_reach_the_settings():
-    from emohelpers.cli import build_parser
-    from emohelpers.commands.analyze_cmd import analysis_kwargs
+    from emohelpers.cli.main import build_parser
+    from emohelpers.cli.analyze_cmd import analysis_kwargs
 
     parser = build_parser()
     args = parser.parse_args(["analyze", "v.mp4", "--out", "o", "--max-side-px", "0",

@@ -11,9 +11,9 @@ import plotly.io as pio
 import pytest
 from PIL import Image
 
-from emohelpers import render
-from emohelpers.errors import ParameterError, SchemaError, VideoReadError
-from emohelpers.render import (
+from emohelpers.figures import render
+from emohelpers.core.errors import ParameterError, SchemaError, VideoReadError
+from emohelpers.figures.render import (
     PANEL_SIZE,
     RadarGeometry,
     analysed_fps,
@@ -24,8 +24,8 @@ from emohelpers.render import (
     radar_background_figure,
     render_annotated_video,
 )
-from emohelpers.table import EMOTIONS
-from emohelpers.theme import RADAR_FILL_OPACITY, hex_to_rgb, person_color
+from emohelpers.analysis.table import EMOTIONS
+from emohelpers.figures.theme import RADAR_FILL_OPACITY, hex_to_rgb, person_color
 from tests.helpers import make_table
 
 FPS = 24

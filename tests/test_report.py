@@ -13,11 +13,11 @@ import pytest
 from conftest import BROKEN_CLIP, REPORT_CLIP, REPORT_SETTINGS
 from plotly.offline import get_plotlyjs
 
-from emohelpers import report_sections as rs
-from emohelpers.cli import main
-from emohelpers.errors import ParameterError
-from emohelpers.index_page import frame_explorer, video_html, write_index
-from emohelpers.report import (
+from emohelpers.report import sections as rs
+from emohelpers.cli.main import main
+from emohelpers.core.errors import ParameterError
+from emohelpers.report.index_page import frame_explorer, video_html, write_index
+from emohelpers.report.run import (
     PARAMETER_NAMES,
     ClipResult,
     check_parameters,
@@ -26,7 +26,7 @@ from emohelpers.report import (
     notebook_parameters,
     run_clip,
 )
-from emohelpers.table import Analysis
+from emohelpers.analysis.table import Analysis
 from tests.helpers import make_table
 
 REPO = Path(__file__).resolve().parents[1]
@@ -250,7 +250,7 @@ def test_rerun_reuses_the_analysis_and_sections_select(report_dir, tmp_path):
 def test_notebook_refuses_unknown_parameters(tmp_path, sample_dir):
     import papermill as pm
 
-    from emohelpers.report import kernel_name, report_notebook
+    from emohelpers.report.run import kernel_name, report_notebook
 
     with pytest.raises(pm.PapermillExecutionError) as info:
         pm.execute_notebook(

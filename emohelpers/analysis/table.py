@@ -1,0 +1,188 @@
+"""The emotion table: the one contract between analysis and everything after it.
+
+One row per face per analysed frame; a frame where no face was found still gets one row
+with the face fields and probabilities NaN, so that timelines show gaps honestly.
+The table is saved as Parquet with a JSON sidecar of its provenance.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from emohelpers.core.errors import SchemaError
+
+log = logging.getLogger(__name__)
+
+#: The seven expressions, in the order of every probability array in emohelpers.
+EMOTIONS: tuple[str, ...] = ("angry", "disgust", "fear", "happy", "neutral", "sad", "surprise")
+
+BOX_COLUMNS: tuple[str, ...] = ("x1", "y1", "x2", "y2")
+
+#: Column name -> dtype. `face` and `person` are float so that NaN can say "no face".
+DTYPES: dict[str, Any] = {
+    "frame": "int64",
+    "time_s": "float64",
+    "face": "float64",
+    "person": "float64",
+    **{c: "float64" for c in BOX_COLUMNS},
+    "det_prob": "float64",
+    **{e: "float64" for e in EMOTIONS},
+    "emotion": pd.StringDtype(na_value=np.nan),
+}
+COLUMNS: tuple[str, ...] = tuple(DTYPES)
+
+TABLE_FILE = "emotions.parquet"
+PROVENANCE_FILE = "provenance.json"
+
+# Probabilities come from float32 softmax outputs: allow their rounding.
+_SUM_TOL = 1e-3
+
+
+def empty_table() -> pd.DataFrame:
+    """An emotion table with no rows, every column at its contract dtype."""
+    return pd.DataFrame({c: pd.Series(dtype=d) for c, d in DTYPES.items()})
+
+
+def build_table(
+    frame: np.ndarray,
+    time_s: np.ndarray,
+    face: np.ndarray,
+    person: np.ndarray,
+    xyxy: np.ndarray,
+    det_prob: np.ndarray,
+    probs: np.ndarray,
+) -> pd.DataFrame:
+    """Assemble and validate an emotion table from parallel arrays.
+
+    Args:
+        frame: (n,) int, source frame index of each row.
+        time_s: (n,) float, presentation time in seconds.
+        face: (n,) float, face index in its frame (largest first), NaN for no face.
+        person: (n,) float, track id, NaN for no face.
+        xyxy: (n, 4) float, face boxes in source pixels, NaN rows for no face.
+        det_prob: (n,) float, detector confidence, NaN for no face.
+        probs: (n, 7) float, probabilities in `EMOTIONS` order, NaN rows for no face.
+
+    Returns:
+        The validated emotion table.
+    """
+    probs = np.asarray(probs, dtype=np.float64).reshape(-1, len(EMOTIONS))
+    xyxy = np.asarray(xyxy, dtype=np.float64).reshape(-1, 4)
+    has = ~np.isnan(probs).any(axis=1)
+    top = np.argmax(np.nan_to_num(probs, nan=-1.0), axis=1)
+    emotion = np.where(has, np.asarray(EMOTIONS, dtype=object)[top], None)
+    data: dict[str, Any] = {
+        "frame": np.asarray(frame, dtype=np.int64),
+        "time_s": np.asarray(time_s, dtype=np.float64),
+        "face": np.asarray(face, dtype=np.float64),
+        "person": np.asarray(person, dtype=np.float64),
+        **{c: xyxy[:, i] for i, c in enumerate(BOX_COLUMNS)},
+        "det_prob": np.asarray(det_prob, dtype=np.float64),
+        **{e: probs[:, i] for i, e in enumerate(EMOTIONS)},
+        "emotion": pd.array(emotion, dtype=DTYPES["emotion"]),
+    }
+    df = pd.DataFrame(data)
+    validate_table(df)
+    return df
+
+
+def validate_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Check that `df` follows the emotion-table contract; return it unchanged.
+
+    Raises:
+        SchemaError: naming the first broken rule (missing column, dtype, probabilities
+            that do not sum to 1, an emotion that is not the argmax, ...).
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise SchemaError(f"emotion table: expected a pandas DataFrame, got {type(df).__name__}")
+    missing = [c for c in COLUMNS if c not in df.columns]
+    if missing:
+        raise SchemaError(f"emotion table: missing columns {missing}; expected {list(COLUMNS)}")
+    for col, dtype in DTYPES.items():
+        actual = df[col].dtype
+        if col == "emotion":
+            ok = pd.api.types.is_string_dtype(actual) or pd.api.types.is_object_dtype(actual)
+        else:
+            ok = actual == np.dtype(dtype)
+        if not ok:
+            raise SchemaError(f"emotion table: column {col!r} has dtype {actual}, expected {dtype}")
+    if df.empty:
+        return df
+    probs = df[list(EMOTIONS)].to_numpy(dtype=np.float64)
+    no_face = df["face"].isna().to_numpy()
+    nan_rows = np.isnan(probs).any(axis=1)
+    if (nan_rows & ~no_face).any():
+        raise SchemaError("emotion table: a row with a face has NaN probabilities")
+    face_only = ["person", *BOX_COLUMNS, "det_prob", *EMOTIONS]
+    if df.loc[no_face, face_only].notna().any().any():
+        raise SchemaError("emotion table: a row without a face has face fields that are not NaN")
+    p = probs[~no_face]
+    if p.size:
+        if (p < -1e-6).any() or (p > 1 + 1e-6).any():
+            raise SchemaError("emotion table: probabilities outside [0, 1]")
+        sums = p.sum(axis=1)
+        if np.abs(sums - 1).max() > _SUM_TOL:
+            raise SchemaError(
+                f"emotion table: probabilities sum to {sums.min():.4f}..{sums.max():.4f}, not 1"
+            )
+        expected = np.asarray(EMOTIONS)[p.argmax(axis=1)]
+        if (df.loc[~no_face, "emotion"].to_numpy(dtype=object) != expected).any():
+            raise SchemaError("emotion table: 'emotion' is not the most probable of the seven")
+    if df.loc[no_face, "emotion"].notna().any():
+        raise SchemaError("emotion table: a row without a face has an emotion")
+    if (np.diff(df["frame"].to_numpy()) < 0).any():
+        raise SchemaError("emotion table: rows are not sorted by frame")
+    return df
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """An emotion table and its provenance; unpacks as `table, provenance = analysis`."""
+
+    table: pd.DataFrame
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    def __iter__(self):
+        return iter((self.table, self.provenance))
+
+    def save(self, out_dir: str | Path) -> Path:
+        """Write `emotions.parquet` and `provenance.json` into `out_dir`; return the folder."""
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        validate_table(self.table)
+        # Write to temporary names first so an interrupted save never leaves a half table.
+        tmp_table = out / (TABLE_FILE + ".tmp")
+        self.table.to_parquet(tmp_table, index=False)
+        tmp_prov = out / (PROVENANCE_FILE + ".tmp")
+        tmp_prov.write_text(json.dumps(self.provenance, indent=2, default=str) + "\n")
+        tmp_table.replace(out / TABLE_FILE)
+        tmp_prov.replace(out / PROVENANCE_FILE)
+        return out
+
+    @classmethod
+    def load(cls, out_dir: str | Path) -> Analysis:
+        """Read an analysis saved by `save`.
+
+        Raises:
+            SchemaError: when either file is missing or the table breaks the contract.
+        """
+        out = Path(out_dir)
+        table_path, prov_path = out / TABLE_FILE, out / PROVENANCE_FILE
+        for p in (table_path, prov_path):
+            if not p.is_file():
+                raise SchemaError(f"{p}: not found; run `emohelpers analyze VIDEO --out {out}`")
+        try:
+            table = pd.read_parquet(table_path)
+            provenance = json.loads(prov_path.read_text())
+        except (OSError, ValueError) as exc:
+            raise SchemaError(f"{out}: cannot read the saved analysis ({exc})") from exc
+        table = table.astype(DTYPES)
+        validate_table(table)
+        return cls(table=table, provenance=provenance)

@@ -1,0 +1,2 @@
+"""The command line: `emohelpers COMMAND ...`; the top layer.
+"""

@@ -1,0 +1,72 @@
+"""The `emohelpers` command line: one sub-command per job.
+
+Errors of the `EmoError` family (and bad arguments) print one line and exit non-zero,
+never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+from emohelpers import __version__
+from emohelpers.core.errors import EmoError
+
+log = logging.getLogger("emohelpers")
+
+# Each module registers its sub-commands; missing optional ones are skipped.
+_COMMAND_MODULES = ("analyze_cmd", "report_cmd", "evaluate_cmd", "explain_cmd", "bench_cmd")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, not usage + error
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full parser with every registered sub-command."""
+    parser = _Parser(prog="emohelpers", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"emohelpers {__version__}")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars or info")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in _COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f".commands.{name}", __package__)
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__package__}.commands.{name}":
+                raise
+            continue
+        module.add_parser(sub)
+    # -q/-v also after the sub-command; SUPPRESS keeps the top-level value when absent.
+    for sp in sub.choices.values():
+        sp.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                        help="no progress bars or info")  # fmt: skip
+        sp.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                        help="debug logging")  # fmt: skip
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.func(args) or 0)
+    except EmoError as exc:
+        print(f"emohelpers {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"emohelpers {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,86 @@
+"""`emohelpers report`: one HTML report per clip, and `index.html`."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from emohelpers.report.sections import SECTIONS
+
+
+def _sections(text: str) -> list[str] | str:
+    if text == "all":
+        return text
+    names = [s.strip() for s in text.split(",") if s.strip()]
+    unknown = [s for s in names if s not in SECTIONS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown section(s) {unknown}; use 'all' or a comma-separated list from "
+            f"{','.join(SECTIONS)}"
+        )
+    return names
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "report",
+        help="analyse clips and write one HTML report per clip, plus index.html",
+        description="Run the report notebook on each clip (papermill), export it to HTML "
+        "(nbconvert) and write DIR/index.html. Without a video (or with only folders holding "
+        "none), the sample clips are used. Exit status 1 when any clip failed.",
+    )
+    p.add_argument("inputs", nargs="*", type=Path, metavar="VIDEO|DIR",
+                   help="video files or folders of videos (default: the sample clips)")  # fmt: skip
+    p.add_argument("--out", type=Path, default=Path("outputs"), metavar="DIR",
+                   help="output folder (default: %(default)s)")  # fmt: skip
+    p.add_argument("--model", default="auto",
+                   help="auto | mini-xception | a Hub model id | a local folder")  # fmt: skip
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--every-n", type=int, default=None, metavar="N",
+                   help="analyse every N-th frame (default: every frame)")  # fmt: skip
+    g.add_argument("--fps", type=float, default=None, metavar="F",
+                   help="analyse F frames per second of video instead")  # fmt: skip
+    p.add_argument("--device", default="auto", help="auto | cpu | cuda (default: auto)")
+    p.add_argument("--sections", type=_sections, default="all", metavar="LIST",
+                   help=f"'all' or a comma-separated list from {','.join(SECTIONS)}")  # fmt: skip
+    p.add_argument("--radar", choices=("per-person", "main"), default="per-person",
+                   help="radar of the annotated video (default: %(default)s)")  # fmt: skip
+    p.add_argument("--show-inputs", action="store_true",
+                   help="show the notebook's code cells in the HTML reports")  # fmt: skip
+    p.set_defaults(func=run_report)
+
+
+def _line(result) -> str:
+    if result.ok:
+        key = result.key_figures
+        people = ", ".join(
+            f"{p} {e}" + (f" ({v})" if (v := key.get("verdicts", {}).get(p)) else "")
+            for p, e in (key.get("dominant") or {}).items()
+        )
+        return (f"ok      {result.video.name}: {key.get('persons', 0)} person(s)"
+                f"{': ' + people if people else ''} -> {result.report} "
+                f"({result.seconds:.0f} s)")  # fmt: skip
+    return f"FAILED  {result.video.name}: {result.error} -> {result.notebook}"
+
+
+def run_report(args: argparse.Namespace) -> int:
+    import logging
+
+    from tqdm.auto import tqdm
+
+    from emohelpers.report.index_page import INDEX_FILE
+    from emohelpers.report.run import run_reports
+
+    if not args.verbose:  # papermill's per-notebook INFO lines would drown the one-line results
+        logging.getLogger("papermill").setLevel(logging.WARNING)
+    results = run_reports(
+        args.inputs, args.out, model=args.model, every_n=args.every_n, fps=args.fps,
+        device=args.device, sections=args.sections, radar=args.radar,
+        show_inputs=args.show_inputs, progress=not args.quiet,
+        on_result=lambda r: tqdm.write(_line(r)),
+    )  # fmt: skip
+    failed = sum(not r.ok for r in results)
+    print(
+        f"{len(results) - failed} of {len(results)} report(s) made; index: {args.out / INDEX_FILE}"
+    )
+    return 1 if failed else 0

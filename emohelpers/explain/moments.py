@@ -1,0 +1,289 @@
+"""The report's "What the model looked at": attribution maps of each person's strongest moments.
+
+For each person and each emotion whose peak probability is above chance (1/7), the frame
+where it peaks (`figures.strongest_moments`) is decoded, the face cropped as the analysis
+cropped it, and all these faces explained in one batch: for each face, the emotions above
+chance in it plus the moment's own. Maps are cached on disk, one compressed npz per face
+keyed by the video's sha256, the frame, the box, the crop margin, the classifier (name and
+revision) and the method, holding the crop too: a re-render decodes no video and runs no
+model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from emohelpers.core import assets
+from emohelpers.analysis.classifiers.base import Classifier
+from emohelpers.analysis.detect import crop_faces
+from emohelpers.core.errors import EmoError, VideoReadError
+from emohelpers.explain.methods import CHANCE, attribute, resize_maps
+from emohelpers.figures.core_figures import person_label, strongest_moments
+from emohelpers.figures.explanation import explanation_figure
+from emohelpers.analysis.table import BOX_COLUMNS, EMOTIONS, Analysis
+from emohelpers.analysis.video import iter_frames
+
+log = logging.getLogger(__name__)
+
+CACHE_VERSION = 1
+DEFAULT_MARGIN = 0.1
+#: The report's cache folder, inside its output folder.
+CACHE_FOLDER = "explain-cache"
+
+
+class ExplainedMoment(NamedTuple):
+    """One person's strongest moment of one emotion, explained.
+
+    Attributes:
+        person: track id (float, as in the table).
+        emotion: the emotion that peaks at this moment.
+        time_s: the frame's time, seconds.
+        figure: the face with the maps of the emotions above chance, the moment's first,
+            titled like "P1 — fear at 12.3 s".
+    """
+
+    person: float
+    emotion: str
+    time_s: float
+    figure: go.Figure
+
+
+@dataclass(frozen=True)
+class _Face:
+    """One explained face: the crop, its probabilities and its maps at the model's input."""
+
+    crop: np.ndarray  # (h, w, 3) uint8
+    probs: np.ndarray  # (7,) float32
+    emotions: tuple[str, ...]
+    input_maps: np.ndarray  # (E, H, W) float32 in [0, 1]
+
+    def maps_by_emotion(self) -> dict[str, np.ndarray]:
+        maps = resize_maps(self.input_maps, self.crop.shape[:2])
+        return dict(zip(self.emotions, maps, strict=True))
+
+
+def moments_to_explain(
+    table: pd.DataFrame,
+    max_per_person: int = 7,
+    min_prob: float = CHANCE,
+    persons: list[float] | None = None,
+) -> pd.DataFrame:
+    """The strongest moments worth explaining: peak probability above `min_prob`.
+
+    Args:
+        table: the emotion table.
+        max_per_person: at most this many moments per person, the most probable kept.
+        min_prob: keep moments whose peak probability is strictly above this.
+        persons: only these track ids (default: all).
+
+    Returns:
+        `strongest_moments` rows, per person (in `persons` order, else by id) most probable
+        first.
+    """
+    moments = strongest_moments(table)
+    moments = moments[moments["probability"] > min_prob]
+    order = persons if persons is not None else sorted(moments["person"].unique())
+    parts = [
+        moments[moments["person"] == p].sort_values("probability", ascending=False,
+                                                     kind="stable").head(max_per_person)
+        for p in order
+    ]  # fmt: skip
+    return pd.concat(parts, ignore_index=True) if parts else moments.iloc[:0]
+
+
+def _cache_path(folder: Path, key: dict[str, Any]) -> Path:
+    digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
+    return folder / key["video_sha256"][:16] / f"{digest[:32]}.npz"
+
+
+def _load(path: Path) -> _Face | None:
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return _Face(z["crop"], z["probs"], tuple(str(e) for e in z["emotions"]),
+                         z["input_maps"].astype(np.float32))  # fmt: skip
+    except (OSError, KeyError, ValueError) as exc:
+        if path.exists():
+            log.warning("%s: unreadable explanation cache file (%s); recomputing", path, exc)
+        return None
+
+
+def _save(path: Path, face: _Face) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "wb") as f:  # a file object: np.savez would add ".npz" to a name
+        np.savez_compressed(f, crop=face.crop, probs=face.probs, emotions=np.array(face.emotions),
+                            input_maps=face.input_maps.astype(np.float16))  # fmt: skip
+    tmp.replace(path)
+
+
+def _needed(probs: np.ndarray, own: set[str], min_prob: float) -> list[str]:
+    """The emotions a face's figure shows: above `min_prob`, and the moments' own."""
+    return [e for i, e in enumerate(EMOTIONS) if probs[i] > min_prob or e in own]
+
+
+def _read_crops(video: Path, wanted: dict[tuple, tuple[int, np.ndarray]], margin: float,
+                times: list[float]) -> dict[tuple, np.ndarray]:  # fmt: skip
+    """Decode just the frames of `wanted` (key -> (frame, xyxy)), stopping after the last."""
+    frames = {frame for frame, _ in wanted.values()}
+    rgb: dict[int, np.ndarray] = {}
+    start_s, last = max(0.0, min(times) - 1e-3), max(frames)
+    for f in iter_frames(video, start_s=start_s):
+        if f.index in frames:
+            rgb[f.index] = f.rgb
+        if len(rgb) == len(frames) or f.index >= last:
+            break
+    missing = sorted(frames - set(rgb))
+    if missing:
+        raise VideoReadError(
+            f"{video}: frames {missing[:5]} of the emotion table are not in it; "
+            "pass the video that was analysed"
+        )
+    return {k: crop_faces(rgb[frame], box[None], margin)[0] for k, (frame, box) in wanted.items()}
+
+
+def explain_strongest_moments(
+    video_path: str | Path,
+    table: pd.DataFrame | Analysis,
+    classifier: Classifier,
+    *,
+    method: str = "gradcam",
+    max_per_person: int = 7,
+    persons: list[float] | None = None,
+    margin: float | None = None,
+    min_prob: float = CHANCE,
+    cache_dir: str | Path | None = None,
+    use_cache: bool = True,
+) -> list[ExplainedMoment]:
+    """Explain each person's strongest moment of each emotion above chance, in one batch.
+
+    Args:
+        video_path: the analysed video.
+        table: its emotion table, or the `Analysis` (whose provenance gives the crop margin
+            and the video's sha256).
+        classifier: the classifier to explain (the analysis's, for faithful figures).
+        method: "gradcam" | "occlusion" | "integrated-gradients".
+        max_per_person: at most this many moments per person (the most probable).
+        persons: only these track ids, in this order (default: all, by id).
+        margin: crop margin around the face box (default: the provenance's, else 0.1).
+        min_prob: moments (and panels) need a probability above this (default 1/7).
+        cache_dir: folder of the cached maps (default: `<emohelpers cache>/explain`).
+        use_cache: read and write the cache.
+
+    Returns:
+        One `ExplainedMoment(person, emotion, time_s, figure)` per moment, per person most
+        probable first; empty when no face was found.
+    """
+    t0 = time.perf_counter()
+    provenance: dict[str, Any] = {}
+    if isinstance(table, Analysis):
+        table, provenance = table
+    if margin is None:
+        margin = float(provenance.get("detector", {}).get("margin", DEFAULT_MARGIN))
+    moments = moments_to_explain(table, max_per_person, min_prob, persons)
+    if moments.empty:
+        return []
+    video = Path(video_path)
+    sha = provenance.get("video", {}).get("sha256") or assets.sha256_file(video)
+    folder = Path(cache_dir) if cache_dir is not None else assets.cache_dir() / "explain"
+
+    # One face per (frame, box); several emotions may peak on the same face.
+    keys, own, paths = [], {}, {}
+    for m in moments.itertuples(index=False):
+        box = tuple(round(float(getattr(m, c)), 2) for c in BOX_COLUMNS)
+        k = (int(m.frame), box)
+        if k not in own:
+            keys.append(k)
+            own[k] = set()
+            key = {"v": CACHE_VERSION, "video_sha256": sha, "frame": k[0], "box": list(box),
+                   "margin": margin, "classifier": classifier.name,
+                   "revision": classifier.revision, "method": method}  # fmt: skip
+            paths[k] = _cache_path(folder, key)
+        own[k].add(m.emotion)
+
+    faces: dict[tuple, _Face] = {}
+    if use_cache:
+        for k in keys:
+            face = _load(paths[k])
+            if face is not None and set(_needed(face.probs, own[k], min_prob)) <= set(
+                face.emotions
+            ):
+                faces[k] = face
+    todo = [k for k in keys if k not in faces]
+    if todo:
+        times = moments.loc[moments["frame"].isin([k[0] for k in todo]), "time_s"].tolist()
+        crops = _read_crops(video, {k: (k[0], np.array(k[1])) for k in todo}, margin, times)
+        batch = [crops[k] for k in todo]
+        probs = classifier.predict(batch)
+        wanted = [_needed(p, own[k], min_prob) for p, k in zip(probs, todo, strict=True)]
+        width = max(len(w) for w in wanted)
+        # One batch: every face gets `width` targets, short lists padded with their last.
+        targets = [[EMOTIONS.index(e) for e in w] + [EMOTIONS.index(w[-1])] * (width - len(w))
+                   for w in wanted]  # fmt: skip
+        maps = attribute(classifier, classifier.preprocess(batch), targets, method)
+        # Kept as the cache keeps them (float16), so that a re-render draws the same figures.
+        maps = maps.astype(np.float16).astype(np.float32)
+        for i, k in enumerate(todo):
+            faces[k] = _Face(batch[i], probs[i], tuple(wanted[i]), maps[i, : len(wanted[i])])
+            if use_cache:
+                _save(paths[k], faces[k])
+    log.info("explained %d moments (%d faces, %d from the cache) with %s in %.2f s",
+             len(moments), len(keys), len(keys) - len(todo), method,
+             time.perf_counter() - t0)  # fmt: skip
+
+    out = []
+    for m in moments.itertuples(index=False):
+        face = faces[(int(m.frame), tuple(round(float(getattr(m, c)), 2) for c in BOX_COLUMNS))]
+        title = f"{person_label(m.person)} — {m.emotion} at {m.time_s:.1f} s"
+        fig = explanation_figure(face.crop, face.maps_by_emotion(), face.probs, title=title,
+                                 min_prob=min_prob, first=m.emotion)  # fmt: skip
+        out.append(ExplainedMoment(float(m.person), str(m.emotion), float(m.time_s), fig))
+    return out
+
+
+def report_section(analysis: Analysis, params: Any) -> list[ExplainedMoment] | None:
+    """Display the section in the report notebook (called by `report_sections.show_explain`).
+
+    Args:
+        analysis: the clip's analysis.
+        params: the report's `ReportParameters` (video, out_dir, model, device and
+            max_persons are used); maps are cached in `<out_dir>/explain-cache`.
+
+    Returns:
+        The explained moments shown, or None when there is nothing to show.
+    """
+    from IPython.display import Markdown, display
+
+    from emohelpers.analysis.classifiers import load_classifier
+    from emohelpers.report.sections import main_persons
+
+    table, prov = analysis
+    if table["person"].isna().all():
+        display(Markdown("*No face was found in the analysed frames: nothing to explain.*"))
+        return None
+    name = prov.get("classifier", {}).get("name") or params.model
+    try:
+        classifier = load_classifier(name, params.device)
+    except EmoError as exc:
+        display(Markdown(f"*Saliency maps need the analysis's classifier {name!r}: {exc}*"))
+        return None
+    persons = main_persons(table, params.max_persons)
+    moments = explain_strongest_moments(params.video, analysis, classifier, persons=persons,
+                                        cache_dir=Path(params.out_dir) / CACHE_FOLDER)  # fmt: skip
+    display(Markdown(
+        f"Grad-CAM maps of `{classifier.name}` for each person's strongest moment of each "
+        f"emotion above chance (1/7): the brighter and yellower a region, the more it raised "
+        f"that emotion's score. Panels show every emotion above chance in that face."
+    ))  # fmt: skip
+    for moment in moments:
+        display(moment.figure)
+    return moments

@@ -1,0 +1,397 @@
+"""The sections of the per-clip report, as functions the report notebook calls.
+
+Each `show_*` function displays one section (figures, tables, images) in the running
+notebook and returns what it showed, so that the notebook stays a list of calls plus
+narrative. The pure parts (`clip_facts`, `key_frames`, `key_figures`, ...) need no notebook.
+
+Reports must work offline and anywhere: Plotly figures are rendered by
+`index_page.OfflineRenderer` (plotly.js embedded once per page, no CDN, no MathJax; call
+`use_offline_plotly()` first), images are embedded as data URIs,
+the annotated video is referenced by its file name, relative to the report, and nothing
+shows an absolute path of the machine.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from IPython.display import HTML, Markdown, display
+
+from emohelpers.figures import core_figures as figures
+from emohelpers.figures.core_figures import person_label
+from emohelpers.report.index_page import image_data_uri, video_html
+from emohelpers.analysis.table import EMOTIONS, Analysis
+from emohelpers.analysis.video import iter_frames
+
+if TYPE_CHECKING:
+    from emohelpers.report.run import ReportParameters
+
+log = logging.getLogger(__name__)
+
+#: The report's sections, in page order (the values of the `sections` parameter).
+SECTIONS: tuple[str, ...] = (
+    "clip", "timelines", "radar", "bars", "gallery", "video", "summaries", "explain",
+)  # fmt: skip
+ANNOTATED_VIDEO = "annotated.mp4"
+KEY_FIGURES_FILE = "key_figures.json"
+
+
+# --- pure helpers --------------------------------------------------------------------------
+
+
+def read_frames(video: str | Path, indices: list[int] | np.ndarray) -> dict[int, np.ndarray]:
+    """Decode the frames with these source indices, in one pass.
+
+    Args:
+        video: the video file.
+        indices: source frame indices.
+
+    Returns:
+        Frame index -> (h, w, 3) uint8 RGB; indices not found in the file are missing.
+    """
+    wanted = {int(i) for i in indices}
+    out: dict[int, np.ndarray] = {}
+    if not wanted:
+        return out
+    last = max(wanted)
+    for frame in iter_frames(video):
+        if frame.index in wanted:
+            out[frame.index] = frame.rgb
+        if frame.index >= last:
+            break
+    return out
+
+
+def clip_facts(analysis: Analysis) -> pd.DataFrame:
+    """The clip and how it was analysed, from the provenance: one (fact, value) per row.
+
+    Only the video's file name is shown, never a path of the machine.
+    """
+    table, prov = analysis
+    video, summary = prov.get("video", {}), prov.get("summary", {})
+    sampling, clf = prov.get("sampling", {}), prov.get("classifier", {})
+    det = prov.get("detector", {})
+    frames = int(table["frame"].nunique())
+    face_frames = int(table.loc[table["face"].notna(), "frame"].nunique())
+    if sampling.get("fps"):
+        how = f"{sampling['fps']:g} frames per second of video"
+    else:
+        n = sampling.get("every_n") or 1
+        how = "every frame" if n == 1 else f"every {n}th frame"
+    span = [sampling.get("start_s"), sampling.get("end_s")]
+    if any(v is not None for v in span):
+        how += f", from {span[0] or 0:g} s to {span[1] if span[1] is not None else 'the end'}"
+    facts = {
+        "video": video.get("name", "?"),
+        "duration": f"{video.get('duration_s', float('nan')):.2f} s",
+        "frame rate": f"{video.get('fps', float('nan')):.3f} fps",
+        "size": f"{video.get('width', '?')} × {video.get('height', '?')} px",
+        "frames analysed": f"{frames} ({how})",
+        "face coverage": f"{face_frames} of {frames} frames ({face_frames / max(frames, 1):.0%})",
+        "persons (tracks)": str(int(table["person"].nunique())),
+        "expression model": f"{clf.get('name', '?')} (revision {clf.get('revision', '?')})",
+        "face detector": f"{det.get('name', '?')}, min face {det.get('min_face_px', '?')} px, "
+        f"min confidence {det.get('min_det_prob', '?')}",
+        "device": str(prov.get("device", "?")),
+        "analysis time": f"{summary.get('seconds', float('nan')):.1f} s",
+        "analysed on": str(prov.get("created_utc", "?")),
+    }
+    return pd.DataFrame({"fact": list(facts), "value": list(facts.values())})
+
+
+def main_persons(table: pd.DataFrame, limit: int) -> list[float]:
+    """Up to `limit` track ids, the most seen first (ties: the lower id)."""
+    counts = table.dropna(subset=["person"]).groupby("person")["frame"].nunique()
+    order = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return [float(p) for p, _ in order[:limit]]
+
+
+def key_frames(table: pd.DataFrame, n: int) -> list[int]:
+    """`n` analysed frames evenly spaced in time (first and last included)."""
+    frames = np.unique(table["frame"].to_numpy())
+    if n <= 0 or not len(frames):
+        return []
+    picks = np.linspace(0, len(frames) - 1, min(n, len(frames))).round().astype(int)
+    return [int(frames[i]) for i in np.unique(picks)]
+
+
+def detail_frame(table: pd.DataFrame, wanted: int | None = None) -> int | None:
+    """The frame of the detail view: the analysed frame nearest `wanted`, or by default the
+    frame of the strongest non-neutral expression; None when no face was found."""
+    faces = table.dropna(subset=["person"])
+    if faces.empty:
+        return None
+    if wanted is not None:
+        frames = np.unique(table["frame"].to_numpy())
+        return int(frames[np.abs(frames - wanted).argmin()])
+    others = [e for e in EMOTIONS if e != "neutral"]
+    return int(faces.loc[faces[others].max(axis=1).idxmax(), "frame"])
+
+
+def person_summary(table: pd.DataFrame, margin: float = 0.1, mapping: str = "default"):
+    """Per person: dominant emotion (by vote) and valence verdict; None where unavailable.
+
+    Returns:
+        A DataFrame with `person` (label), `face_frames`, `dominant`, `score`, `verdict`.
+    """
+    from emohelpers.summaries.summary import dominant_emotion
+    from emohelpers.summaries.valence import valence_verdict
+
+    dom = dominant_emotion(table).dropna(subset=["person"])
+    val = valence_verdict(table, mapping, level="person", margin=margin)
+    val = val.dropna(subset=["person"]).set_index("person")
+    return pd.DataFrame({
+        "person": [person_label(p) for p in dom["person"]],
+        "face_frames": dom["n_face_frames"].to_numpy(),
+        "dominant": dom["dominant_vote"].astype(object).to_numpy(),
+        "score": [float(val.loc[p, "score"]) for p in dom["person"]],
+        "verdict": [val.loc[p, "verdict"] for p in dom["person"]],
+    })  # fmt: skip
+
+
+def key_figures(analysis: Analysis, params: ReportParameters) -> dict[str, Any]:
+    """The report's key figures (what tests and the index read), JSON-ready."""
+    table, prov = analysis
+    people = person_summary(table, params.valence_margin, params.valence_mapping)
+    video = prov.get("video", {})
+    return {
+        "video": video.get("name"),
+        "duration_s": video.get("duration_s"),
+        "fps": video.get("fps"),
+        "size": [video.get("width"), video.get("height")],
+        "frames_analysed": int(table["frame"].nunique()),
+        "frames_with_face": int(table.loc[table["face"].notna(), "frame"].nunique()),
+        "persons": int(table["person"].nunique()),
+        "model": prov.get("classifier", {}).get("name"),
+        "sampling": prov.get("sampling"),
+        "dominant": dict(zip(people["person"], people["dominant"], strict=True)),
+        "verdicts": {
+            p: (None if pd.isna(v) else str(v))
+            for p, v in zip(people["person"], people["verdict"], strict=True)
+        },  # fmt: skip
+        "sections": list(params.sections),
+        "annotated_video": ANNOTATED_VIDEO if "video" in params.sections else None,
+        "analysis_seconds": prov.get("summary", {}).get("seconds"),
+    }
+
+
+# --- sections ------------------------------------------------------------------------------
+
+
+def _skipped(params: ReportParameters, section: str) -> bool:
+    if section in params.sections:
+        return False
+    display(Markdown(f"*Section `{section}` not included (parameter `sections`).*"))
+    return True
+
+
+def _note(text: str) -> None:
+    display(Markdown(f"*{text}*"))
+
+
+def _table(df: pd.DataFrame, **kwargs: Any) -> None:
+    """Display a table as plain HTML, persons as labels, floats with two decimals."""
+    if "person" in df:
+        df = df.assign(person=df["person"].map(person_label))
+    html_table = df.to_html(
+        index=False, float_format="{:.2f}".format, border=0, na_rep="", **kwargs
+    )
+    display(HTML(html_table))
+
+
+def show_clip(analysis: Analysis, params: ReportParameters) -> pd.DataFrame | None:
+    """Section "clip": the clip's facts and the analysis settings."""
+    if _skipped(params, "clip"):
+        return None
+    facts = clip_facts(analysis)
+    _table(facts, header=False, classes="emo-facts")
+    return facts
+
+
+def show_timelines(analysis: Analysis, params: ReportParameters):
+    """Section "timelines": the seven probabilities over time, one panel per person."""
+    if _skipped(params, "timelines"):
+        return None
+    fig = figures.timeline_figure(analysis.table)
+    display(fig)
+    return fig
+
+
+def show_radars(analysis: Analysis, params: ReportParameters) -> list:
+    """Section "radar": each person's mean radar, then frame-plus-radar views of each
+    person's strongest moment of each emotion (one figure per distinct frame)."""
+    if _skipped(params, "radar"):
+        return []
+    table = analysis.table
+    if table["person"].isna().all():
+        _note("No face was found in the analysed frames: no radar to show.")
+        return []
+    shown = [figures.person_radar_figure(table)]
+    display(shown[0])
+    persons = main_persons(table, params.max_persons)
+    if table["person"].nunique() > len(persons):
+        _note(f"Strongest moments of the {len(persons)} most seen persons "
+              f"(parameter `max_persons`).")  # fmt: skip
+    moments = figures.strongest_moments(table)
+    moments = moments[moments["person"].isin(persons)]
+    frames = read_frames(params.video, moments["frame"].unique())
+    by_frame = dict(tuple(table.groupby("frame")))
+    for person in persons:
+        mine = moments[moments["person"] == person]
+        display(Markdown(f"**{person_label(person)}**: the frame where each emotion peaks"))
+        for frame, group in mine.groupby("frame", sort=True):
+            if frame not in frames:
+                continue
+            what = ", ".join(f"{r.emotion} {r.probability:.2f}" for r in group.itertuples())
+            title = (f"{person_label(person)} strongest {what} — frame {frame} at "
+                     f"{group['time_s'].iloc[0]:.2f} s")  # fmt: skip
+            fig = figures.frame_radar_figure(frames[frame], by_frame[frame], title=title)
+            display(fig)
+            shown.append(fig)
+    return shown
+
+
+def show_bars(analysis: Analysis, params: ReportParameters) -> list:
+    """Section "bars": one frame in detail, each face's crop beside its seven bars."""
+    if _skipped(params, "bars"):
+        return []
+    table = analysis.table
+    frame = detail_frame(table, params.bars_frame)
+    if frame is None:
+        _note("No face was found in the analysed frames: no detail to show.")
+        return []
+    if params.bars_frame is not None and frame != params.bars_frame:
+        _note(f"Frame {params.bars_frame} was not analysed; showing the nearest, {frame}.")
+    rgb = read_frames(params.video, [frame]).get(frame)
+    if rgb is None:
+        _note(f"Frame {frame} could not be decoded.")
+        return []
+    rows = table[table["frame"] == frame].dropna(subset=["person"])
+    shown = []
+    for _, row in rows.iterrows():
+        fig = figures.frame_bars_figure(rgb, row)
+        display(fig)
+        shown.append(fig)
+    return shown
+
+
+def gallery_html(video: str | Path, table: pd.DataFrame, n: int, width: int = 320) -> str:
+    """HTML of a grid of `n` key frames with boxes, person ids and top emotions."""
+    picks = key_frames(table, n)
+    frames = read_frames(video, picks)
+    by_frame = dict(tuple(table.groupby("frame")))
+    cells = []
+    for f in picks:
+        if f not in frames:
+            continue
+        rows = by_frame[f]
+        faces = rows.dropna(subset=["person"])
+        caption = ", ".join(f"{person_label(r.person)} {r.emotion}" for r in faces.itertuples())
+        uri = image_data_uri(figures.draw_boxes(frames[f], rows), width=width)
+        cells.append(
+            f'<figure style="margin:0"><img src="{uri}" style="width:100%" alt="frame {f}">'
+            f'<figcaption style="font-size:0.85em">{rows["time_s"].iloc[0]:.2f} s · '
+            f"{html.escape(caption or 'no face')}</figcaption></figure>"
+        )
+    grid = f"display:grid;grid-template-columns:repeat(auto-fill,minmax({width - 80}px,1fr));"
+    return f'<div class="emo-gallery" style="{grid}gap:10px">{"".join(cells)}</div>'
+
+
+def show_gallery(analysis: Analysis, params: ReportParameters) -> str | None:
+    """Section "gallery": key frames evenly spaced over the clip."""
+    if _skipped(params, "gallery"):
+        return None
+    if params.gallery_size == 0:
+        _note("Gallery switched off (parameter `gallery_size` = 0).")
+        return None
+    page = gallery_html(params.video, analysis.table, params.gallery_size)
+    display(HTML(page))
+    return page
+
+
+def show_video(analysis: Analysis, params: ReportParameters) -> Path | None:
+    """Section "video": render the annotated video into the output folder and embed it."""
+    if _skipped(params, "video"):
+        return None
+    from emohelpers.figures.render import render_annotated_video
+
+    out = Path(params.out_dir) / ANNOTATED_VIDEO
+    render_annotated_video(params.video, analysis.table, out, radar=params.radar,
+                           progress=False)  # fmt: skip
+    display(HTML(video_html(ANNOTATED_VIDEO)))
+    return out
+
+
+def show_summaries(analysis: Analysis, params: ReportParameters) -> dict[str, Any]:
+    """Section "summaries": windows, the valence verdict per person, turning points."""
+    if _skipped(params, "summaries"):
+        return {}
+    from emohelpers.figures import summary_figures as figures_summary
+    from emohelpers.summaries import summary
+    from emohelpers.summaries import valence
+
+    table = analysis.table
+    if table["person"].isna().all():
+        _note("No face was found in the analysed frames: nothing to summarise.")
+        return {}
+    win = summary.windows(table, window_s=params.window_s)
+    display(Markdown(f"**Windows of {params.window_s:g} s**: mean probabilities and the "
+                     "dominant emotion (by vote) per person."))  # fmt: skip
+    display(figures_summary.windows_figure(win))
+    _table(win[["window_start_s", "window_end_s", "person", "n_face_frames", "dominant_vote"]])
+
+    verdicts = valence.valence_verdict(table, params.valence_mapping, level="person",
+                                       margin=params.valence_margin)  # fmt: skip
+    display(Markdown(f"**Valence per person** (mapping `{params.valence_mapping}`): score = "
+                     f"mean positive − mean negative probability; the verdict needs "
+                     f"|score| > {params.valence_margin:g}."))  # fmt: skip
+    display(figures_summary.valence_figure(verdicts, margin=params.valence_margin))
+    cols = ["person", "n_faces", "mean_positive", "mean_negative", "score", "margin", "verdict"]
+    _table(verdicts[cols])
+
+    smoothed = summary.smooth(table, "moving", window_s=params.smooth_s)
+    turns = summary.turning_points(smoothed, min_duration_s=1.0)
+    display(Markdown(f"**Turning points** on probabilities smoothed over {params.smooth_s:g} s: "
+                     "dashed lines are lasting changes of the top emotion, dotted lines "
+                     "sharp rises."))  # fmt: skip
+    persons = sorted(float(p) for p in table["person"].dropna().unique())
+    fig = figures_summary.add_turning_points(figures.timeline_figure(smoothed), turns, persons)
+    display(fig.update_layout(title=f"Smoothed over {params.smooth_s:g} s, with turning points"))
+    if len(turns):
+        _table(turns)
+    else:
+        _note("No turning point.")
+    return {"windows": win, "verdicts": verdicts, "turning_points": turns}
+
+
+def show_explain(analysis: Analysis, params: ReportParameters) -> Any:
+    """Section "explain": what the model looked at (saliency), when `emohelpers.explain`
+    provides `report_section(analysis, params)`; otherwise a note."""
+    if _skipped(params, "explain"):
+        return None
+    try:
+        from emohelpers.explain import methods as explain  # type: ignore[attr-defined]
+    except ImportError:
+        explain = None
+    section = getattr(explain, "report_section", None)
+    if section is None:
+        _note("Saliency maps are not available in this version of emohelpers.")
+        return None
+    return section(analysis, params)
+
+
+def record_key_figures(analysis: Analysis, params: ReportParameters) -> dict[str, Any]:
+    """Write `key_figures.json` into the output folder and display the figures."""
+    figs = key_figures(analysis, params)
+    path = Path(params.out_dir) / KEY_FIGURES_FILE
+    path.write_text(json.dumps(figs, indent=2, default=str) + "\n")
+    shown = {k: v if isinstance(v, str) else json.dumps(v, default=str) for k, v in figs.items()}
+    _table(pd.DataFrame({"figure": list(shown), "value": list(shown.values())}), header=False,
+           classes="emo-facts")  # fmt: skip
+    return figs

@@ -1,0 +1,4 @@
+"""Summaries: pure functions on the emotion table (windows, valence, metrics, evaluation).
+
+Imports only `core` and `analysis`.
+"""

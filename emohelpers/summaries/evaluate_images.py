@@ -1,0 +1,122 @@
+"""A classifier's accuracy on a labelled folder of face crops (`<label>/<image>`).
+
+This is how a user chooses the model to trust for their footage: the images go through the
+classifier's own `predict`, the same preprocessing as video analysis.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+from tqdm.auto import tqdm
+
+from emohelpers.core.errors import SchemaError
+from emohelpers.summaries.metrics import classification_metrics
+from emohelpers.analysis.table import EMOTIONS
+
+log = logging.getLogger(__name__)
+
+IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff"})
+
+
+def list_labelled_images(
+    folder: str | Path, skip_unknown: bool = False
+) -> tuple[list[tuple[Path, str]], list[str]]:
+    """The images of `folder/<label>/<image>` with their canonical labels.
+
+    Label folders are named after the seven emotions or their synonyms (see
+    `classifiers.labels.canonical_label`); several folders may name one emotion. Hidden
+    entries, loose files in `folder` and files that are not images are ignored.
+
+    Returns:
+        ([(image path, emotion)], names of the skipped unknown label folders).
+
+    Raises:
+        SchemaError: for a missing folder, an unknown label folder (unless `skip_unknown`:
+            then skipped with a warning) or no images at all.
+    """
+    from emohelpers.analysis.classifiers.labels import canonical_label  # the classifiers package loads torch
+
+    root = Path(folder)
+    if not root.is_dir():
+        raise SchemaError(f"{root}: not a folder; expected {root}/<label>/<image>")
+    items: list[tuple[Path, str]] = []
+    skipped = []
+    for sub in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        label = canonical_label(sub.name)
+        if label is None:
+            if not skip_unknown:
+                raise SchemaError(
+                    f"{sub}: label folder {sub.name!r} is not one of {list(EMOTIONS)} or a "
+                    "synonym; rename it, or skip it with --skip-unknown"
+                )
+            log.warning("%s: unknown label folder %r, skipped", sub, sub.name)
+            skipped.append(sub.name)
+            continue
+        files = sorted(f for f in sub.iterdir() if f.suffix.lower() in IMAGE_EXTENSIONS)
+        items += [(f, label) for f in files if not f.name.startswith(".")]
+    if not items:
+        exts = sorted(IMAGE_EXTENSIONS)
+        raise SchemaError(f"{root}: no images in {root}/<label>/ (extensions {exts})")
+    return items, skipped
+
+
+def evaluate_images(
+    folder: str | Path, classifier: Any, *, skip_unknown: bool = False, chunk: int = 256
+) -> dict[str, Any]:
+    """Accuracy of a classifier on already-cropped faces in `folder/<label>/<image>`.
+
+    The images go through the classifier's own `predict` as RGB PIL images, the same
+    preprocessing as video analysis. The folder is read by `list_labelled_images`.
+
+    Args:
+        folder: the labelled folder.
+        classifier: a `classifiers.base.Classifier` (anything with `predict(list of PIL)`
+            returning (N, 7) probabilities in `EMOTIONS` order, and `name`).
+        skip_unknown: skip label folders with unknown names (with a warning) instead of
+            raising.
+        chunk: images loaded and predicted at a time.
+
+    Returns:
+        JSON-ready dict: folder, classifier, n, accuracy, macro_f1, recall {label: recall},
+        per_class, confusion (as in `classification_metrics`), skipped (folder names).
+
+    Raises:
+        SchemaError: see `list_labelled_images`; also for an unreadable image or a
+            classifier output of the wrong shape.
+    """
+    root = Path(folder)
+    items, skipped = list_labelled_images(root, skip_unknown)
+    predicted: list[str] = []
+    for start in tqdm(range(0, len(items), chunk), desc="evaluate-images", unit="chunk"):
+        batch = items[start : start + chunk]
+        images = []
+        for path, _ in batch:
+            try:
+                with Image.open(path) as im:
+                    images.append(im.convert("RGB"))
+            except (OSError, UnidentifiedImageError) as exc:
+                raise SchemaError(f"{path}: cannot read the image ({exc})") from exc
+        probs = np.asarray(classifier.predict(images))
+        if probs.shape != (len(images), len(EMOTIONS)):
+            raise SchemaError(
+                f"classifier {getattr(classifier, 'name', '?')}: predict returned shape "
+                f"{probs.shape}, expected ({len(images)}, {len(EMOTIONS)})"
+            )
+        predicted += [EMOTIONS[i] for i in probs.argmax(axis=1)]
+    metrics = classification_metrics([lbl for _, lbl in items], predicted, EMOTIONS)
+    return {
+        "folder": str(root),
+        "classifier": getattr(classifier, "name", type(classifier).__name__),
+        "n": metrics["n"],
+        "accuracy": metrics["accuracy"],
+        "macro_f1": metrics["macro_f1"],
+        "recall": {c: v["recall"] for c, v in metrics["per_class"].items() if v["support"]},
+        "per_class": metrics["per_class"],
+        "confusion": metrics["confusion"],
+        "skipped": skipped,
+    }
