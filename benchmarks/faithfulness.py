@@ -19,15 +19,15 @@ import json
 import time
 
 import numpy as np
+from emohelpers.explain.methods.faithfulness import faithfulness_report
+from emohelpers.explain.methods.methods import METHODS
 
-from emohelpers.core.assets import sample_clips
 from emohelpers.analysis.classifiers import load_classifier
 from emohelpers.analysis.detect import crop_faces
-from emohelpers.explain.methods.methods import METHODS
-from emohelpers.explain.methods.faithfulness import faithfulness_report
 from emohelpers.analysis.pipeline import analyze
 from emohelpers.analysis.table import BOX_COLUMNS
 from emohelpers.analysis.video import iter_frames
+from emohelpers.core.assets import sample_clips
 
 
 def clip_faces(clip, classifier, fps: float, limit: int) -> list[np.ndarray]:

@@ -48,12 +48,14 @@ def report_dir(sample_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Re
     """`run_reports` on the sample clip `REPORT_CLIP` and a corrupt `broken.mp4`."""
     import time
 
+    from emohelpers.core.settings import AnalysisSettings
     from emohelpers.report.run import run_reports
 
     inputs = tmp_path_factory.mktemp("report-inputs")
     (inputs / BROKEN_CLIP).write_bytes(b"this is not a video\n" * 50)
     out = tmp_path_factory.mktemp("reports")
     t0 = time.perf_counter()
-    results = run_reports([sample_dir / REPORT_CLIP, inputs / BROKEN_CLIP], out,
-                          progress=False, **REPORT_SETTINGS)  # fmt: skip
+    settings = AnalysisSettings.from_flat(**REPORT_SETTINGS)
+    results = run_reports([sample_dir / REPORT_CLIP, inputs / BROKEN_CLIP], out, settings,
+                          progress=False)  # fmt: skip
     return ReportBatch(out=out, results=results, seconds=time.perf_counter() - t0)

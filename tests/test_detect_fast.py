@@ -8,11 +8,11 @@ import pytest
 import torch
 from torch.nn.functional import interpolate
 
-from emohelpers.core.assets import sample_clip
 from emohelpers.analysis.detect import DetectorSettings, FaceDetector
-from emohelpers.core.errors import ParameterError
 from emohelpers.analysis.mtcnn_stages import crop_area, integral_image, mtcnn_stages, resize_area
 from emohelpers.analysis.video import iter_frames, probe_video
+from emohelpers.core.assets import sample_clip
+from emohelpers.core.errors import ParameterError
 
 CLIPS = ["WolfgangLanger_Pexels.mp4", "single_face.mp4", "no_face.mp4", "face_noface.mov",
          "noface_face.mov"]  # fmt: skip

@@ -1,4 +1,4 @@
-"""Tests of emohelpers.summaries.evaluate and `emohelpers evaluate[-images]` on small written fixtures."""
+"""Tests of summaries.evaluate and `emohelpers evaluate[-images]` on small written fixtures."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from emohelpers.summaries import evaluate as ev
-from emohelpers.figures import summary_figures as F
+from emohelpers.analysis.table import EMOTIONS, Analysis
 from emohelpers.cli import evaluate_cmd
 from emohelpers.core.errors import ParameterError, SchemaError
-from emohelpers.analysis.table import EMOTIONS, Analysis
+from emohelpers.figures import summary_figures as F
+from emohelpers.summaries import evaluate as ev
 from tests.helpers import make_table, steady_rows, two_persons_table
 
 # Lines 2..10 of GOLDEN; the comments give the prediction each must get.
@@ -337,11 +337,11 @@ def test_evaluate_images_cli(faces, tmp_path, capsys, monkeypatch):
 def test_real_model_agrees_with_video_analysis(tmp_path):
     """Crops of the sample clip, saved as PNG in folders named after the emotion the video
     analysis found: evaluate-images must find the same emotions (same preprocessing)."""
-    from emohelpers.core.assets import sample_clip
     from emohelpers.analysis.classifiers import load_classifier
     from emohelpers.analysis.detect import DetectorSettings, crop_faces
     from emohelpers.analysis.pipeline import analyze
     from emohelpers.analysis.video import iter_frames
+    from emohelpers.core.assets import sample_clip
 
     clip = sample_clip("WolfgangLanger_Pexels.mp4")
     mini = load_classifier("mini-xception", "cpu")

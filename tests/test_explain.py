@@ -4,24 +4,21 @@ Real faces: crops of `single_face.mp4` cut at the boxes of a mini-xception analy
 classifiers: the real offline model and the tiny ViT saved locally.
 """
 
-from types import SimpleNamespace
-
 import numpy as np
 import pytest
 import torch
 
-from emohelpers.explain import moments as es
+from emohelpers.analysis.table import CHANCE, EMOTIONS
 from emohelpers.core.errors import ParameterError
+from emohelpers.explain import moments as es
+from emohelpers.explain.faithfulness import deletion_auc, deletion_curve, faithfulness_report
 from emohelpers.explain.methods import (
-    CHANCE,
     METHODS,
     attribute,
     explain,
     normalise_maps,
 )
-from emohelpers.explain.faithfulness import deletion_auc, deletion_curve, faithfulness_report
 from emohelpers.figures.explanation import explanation_figure, overlay, shown_emotions
-from emohelpers.analysis.table import EMOTIONS
 
 CLIP = "single_face.mp4"
 
@@ -83,17 +80,17 @@ def mini():
 
 @pytest.fixture(scope="module")
 def analysis(mini):
-    from emohelpers.core.assets import sample_clip
     from emohelpers.analysis.pipeline import analyze
+    from emohelpers.core.assets import sample_clip
 
     return analyze(sample_clip(CLIP), classifier=mini, every_n=6, progress=False)
 
 
 @pytest.fixture(scope="module")
 def crops(analysis):
-    from emohelpers.core.assets import sample_clip
     from emohelpers.analysis.detect import crop_faces
     from emohelpers.analysis.video import iter_frames
+    from emohelpers.core.assets import sample_clip
 
     rows = analysis.table.dropna(subset=["person"])
     frames = {f.index: f.rgb for f in iter_frames(sample_clip(CLIP), every_n=6)}
@@ -219,7 +216,7 @@ def test_strongest_moments_are_explained_then_cached(mini, analysis, tmp_path, m
         raise AssertionError("recomputed despite the cache")
 
     monkeypatch.setattr(es, "attribute", fail)
-    monkeypatch.setattr(es, "iter_frames", fail)
+    monkeypatch.setattr(es, "read_frames", fail)
     cached = es.explain_strongest_moments(video, analysis, mini, cache_dir=tmp_path)
     assert [m.figure.to_json() for m in cached] == [m.figure.to_json() for m in moments]
 
@@ -227,11 +224,12 @@ def test_strongest_moments_are_explained_then_cached(mini, analysis, tmp_path, m
 @pytest.mark.slow
 def test_report_section(mini, analysis, tmp_path):
     from emohelpers.core.assets import sample_clip
-    from emohelpers.explain.methods import report_section
+    from emohelpers.report.explain_section import show_explain
+    from emohelpers.report.parameters import check_parameters
 
-    params = SimpleNamespace(video=sample_clip(CLIP), out_dir=tmp_path, model="mini-xception",
-                             device="cpu", max_persons=1)  # fmt: skip
-    shown = report_section(analysis, params)
+    params = check_parameters(video=str(sample_clip(CLIP)), out_dir=str(tmp_path),
+                              model="mini-xception", device="cpu", max_persons=1)  # fmt: skip
+    shown = show_explain(analysis, params)
     assert shown and {m.person for m in shown} == {analysis.table["person"].mode()[0]}
     assert (tmp_path / es.CACHE_FOLDER).is_dir()
 

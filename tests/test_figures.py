@@ -9,18 +9,17 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
+from emohelpers.analysis.table import EMOTIONS
 from emohelpers.core.errors import ParameterError
 from emohelpers.figures.core_figures import (
-    draw_boxes,
     frame_bars_figure,
     frame_radar_figure,
-    person_label,
     person_radar_figure,
     radar_figure,
     strongest_moments,
     timeline_figure,
 )
-from emohelpers.analysis.table import EMOTIONS
+from emohelpers.figures.drawing import draw_boxes
 from emohelpers.figures.theme import (
     EMOTION_COLORS,
     NO_PERSON_COLOR,
@@ -30,6 +29,7 @@ from emohelpers.figures.theme import (
     apply_theme,
     hex_to_rgb,
     person_color,
+    person_label,
     rgba,
 )
 from tests.helpers import make_table, probs_vector

@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 import torch
 
-from emohelpers.core.assets import sample_clip
 from emohelpers.analysis.classifiers import HFClassifier, load_classifier, resolve_model
-from emohelpers.core.errors import ModelLoadError
 from emohelpers.analysis.pipeline import analyze
 from emohelpers.analysis.table import EMOTIONS
+from emohelpers.core.assets import sample_clip
+from emohelpers.core.errors import ModelLoadError
 
 # A label order unlike EMOTIONS, with synonyms, to prove the mapping.
 TINY_LABELS = ["happiness", "anger", "surprised", "neutral", "fearful", "sadness", "disgust"]

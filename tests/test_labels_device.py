@@ -4,9 +4,9 @@ import pytest
 import torch
 
 from emohelpers.analysis.classifiers.labels import canonical_label, label_permutation
+from emohelpers.analysis.table import EMOTIONS
 from emohelpers.core.device import resolve_device
 from emohelpers.core.errors import ModelLoadError, ParameterError
-from emohelpers.analysis.table import EMOTIONS
 
 
 def test_fer_label_order_maps_onto_emotions():

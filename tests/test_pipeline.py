@@ -4,13 +4,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from emohelpers.core.assets import sample_clip
 from emohelpers.analysis.classifiers import load_classifier
 from emohelpers.analysis.detect import DetectorSettings, FaceDetector, crop_faces, square_box
-from emohelpers.core.errors import ParameterError, VideoReadError
 from emohelpers.analysis.pipeline import analyze, load_or_analyze
 from emohelpers.analysis.table import EMOTIONS, validate_table
 from emohelpers.analysis.video import iter_frames
+from emohelpers.core.assets import sample_clip
+from emohelpers.core.errors import ParameterError, VideoReadError
 
 pytestmark = pytest.mark.slow
 

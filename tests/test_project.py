@@ -66,15 +66,19 @@ def test_no_weights_videos_or_outputs_are_tracked():
     ]
 
 
-def test_cli_detector_options_reach_the_settings():
+def test_cli_options_reach_the_settings():
+    from emohelpers.cli.analyze_cmd import settings_from_args
     from emohelpers.cli.main import build_parser
-    from emohelpers.cli.analyze_cmd import analysis_kwargs
+    from emohelpers.core.settings import AnalysisSettings
 
     parser = build_parser()
     args = parser.parse_args(["analyze", "v.mp4", "--out", "o", "--max-side-px", "0",
-                              "--min-face-px", "60", "--fps", "5"])  # fmt: skip
-    kwargs = analysis_kwargs(args)
-    assert kwargs["detector"].max_side_px is None and kwargs["detector"].min_face_px == 60
-    assert kwargs["fps"] == 5 and kwargs["every_n"] is None
-    default = analysis_kwargs(parser.parse_args(["analyze", "v.mp4", "--out", "o"]))
-    assert default["detector"].max_side_px == 960
+                              "--min-face-px", "60", "--fps", "5", "--max-gap-s", "4"])  # fmt: skip
+    s = settings_from_args(args)
+    assert s.detector.max_side_px is None and s.detector.min_face_px == 60
+    assert s.fps == 5 and s.every_n is None and s.tracker.max_gap_s == 4
+    default = settings_from_args(parser.parse_args(["analyze", "v.mp4", "--out", "o"]))
+    assert default == AnalysisSettings() and default.detector.max_side_px == 960
+    # The report command takes the same options, with the same rules.
+    args = parser.parse_args(["report", "v.mp4", "--every-n", "10", "--min-det-prob", "0.8"])
+    assert settings_from_args(args) == AnalysisSettings.from_flat(every_n=10, min_det_prob=0.8)

@@ -11,21 +11,20 @@ import plotly.io as pio
 import pytest
 from PIL import Image
 
-from emohelpers.figures import render
+from emohelpers.analysis.table import EMOTIONS
 from emohelpers.core.errors import ParameterError, SchemaError, VideoReadError
-from emohelpers.figures.render import (
+from emohelpers.figures import radar_panel as render
+from emohelpers.figures.radar_panel import (
     PANEL_SIZE,
     RadarGeometry,
-    analysed_fps,
     draw_radar,
-    main_person,
     panel_geometry,
     radar_background,
     radar_background_figure,
-    render_annotated_video,
 )
-from emohelpers.analysis.table import EMOTIONS
+from emohelpers.figures.render import analysed_fps, render_annotated_video
 from emohelpers.figures.theme import RADAR_FILL_OPACITY, hex_to_rgb, person_color
+from emohelpers.summaries import summary as S
 from tests.helpers import make_table
 
 FPS = 24
@@ -181,10 +180,11 @@ def test_analysed_fps(frames, times, source, expected):
 
 
 def test_main_person_is_most_seen_lowest_id_on_ties():
+    main_person = S.main_person
     rows = [(0, 0.0, 2, "happy"), (0, 0.0, 1, "sad"), (1, 0.1, 2, "happy"), (1, 0.1, 1, "sad")]
     assert main_person(make_table(rows)) == 1.0
     assert main_person(make_table([*rows, (2, 0.2, 2, "fear")])) == 2.0
-    assert main_person(make_table([(0, 0.0, None, None)])) is None
+    assert np.isnan(main_person(make_table([(0, 0.0, None, None)])))
 
 
 def test_geometry_places_axes_clockwise_from_the_top():

@@ -13,20 +13,23 @@ import pytest
 from conftest import BROKEN_CLIP, REPORT_CLIP, REPORT_SETTINGS
 from plotly.offline import get_plotlyjs
 
-from emohelpers.report import sections as rs
+from emohelpers.analysis.table import Analysis
 from emohelpers.cli.main import main
 from emohelpers.core.errors import ParameterError
-from emohelpers.report.index_page import frame_explorer, video_html, write_index
-from emohelpers.report.run import (
-    PARAMETER_NAMES,
-    ClipResult,
+from emohelpers.core.settings import AnalysisSettings
+from emohelpers.report import sections as rs
+from emohelpers.report.explorer import frame_explorer
+from emohelpers.report.html import video_html
+from emohelpers.report.index_page import ClipResult, write_index
+from emohelpers.report.parameters import (
+    REPORT_NAMES,
+    SECTIONS,
     check_parameters,
-    clip_folders,
-    collect_inputs,
     notebook_parameters,
-    run_clip,
+    parameter_names,
 )
-from emohelpers.analysis.table import Analysis
+from emohelpers.report.run import clip_folders, collect_inputs, run_clip
+from emohelpers.summaries.summary import main_persons
 from tests.helpers import make_table
 
 REPO = Path(__file__).resolve().parents[1]
@@ -43,11 +46,12 @@ def machine_paths() -> list[str]:
 def test_defaults_and_normalisation(tmp_path):
     p = check_parameters(video=str(tmp_path / "a.mp4"), out_dir=str(tmp_path))
     assert p.video == tmp_path / "a.mp4" and p.out_dir == tmp_path
-    assert p.every_n == 1 and p.fps is None and p.sections == rs.SECTIONS
-    p = check_parameters(video="a.mp4", fps=5, sections="video, clip")
-    assert p.every_n is None and p.fps == 5.0 and p.sections == ("clip", "video")
+    assert p.settings == AnalysisSettings() and p.settings.every_n == 1
+    assert p.settings.fps is None and p.sections == SECTIONS
+    p = check_parameters(video="a.mp4", every_n=1, fps=5, sections="video, clip", max_gap_s=3)
+    assert p.settings.every_n is None and p.settings.fps == 5.0
+    assert p.sections == ("clip", "video") and p.settings.tracker.max_gap_s == 3
     assert p.out_dir == Path("outputs") / "a"
-    assert p.analyze_kwargs()["fps"] == 5.0 and p.analyze_kwargs()["progress"] is False
 
 
 @pytest.mark.parametrize(
@@ -93,7 +97,14 @@ def test_notebook_parameters_match_the_package():
     assert len(cells) == 1
     lines = [ln for ln in cells[0].source.splitlines() if ln.strip()]
     assert all(re.match(r"^\w+ = .+  # .+", ln) and ln.count("=") == 1 for ln in lines), lines
-    assert [ln.split(" = ")[0] for ln in lines] == list(PARAMETER_NAMES)
+    names = [ln.split(" = ")[0] for ln in lines]
+    assert set(REPORT_NAMES) <= set(names) <= set(parameter_names())
+    # Analysis settings in the cell show the package's defaults.
+    defaults = AnalysisSettings().to_flat() | {"every_n": 1}
+    for ln in lines:
+        name, value = ln.split("  # ")[0].split(" = ")
+        if name in defaults:
+            assert eval(value) == defaults[name], ln  # noqa: S307 (the notebook's own cell)
 
 
 # --- inputs and folders --------------------------------------------------------------------
@@ -137,7 +148,7 @@ def test_pure_helpers():
     assert rs.key_frames(t, 10) == [0, 8, 16, 24]
     assert rs.detail_frame(t) == 24  # sad 1.0 beats happy 0.7
     assert rs.detail_frame(t, wanted=9) == 8
-    assert rs.main_persons(t, 1) == [1.0]
+    assert main_persons(t, 1) == [1.0]
     people = rs.person_summary(t)
     assert list(people["person"]) == ["P1", "P2"] and people["verdict"].iloc[1] == "positive"
 

@@ -13,12 +13,12 @@ import pandas as pd
 import pytest
 
 from emohelpers.analysis import pipeline
-from emohelpers.core.assets import sample_clip
-from emohelpers.core.background import in_background
 from emohelpers.analysis.classifiers import load_classifier
 from emohelpers.analysis.detect import FaceDetector
 from emohelpers.analysis.pipeline import analyze
 from emohelpers.analysis.table import EMOTIONS
+from emohelpers.core.assets import sample_clip
+from emohelpers.core.background import in_background
 
 BOX = ["x1", "y1", "x2", "y2"]
 

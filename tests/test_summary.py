@@ -1,4 +1,4 @@
-"""Tests of emohelpers.summaries.summary (and the summary figures) on hand-computed synthetic tables."""
+"""Tests of summaries.summary (and the summary figures) on hand-computed synthetic tables."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
+from emohelpers.analysis.table import EMOTIONS, validate_table
+from emohelpers.core.errors import ParameterError
 from emohelpers.figures import summary_figures as F
 from emohelpers.summaries import summary as S
-from emohelpers.core.errors import ParameterError
-from emohelpers.analysis.table import EMOTIONS, validate_table
 from tests.helpers import make_table, rows_as_tuples, steady_rows, two_persons_table
 
 

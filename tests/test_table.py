@@ -6,8 +6,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from emohelpers.analysis.table import (
+    COLUMNS,
+    EMOTIONS,
+    Analysis,
+    build_table,
+    empty_table,
+    validate_table,
+)
 from emohelpers.core.errors import SchemaError
-from emohelpers.analysis.table import COLUMNS, EMOTIONS, Analysis, build_table, empty_table, validate_table
 from tests.helpers import make_table
 
 
@@ -48,9 +55,10 @@ def test_save_load_roundtrip(tmp_path):
     Analysis(df, {"video": {"name": "x.mp4"}}).save(tmp_path)
     loaded = Analysis.load(tmp_path)
     pd.testing.assert_frame_equal(loaded.table, df)
-    assert loaded.provenance == {"video": {"name": "x.mp4"}}
+    assert loaded.provenance.video == {"name": "x.mp4"}
+    assert loaded.provenance == Analysis(df, {"video": {"name": "x.mp4"}}).provenance
     table, prov = loaded  # unpacks
-    assert json.loads((tmp_path / "provenance.json").read_text()) == prov
+    assert json.loads((tmp_path / "provenance.json").read_text()) == prov.to_dict()
 
 
 def test_load_missing_names_the_file(tmp_path):

@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from emohelpers.core.errors import ParameterError
 from emohelpers.analysis.track import Tracker, associate, iou
+from emohelpers.core.errors import ParameterError
+from emohelpers.core.settings import TrackerSettings
 
 
 @pytest.mark.parametrize(
@@ -28,7 +29,7 @@ def test_associate_is_one_to_one_best_first():
 
 
 def test_two_people_keep_their_ids_and_a_gap_is_tolerated():
-    tr = Tracker(iou_min=0.25, max_gap_s=1.0)
+    tr = Tracker(TrackerSettings(iou_min=0.25, max_gap_s=1.0))
     left, right = np.array([0, 0, 50, 50.0]), np.array([200, 0, 250, 50.0])
     assert list(tr.update(np.stack([left, right]), 0.0)) == [1, 2]
     # Order of detections swaps (largest first changes): ids follow the boxes.
@@ -42,4 +43,4 @@ def test_two_people_keep_their_ids_and_a_gap_is_tolerated():
 @pytest.mark.parametrize("kwargs", [{"iou_min": 0}, {"iou_min": 1.5}, {"max_gap_s": -1}])
 def test_tracker_rejects_bad_settings(kwargs):
     with pytest.raises(ParameterError):
-        Tracker(**kwargs)
+        Tracker(TrackerSettings(**kwargs))

@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from emohelpers.core.errors import ParameterError, SchemaError
 from emohelpers.figures import summary_figures as F
 from emohelpers.summaries import summary as S
 from emohelpers.summaries import valence as V
-from emohelpers.core.errors import ParameterError, SchemaError
 from tests.helpers import make_table, rows_as_tuples, steady_rows, two_persons_table
 
 

@@ -6,8 +6,8 @@ import imageio_ffmpeg
 import numpy as np
 import pytest
 
-from emohelpers.core.errors import ParameterError, VideoReadError
 from emohelpers.analysis.video import iter_frames, list_videos, probe_video
+from emohelpers.core.errors import ParameterError, VideoReadError
 from tests.media import make_audio_only, make_video
 
 

@@ -87,8 +87,8 @@ def make_inputs(out: Path) -> None:
     """Step 1 (project venv): real face crops + synthetic inputs -> `out` (.npz)."""
     from facenet_pytorch import MTCNN
 
-    from emohelpers.core import assets
     from emohelpers.analysis.classifiers.mini_xception import to_gray64
+    from emohelpers.core import assets
 
     mtcnn = MTCNN(keep_all=True, device="cpu")
     folder = assets.sample_clip().parent

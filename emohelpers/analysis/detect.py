@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from emohelpers.core.detector_settings import DetectorSettings  # noqa: F401  (re-exported)
-from emohelpers.core.errors import ModelLoadError, ParameterError
 from emohelpers.analysis.mtcnn_stages import integral_image, mtcnn_stages
+from emohelpers.core.errors import ModelLoadError, ParameterError
+from emohelpers.core.settings import DetectorSettings  # noqa: F401  (re-exported)
 
 log = logging.getLogger(__name__)
 

@@ -6,46 +6,29 @@ in batches of crops; nothing holds more than one batch of frames at a time.
 
 from __future__ import annotations
 
-import datetime as _dt
-import json
 import logging
-import platform
 import time
 from collections.abc import Iterable, Iterator
-from importlib.metadata import PackageNotFoundError, version
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 from tqdm.auto import tqdm
 
-from emohelpers.core.assets import sha256_file
-from emohelpers.core.background import in_background
 from emohelpers.analysis.classifiers import Classifier, load_classifier, resolve_model
-from emohelpers.analysis.detect import DetectorSettings, FaceDetector, crop_faces
-from emohelpers.core.device import resolve_device
-from emohelpers.core.errors import ParameterError, SchemaError
+from emohelpers.analysis.detect import FaceDetector, crop_faces
+from emohelpers.analysis.provenance import Provenance, package_versions, utc_now
 from emohelpers.analysis.table import EMOTIONS, Analysis, build_table
 from emohelpers.analysis.track import Tracker
-from emohelpers.analysis.video import check_sampling, iter_frames, probe_video
+from emohelpers.analysis.video import iter_frames, probe_video
+from emohelpers.core.assets import sha256_file
+from emohelpers.core.background import in_background
+from emohelpers.core.device import resolve_device
+from emohelpers.core.errors import ParameterError, SchemaError
+from emohelpers.core.settings import AnalysisSettings
 
 log = logging.getLogger(__name__)
-
-_PACKAGES = ("emohelpers", "torch", "torchvision", "facenet-pytorch", "transformers", "av",
-             "numpy", "pandas", "pyarrow", "h5py")  # fmt: skip
-
-
-def package_versions() -> dict[str, str | None]:
-    """Installed versions of the packages that shape the results."""
-    out: dict[str, str | None] = {"python": platform.python_version()}
-    for name in _PACKAGES:
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            out[name] = None
-    return out
 
 
 def _chunks(items: Iterable, size: int) -> Iterator[list]:
@@ -82,86 +65,52 @@ def _chunk_rows(chunk: list, dets: list, people: list, probs: np.ndarray) -> dic
     return {k: np.concatenate(v) for k, v in out.items()}
 
 
-def _detector_settings(detector: DetectorSettings | dict | None) -> DetectorSettings:
-    if detector is None:
-        return DetectorSettings()
-    if isinstance(detector, DetectorSettings):
-        return detector
-    if isinstance(detector, dict):
-        known = set(DetectorSettings.__dataclass_fields__)
-        unknown = sorted(set(detector) - known)
-        if unknown:
-            raise ParameterError(f"detector settings {unknown}: unknown; allowed: {sorted(known)}")
-        d = dict(detector)
-        if "thresholds" in d:
-            d["thresholds"] = tuple(d["thresholds"])
-        return DetectorSettings(**d)
-    raise ParameterError(f"detector={detector!r}: expected DetectorSettings, a dict or None")
+def resolve_settings(settings: AnalysisSettings | None = None, **overrides: Any,
+                     ) -> AnalysisSettings:  # fmt: skip
+    """`settings` (default: the defaults) with flat-name `overrides` applied, validated.
 
-
-def analysis_settings(
-    video: str | Path,
-    *,
-    model: str | Path = "auto",
-    every_n: int | None = None,
-    fps: float | None = None,
-    start_s: float | None = None,
-    end_s: float | None = None,
-    detector: DetectorSettings | dict | None = None,
-    iou_min: float = 0.25,
-    max_gap_s: float = 1.0,
-    video_sha256: str | None = None,
-) -> dict[str, Any]:
-    """The settings that determine an analysis's results (what a cached table must match).
-
-    Returns:
-        A JSON-normal dict (lists, not tuples), comparable with a saved provenance's.
+    Raises:
+        ParameterError: for an unknown name or an invalid value.
     """
-    check_sampling(every_n, fps)
-    if every_n is None and fps is None:
-        every_n = 1
-    settings = {
-        "video_sha256": video_sha256 or sha256_file(probe_video(video).path),
-        "sampling": {"every_n": every_n, "fps": fps, "start_s": start_s, "end_s": end_s},
-        "detector": dict(_detector_settings(detector).__dict__),
-        "tracker": {"iou_min": iou_min, "max_gap_s": max_gap_s},
-        "model": resolve_model(model),
-    }
-    return json.loads(json.dumps(settings))
+    if settings is not None and not isinstance(settings, AnalysisSettings):
+        raise ParameterError(f"settings={settings!r}: expected AnalysisSettings or None")
+    return (
+        AnalysisSettings.from_flat(settings, **overrides)
+        if overrides
+        else (settings or AnalysisSettings())
+    )
+
+
+def cache_key(video: str | Path, settings: AnalysisSettings, video_sha256: str | None = None,
+              ) -> dict[str, Any]:  # fmt: skip
+    """What a saved analysis of `video` must match to be reused (see `AnalysisSettings`)."""
+    sha = video_sha256 or sha256_file(probe_video(video).path)
+    return settings.cache_key(sha, resolve_model(settings.model))
 
 
 def analyze(
     video: str | Path,
+    settings: AnalysisSettings | None = None,
     *,
-    model: str | Path = "auto",
-    every_n: int | None = None,
-    fps: float | None = None,
-    start_s: float | None = None,
-    end_s: float | None = None,
-    device: str | torch.device = "auto",
-    detector: DetectorSettings | dict | None = None,
-    iou_min: float = 0.25,
-    max_gap_s: float = 1.0,
     batch_frames: int = 16,
     batch_faces: int | None = None,
     classifier: Classifier | None = None,
     progress: bool = True,
+    **overrides: Any,
 ) -> Analysis:
     """Analyse a video into the emotion table and its provenance.
 
     Args:
         video: the video file.
-        model: "auto" | "mini-xception" | a Hub id | a local folder (ignored if `classifier`).
-        every_n: analyse every n-th frame (default 1 when `fps` is not given).
-        fps: analyse one frame per 1/fps seconds instead (variable-rate safe).
-        start_s, end_s: analyse only this part of the clip, seconds.
-        device: "auto" | "cpu" | "cuda".
-        detector: MTCNN settings (DetectorSettings or a dict of its fields).
-        iou_min, max_gap_s: tracking settings (see `Tracker`).
+        settings: what decides the analysis (model, sampling, time range, device, detector,
+            tracker); default `AnalysisSettings()`.
         batch_frames: frames per detector call.
         batch_faces: crops per classifier call (default: the classifier's own).
-        classifier: an already loaded classifier (reused across clips in a batch).
+        classifier: an already loaded classifier (reused across clips in a batch); its name
+            replaces `settings.model`.
         progress: show a tqdm bar.
+        **overrides: settings by flat name, applied on top of `settings`
+            (`model="mini-xception"`, `every_n=10`, `min_face_px=80`, `max_gap_s=2`...).
 
     Returns:
         `Analysis(table, provenance)`; frames without a face are rows with NaN face fields.
@@ -169,19 +118,19 @@ def analyze(
     Raises:
         VideoReadError, ModelLoadError, ParameterError: with the file and the fix.
     """
-    check_sampling(every_n, fps)
-    if every_n is None and fps is None:
-        every_n = 1
+    settings = resolve_settings(settings, **overrides)
     if batch_frames < 1:
         raise ParameterError(f"batch_frames={batch_frames}: must be >= 1")
     info = probe_video(video)
-    dev = resolve_device(device)
-    settings = _detector_settings(detector)
-    clf = classifier or load_classifier(model, dev, batch_size=batch_faces)
+    dev = resolve_device(settings.device)
+    det = settings.detector
+    clf = classifier or load_classifier(settings.model, dev, batch_size=batch_faces)
     if classifier is not None and batch_faces:
         clf.batch_size = int(batch_faces)
-    face_detector = FaceDetector(settings, device=dev, batch_size=batch_frames)
-    tracker = Tracker(iou_min=iou_min, max_gap_s=max_gap_s)
+    face_detector = FaceDetector(det, device=dev, batch_size=batch_frames)
+    tracker = Tracker(settings.tracker)
+    every_n, fps = settings.every_n, settings.fps
+    start_s, end_s = settings.start_s, settings.end_s
 
     span_s = (end_s if end_s is not None else info.duration_s) - (start_s or 0.0)
     expected = int(np.ceil(span_s * fps)) if fps else int(np.ceil(info.n_frames / every_n))
@@ -199,7 +148,7 @@ def analyze(
                 for chunk in _chunks(frames, batch_frames):
                     dets = face_detector.detect([f.rgb for f in chunk])
                     crops = [c for f, d in zip(chunk, dets, strict=True)
-                             for c in crop_faces(f.rgb, d.xyxy, settings.margin)]  # fmt: skip
+                             for c in crop_faces(f.rgb, d.xyxy, det.margin)]  # fmt: skip
                     yield chunk, dets, crops
             finally:
                 frames.close()  # stops the decoder thread, also when stopped early
@@ -228,26 +177,18 @@ def analyze(
     p = table.loc[face_rows, list(EMOTIONS)].to_numpy()
     table.loc[face_rows, list(EMOTIONS)] = p / p.sum(axis=1, keepdims=True)
 
-    sha = sha256_file(info.path)
-    settings_used = analysis_settings(
-        info.path, model=clf.name, every_n=every_n,
-        fps=fps, start_s=start_s, end_s=end_s, detector=settings, iou_min=iou_min,
-        max_gap_s=max_gap_s, video_sha256=sha,
-    )  # fmt: skip
     persons = int(table["person"].nunique())
     face_frames = int(table.loc[face_rows, "frame"].nunique())
-    provenance = {
-        "emohelpers_table_version": 1,
-        "video": {**info.as_dict(), "name": info.path.name, "sha256": sha},
-        "settings": settings_used,
-        "sampling": {"every_n": every_n, "fps": fps, "start_s": start_s, "end_s": end_s},
-        "detector": face_detector.info(),
-        "tracker": tracker.info(),
-        "classifier": clf.info(),
-        "device": str(dev),
-        "packages": package_versions(),
-        "created_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
-        "summary": {
+    provenance = Provenance(
+        settings=settings,
+        video={**info.as_dict(), "name": info.path.name, "sha256": sha256_file(info.path)},
+        classifier=clf.info(),
+        detector=face_detector.info(),
+        tracker=tracker.info(),
+        device=str(dev),
+        packages=package_versions(),
+        created_utc=utc_now(),
+        summary={
             "frames_analysed": n_frames,
             "frames_with_face": face_frames,
             "faces": n_faces,
@@ -255,31 +196,35 @@ def analyze(
             "seconds": round(elapsed, 3),
             "frames_per_s": round(n_frames / elapsed, 2) if elapsed > 0 else None,
         },
-    }
+    )
     log.info("%s: %d frames, %d with a face, %d persons, %.1f s",
              info.path.name, n_frames, face_frames, persons, elapsed)  # fmt: skip
     return Analysis(table=table, provenance=provenance)
 
 
-def load_or_analyze(video: str | Path, out_dir: str | Path, **kwargs: Any) -> Analysis:
+def load_or_analyze(video: str | Path, out_dir: str | Path,
+                    settings: AnalysisSettings | None = None,
+                    **kwargs: Any) -> Analysis:  # fmt: skip
     """The analysis saved in `out_dir` if it was made from the same video and settings,
     otherwise a new analysis, saved there.
 
     Args:
         video: the video file.
         out_dir: where `emotions.parquet` and `provenance.json` live.
-        **kwargs: `analyze` arguments.
+        settings: what decides the analysis.
+        **kwargs: further `analyze` arguments (flat-name overrides included).
     """
-    keys = ("model", "every_n", "fps", "start_s", "end_s", "detector", "iou_min", "max_gap_s")
-    wanted = analysis_settings(video, **{k: v for k, v in kwargs.items() if k in keys})
+    flat = {k: kwargs.pop(k) for k in list(kwargs) if k in AnalysisSettings.flat_names()}
+    settings = resolve_settings(settings, **flat)
+    wanted = cache_key(video, settings)
     out = Path(out_dir)
     try:
         saved = Analysis.load(out)
-        if saved.provenance.get("settings") == wanted:
+        if saved.provenance.cache_key() == wanted:
             log.info("%s: reusing the saved analysis in %s", Path(video).name, out)
             return saved
     except SchemaError:
         pass
-    result = analyze(video, **kwargs)
+    result = analyze(video, settings, **kwargs)
     result.save(out)
     return result

@@ -16,12 +16,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from emohelpers.analysis.provenance import Provenance
 from emohelpers.core.errors import SchemaError
 
 log = logging.getLogger(__name__)
 
 #: The seven expressions, in the order of every probability array in emohelpers.
 EMOTIONS: tuple[str, ...] = ("angry", "disgust", "fear", "happy", "neutral", "sad", "surprise")
+
+#: The probability of each emotion under a uniform guess.
+CHANCE: float = 1.0 / len(EMOTIONS)
 
 BOX_COLUMNS: tuple[str, ...] = ("x1", "y1", "x2", "y2")
 
@@ -147,7 +151,11 @@ class Analysis:
     """An emotion table and its provenance; unpacks as `table, provenance = analysis`."""
 
     table: pd.DataFrame
-    provenance: dict[str, Any] = field(default_factory=dict)
+    provenance: Provenance = field(default_factory=Provenance)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.provenance, Provenance):  # a dict, e.g. read from JSON
+            object.__setattr__(self, "provenance", Provenance.from_dict(self.provenance))
 
     def __iter__(self):
         return iter((self.table, self.provenance))
@@ -161,7 +169,7 @@ class Analysis:
         tmp_table = out / (TABLE_FILE + ".tmp")
         self.table.to_parquet(tmp_table, index=False)
         tmp_prov = out / (PROVENANCE_FILE + ".tmp")
-        tmp_prov.write_text(json.dumps(self.provenance, indent=2, default=str) + "\n")
+        tmp_prov.write_text(json.dumps(self.provenance.to_dict(), indent=2, default=str) + "\n")
         tmp_table.replace(out / TABLE_FILE)
         tmp_prov.replace(out / PROVENANCE_FILE)
         return out

@@ -6,11 +6,11 @@ has one verb, `update`, called once per analysed frame in time order.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
-from emohelpers.core.errors import ParameterError
+from emohelpers.core.settings import TrackerSettings
 
 
 def iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -74,26 +74,21 @@ class _Track:
     last_time_s: float
 
 
-@dataclass
 class Tracker:
     """Assigns person ids (1, 2, ... in order of first appearance) to faces over time.
 
-    Attributes:
-        iou_min: smallest box overlap that continues a track.
-        max_gap_s: a track survives this many seconds without a detection; a face that
+    Args:
+        settings: `iou_min`, the smallest box overlap that continues a track, and
+            `max_gap_s`: a track survives this many seconds without a detection; a face that
             reappears in about the same place within the gap keeps its id.
     """
 
-    iou_min: float = 0.25
-    max_gap_s: float = 1.0
-    _tracks: list[_Track] = field(default_factory=list, repr=False)
-    _next_id: int = field(default=1, repr=False)
-
-    def __post_init__(self) -> None:
-        if not 0 < self.iou_min <= 1:
-            raise ParameterError(f"iou_min={self.iou_min}: must be in (0, 1]")
-        if self.max_gap_s < 0:
-            raise ParameterError(f"max_gap_s={self.max_gap_s}: must be >= 0")
+    def __init__(self, settings: TrackerSettings | None = None) -> None:
+        self.settings = settings or TrackerSettings()
+        self.iou_min = self.settings.iou_min
+        self.max_gap_s = self.settings.max_gap_s
+        self._tracks: list[_Track] = []
+        self._next_id = 1
 
     def update(self, xyxy: np.ndarray, time_s: float) -> np.ndarray:
         """Person ids for the faces of one frame.

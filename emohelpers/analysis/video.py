@@ -19,7 +19,8 @@ import av
 import numpy as np
 
 from emohelpers.core.background import in_background
-from emohelpers.core.errors import ParameterError, VideoReadError
+from emohelpers.core.errors import VideoReadError
+from emohelpers.core.settings import check_sampling
 
 log = logging.getLogger(__name__)
 
@@ -144,20 +145,6 @@ def probe_video(path: str | Path) -> VideoInfo:
         )
     finally:
         container.close()
-
-
-def check_sampling(every_n: int | None, fps: float | None) -> None:
-    """Reject impossible sampling settings.
-
-    Raises:
-        ParameterError: both given, or a non-positive value.
-    """
-    if every_n is not None and fps is not None:
-        raise ParameterError("sampling: give every_n or fps, not both")
-    if every_n is not None and (int(every_n) != every_n or every_n < 1):
-        raise ParameterError(f"every_n={every_n!r}: must be an integer >= 1")
-    if fps is not None and not (isinstance(fps, int | float) and math.isfinite(fps) and fps > 0):
-        raise ParameterError(f"fps={fps!r}: must be a number > 0")
 
 
 class _Sampler:

@@ -1,2 +1,1 @@
-"""The command line: `emohelpers COMMAND ...`; the top layer.
-"""
+"""The command line: `emohelpers COMMAND ...`; the top layer."""

@@ -6,14 +6,15 @@ import argparse
 import json
 from pathlib import Path
 
-from emohelpers.core.detector_settings import DetectorSettings
+from emohelpers.core.settings import AnalysisSettings, DetectorSettings, TrackerSettings
 
 
 def add_sampling_args(p: argparse.ArgumentParser) -> None:
-    """Options shared by every command that analyses video."""
+    """The analysis settings as options (defaults and rules from `AnalysisSettings`)."""
+    d, det, trk = AnalysisSettings(), DetectorSettings(), TrackerSettings()
     p.add_argument(
         "--model",
-        default="auto",
+        default=d.model,
         help="auto | mini-xception | a Hugging Face Hub id | a local model folder "
         "(default: auto = the ViT if cached locally, else mini-xception)",
     )
@@ -32,48 +33,53 @@ def add_sampling_args(p: argparse.ArgumentParser) -> None:
         metavar="F",
         help="analyse F frames per second of video instead",
     )
-    p.add_argument("--device", default="auto", help="auto | cpu | cuda (default: auto)")
+    p.add_argument("--device", default=d.device, help="auto | cpu | cuda (default: auto)")
+    p.add_argument("--start-s", type=float, default=None, help="analyse from this time, s")
+    p.add_argument("--end-s", type=float, default=None, help="analyse up to this time, s")
     p.add_argument(
         "--min-face-px",
         type=int,
-        default=DetectorSettings.min_face_px,
+        default=det.min_face_px,
         help="smallest face side to find, source pixels (default: %(default)s)",
     )
     p.add_argument(
         "--min-det-prob",
         type=float,
-        default=DetectorSettings.min_det_prob,
+        default=det.min_det_prob,
         help="drop faces the detector is less sure of (default: %(default)s)",
     )
     p.add_argument(
         "--max-side-px",
         type=int,
-        default=DetectorSettings.max_side_px,
-        help="frames whose longer side exceeds this are downscaled to it for detection "
-        "(boxes stay in source pixels); 0 = full size (default: %(default)s)",
+        default=det.max_side_px,
+        help="frames whose longer side exceeds this are downscaled to it for "
+        "detection (boxes stay in source pixels); 0 = full size "
+        "(default: %(default)s)",
     )
-    p.add_argument("--start-s", type=float, default=None, help="analyse from this time, s")
-    p.add_argument("--end-s", type=float, default=None, help="analyse up to this time, s")
-    p.add_argument("--batch-frames", type=int, default=16, help="frames per detector call")
+    p.add_argument(
+        "--iou-min",
+        type=float,
+        default=trk.iou_min,
+        help="smallest box overlap that continues a track (default: %(default)s)",
+    )
+    p.add_argument(
+        "--max-gap-s",
+        type=float,
+        default=trk.max_gap_s,
+        help="a person may be unseen this long, s, and keep the id (default: %(default)s)",
+    )
+
+
+def settings_from_args(args: argparse.Namespace) -> AnalysisSettings:
+    """The analysis settings from parsed options; invalid values raise ParameterError."""
+    names = set(AnalysisSettings.flat_names())
+    return AnalysisSettings.from_flat(**{k: v for k, v in vars(args).items() if k in names})
 
 
 def analysis_kwargs(args: argparse.Namespace) -> dict:
-    """`analyze` keyword arguments from parsed options."""
-    return {
-        "model": args.model,
-        "every_n": args.every_n,
-        "fps": args.fps,
-        "device": args.device,
-        "start_s": args.start_s,
-        "end_s": args.end_s,
-        "batch_frames": args.batch_frames,
-        "detector": DetectorSettings(
-            min_face_px=args.min_face_px,
-            min_det_prob=args.min_det_prob,
-            max_side_px=args.max_side_px or None,
-        ),
-        "progress": not args.quiet,
-    }  # fmt: skip
+    """`analyze` arguments from parsed options: the settings, batch size and progress."""
+    return {"settings": settings_from_args(args), "batch_frames": args.batch_frames,
+            "progress": not args.quiet}  # fmt: skip
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -83,6 +89,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("video", type=Path, help="the video file")
     p.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
     add_sampling_args(p)
+    p.add_argument("--batch-frames", type=int, default=16, help="frames per detector call")
     p.set_defaults(func=run_analyze)
 
     f = sub.add_parser("fetch-assets", help="fetch the offline model and the sample clips")
@@ -94,11 +101,12 @@ def run_analyze(args: argparse.Namespace) -> int:
 
     result = analyze(args.video, **analysis_kwargs(args))
     out = result.save(args.out)
-    s, prov = result.provenance["summary"], result.provenance
+    prov = result.provenance
+    s = prov.summary
     print(
         f"{args.video.name}: {s['frames_analysed']} frames analysed, "
         f"{s['frames_with_face']} with a face, {s['persons']} person(s), "
-        f"{s['seconds']:.1f} s ({prov['classifier']['name']}, {prov['device']}) -> {out}"
+        f"{s['seconds']:.1f} s ({prov.model_name}, {prov.device}) -> {out}"
     )
     return 0
 

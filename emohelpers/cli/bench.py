@@ -80,8 +80,8 @@ def _make_vit(folder: str) -> str:
 
 
 def _render(clip: str, analysis_dir: str, out_dir: str) -> dict[str, Any]:
-    from emohelpers.figures.render import render_annotated_video
     from emohelpers.analysis.table import Analysis
+    from emohelpers.figures.render import render_annotated_video
 
     table = Analysis.load(analysis_dir).table
     t0 = time.perf_counter()  # includes the one kaleido export of the radar background
@@ -101,8 +101,8 @@ def _seed_loop(clip: str, device: str, n_frames: int) -> dict[str, Any]:
 
     from emohelpers.analysis.classifiers import load_classifier
     from emohelpers.analysis.detect import DetectorSettings, crop_faces
-    from emohelpers.figures.core_figures import radar_figure
     from emohelpers.analysis.video import iter_frames
+    from emohelpers.figures.core_figures import radar_figure
 
     t0 = time.perf_counter()
     frames = [f.rgb for f in iter_frames(clip)]  # the seeds held the whole clip

@@ -6,8 +6,8 @@ import argparse
 import html
 from pathlib import Path
 
-from emohelpers.core.errors import ParameterError
 from emohelpers.cli.analyze_cmd import add_sampling_args, analysis_kwargs
+from emohelpers.core.errors import ParameterError
 
 PAGE_FILE = "explain.html"
 
@@ -31,6 +31,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--method", choices=METHODS, default="gradcam", help="default: gradcam")
     p.add_argument("--max-per-person", type=int, default=7, help="moments per person, 1-7")
     add_sampling_args(p)
+    p.add_argument("--batch-frames", type=int, default=16, help="frames per detector call")
     p.set_defaults(func=run_explain)
 
 
@@ -40,14 +41,14 @@ def _analysis(args: argparse.Namespace):
 
     if args.source.is_dir():
         analysis = Analysis.load(args.source)
-        video = args.video or Path(analysis.provenance.get("video", {}).get("path", ""))
+        video = args.video or Path(analysis.provenance.video.get("path", ""))
         if not video.is_file():
             raise ParameterError(
                 f"{args.source}: its video {str(video)!r} is not a file; pass it with --video"
             )
-        return analysis, video, analysis.provenance.get("classifier", {}).get("name")
+        return analysis, video, analysis.provenance.model_name
     analysis = load_or_analyze(args.source, args.out / "analysis", **analysis_kwargs(args))
-    return analysis, args.source, analysis.provenance["classifier"]["name"]
+    return analysis, args.source, analysis.provenance.model_name
 
 
 def page_html(title: str, moments: list) -> str:

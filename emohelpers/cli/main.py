@@ -7,17 +7,17 @@ never a traceback.
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import sys
 
-from emohelpers import __version__
+from emohelpers.cli import analyze_cmd, bench_cmd, evaluate_cmd, explain_cmd, report_cmd
 from emohelpers.core.errors import EmoError
+from emohelpers.core.version import __version__
 
 log = logging.getLogger("emohelpers")
 
-# Each module registers its sub-commands; missing optional ones are skipped.
-_COMMAND_MODULES = ("analyze_cmd", "report_cmd", "evaluate_cmd", "explain_cmd", "bench_cmd")
+# Each module registers its sub-commands (and imports torch only when one runs).
+_COMMAND_MODULES = (analyze_cmd, report_cmd, evaluate_cmd, explain_cmd, bench_cmd)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -32,13 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars or info")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name in _COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f".commands.{name}", __package__)
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__package__}.commands.{name}":
-                raise
-            continue
+    for module in _COMMAND_MODULES:
         module.add_parser(sub)
     # -q/-v also after the sub-command; SUPPRESS keeps the top-level value when absent.
     for sp in sub.choices.values():

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from emohelpers.report.sections import SECTIONS
+from emohelpers.cli.analyze_cmd import add_sampling_args, settings_from_args
+from emohelpers.report.parameters import SECTIONS
 
 
 def _sections(text: str) -> list[str] | str:
@@ -33,14 +34,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="video files or folders of videos (default: the sample clips)")  # fmt: skip
     p.add_argument("--out", type=Path, default=Path("outputs"), metavar="DIR",
                    help="output folder (default: %(default)s)")  # fmt: skip
-    p.add_argument("--model", default="auto",
-                   help="auto | mini-xception | a Hub model id | a local folder")  # fmt: skip
-    g = p.add_mutually_exclusive_group()
-    g.add_argument("--every-n", type=int, default=None, metavar="N",
-                   help="analyse every N-th frame (default: every frame)")  # fmt: skip
-    g.add_argument("--fps", type=float, default=None, metavar="F",
-                   help="analyse F frames per second of video instead")  # fmt: skip
-    p.add_argument("--device", default="auto", help="auto | cpu | cuda (default: auto)")
+    add_sampling_args(p)
     p.add_argument("--sections", type=_sections, default="all", metavar="LIST",
                    help=f"'all' or a comma-separated list from {','.join(SECTIONS)}")  # fmt: skip
     p.add_argument("--radar", choices=("per-person", "main"), default="per-person",
@@ -68,14 +62,14 @@ def run_report(args: argparse.Namespace) -> int:
 
     from tqdm.auto import tqdm
 
+    # The report layer loads papermill, nbconvert and plotly: only when the command runs.
     from emohelpers.report.index_page import INDEX_FILE
     from emohelpers.report.run import run_reports
 
     if not args.verbose:  # papermill's per-notebook INFO lines would drown the one-line results
         logging.getLogger("papermill").setLevel(logging.WARNING)
     results = run_reports(
-        args.inputs, args.out, model=args.model, every_n=args.every_n, fps=args.fps,
-        device=args.device, sections=args.sections, radar=args.radar,
+        args.inputs, args.out, settings_from_args(args), sections=args.sections, radar=args.radar,
         show_inputs=args.show_inputs, progress=not args.quiet,
         on_result=lambda r: tqdm.write(_line(r)),
     )  # fmt: skip

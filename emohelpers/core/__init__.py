@@ -1,4 +1,4 @@
-"""Core: errors, settings, device choice, assets, background iteration, atomic files, image encoding.
+"""Core: errors, settings, device, assets, background iteration, version, image encoding.
 
 Imports nothing else of emohelpers; every other layer may import it.
 """

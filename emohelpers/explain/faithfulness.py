@@ -17,8 +17,8 @@ import pandas as pd
 import torch
 
 from emohelpers.analysis.classifiers.base import Classifier, Crop
-from emohelpers.explain.methods import METHODS, attribute, resize_maps
 from emohelpers.analysis.table import EMOTIONS
+from emohelpers.explain.methods import METHODS, attribute, resize_maps
 
 
 def _deletion_orders(maps: np.ndarray | None, n: int, hw: int, seed: int) -> np.ndarray:

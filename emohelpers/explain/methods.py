@@ -40,14 +40,13 @@ import torch.nn.functional as F
 from torch import nn
 
 from emohelpers.analysis.classifiers.base import Classifier, Crop, to_pil
+from emohelpers.analysis.table import EMOTIONS
 from emohelpers.core.errors import ParameterError
 from emohelpers.explain.method_names import METHODS
-from emohelpers.analysis.table import EMOTIONS
 
 log = logging.getLogger(__name__)
 
 #: Probability of an emotion under a uniform guess; figures explain emotions above it.
-CHANCE = 1.0 / len(EMOTIONS)
 
 
 @dataclass(frozen=True)
@@ -324,10 +323,3 @@ def explain(classifier: Classifier, crops: Sequence[Crop],
 
 
 # The deletion test that measures these maps' faithfulness lives in `faithfulness.py`.
-
-
-def report_section(analysis: Any, params: Any) -> Any:
-    """The report's section "What the model looked at" (see `explain_section`)."""
-    from emohelpers.explain.moments import report_section as section
-
-    return section(analysis, params)

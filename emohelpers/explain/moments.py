@@ -23,15 +23,17 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from emohelpers.core import assets
 from emohelpers.analysis.classifiers.base import Classifier
 from emohelpers.analysis.detect import crop_faces
-from emohelpers.core.errors import EmoError, VideoReadError
-from emohelpers.explain.methods import CHANCE, attribute, resize_maps
-from emohelpers.figures.core_figures import person_label, strongest_moments
+from emohelpers.analysis.frames import read_frames
+from emohelpers.analysis.provenance import Provenance
+from emohelpers.analysis.table import BOX_COLUMNS, CHANCE, EMOTIONS, Analysis
+from emohelpers.core import assets
+from emohelpers.core.errors import VideoReadError
+from emohelpers.explain.methods import attribute, resize_maps
+from emohelpers.figures.core_figures import strongest_moments
 from emohelpers.figures.explanation import explanation_figure
-from emohelpers.analysis.table import BOX_COLUMNS, EMOTIONS, Analysis
-from emohelpers.analysis.video import iter_frames
+from emohelpers.figures.theme import person_label
 
 log = logging.getLogger(__name__)
 
@@ -132,16 +134,10 @@ def _needed(probs: np.ndarray, own: set[str], min_prob: float) -> list[str]:
 
 
 def _read_crops(video: Path, wanted: dict[tuple, tuple[int, np.ndarray]], margin: float,
-                times: list[float]) -> dict[tuple, np.ndarray]:  # fmt: skip
-    """Decode just the frames of `wanted` (key -> (frame, xyxy)), stopping after the last."""
+                ) -> dict[tuple, np.ndarray]:  # fmt: skip
+    """The face crops of `wanted` (key -> (frame, xyxy)), their frames decoded in one pass."""
     frames = {frame for frame, _ in wanted.values()}
-    rgb: dict[int, np.ndarray] = {}
-    start_s, last = max(0.0, min(times) - 1e-3), max(frames)
-    for f in iter_frames(video, start_s=start_s):
-        if f.index in frames:
-            rgb[f.index] = f.rgb
-        if len(rgb) == len(frames) or f.index >= last:
-            break
+    rgb = read_frames(video, frames)
     missing = sorted(frames - set(rgb))
     if missing:
         raise VideoReadError(
@@ -184,16 +180,16 @@ def explain_strongest_moments(
         probable first; empty when no face was found.
     """
     t0 = time.perf_counter()
-    provenance: dict[str, Any] = {}
+    provenance = Provenance()
     if isinstance(table, Analysis):
         table, provenance = table
     if margin is None:
-        margin = float(provenance.get("detector", {}).get("margin", DEFAULT_MARGIN))
+        margin = float(provenance.detector.get("margin", DEFAULT_MARGIN))
     moments = moments_to_explain(table, max_per_person, min_prob, persons)
     if moments.empty:
         return []
     video = Path(video_path)
-    sha = provenance.get("video", {}).get("sha256") or assets.sha256_file(video)
+    sha = provenance.video_sha256 or assets.sha256_file(video)
     folder = Path(cache_dir) if cache_dir is not None else assets.cache_dir() / "explain"
 
     # One face per (frame, box); several emotions may peak on the same face.
@@ -220,8 +216,7 @@ def explain_strongest_moments(
                 faces[k] = face
     todo = [k for k in keys if k not in faces]
     if todo:
-        times = moments.loc[moments["frame"].isin([k[0] for k in todo]), "time_s"].tolist()
-        crops = _read_crops(video, {k: (k[0], np.array(k[1])) for k in todo}, margin, times)
+        crops = _read_crops(video, {k: (k[0], np.array(k[1])) for k in todo}, margin)
         batch = [crops[k] for k in todo]
         probs = classifier.predict(batch)
         wanted = [_needed(p, own[k], min_prob) for p, k in zip(probs, todo, strict=True)]
@@ -248,42 +243,3 @@ def explain_strongest_moments(
                                  min_prob=min_prob, first=m.emotion)  # fmt: skip
         out.append(ExplainedMoment(float(m.person), str(m.emotion), float(m.time_s), fig))
     return out
-
-
-def report_section(analysis: Analysis, params: Any) -> list[ExplainedMoment] | None:
-    """Display the section in the report notebook (called by `report_sections.show_explain`).
-
-    Args:
-        analysis: the clip's analysis.
-        params: the report's `ReportParameters` (video, out_dir, model, device and
-            max_persons are used); maps are cached in `<out_dir>/explain-cache`.
-
-    Returns:
-        The explained moments shown, or None when there is nothing to show.
-    """
-    from IPython.display import Markdown, display
-
-    from emohelpers.analysis.classifiers import load_classifier
-    from emohelpers.report.sections import main_persons
-
-    table, prov = analysis
-    if table["person"].isna().all():
-        display(Markdown("*No face was found in the analysed frames: nothing to explain.*"))
-        return None
-    name = prov.get("classifier", {}).get("name") or params.model
-    try:
-        classifier = load_classifier(name, params.device)
-    except EmoError as exc:
-        display(Markdown(f"*Saliency maps need the analysis's classifier {name!r}: {exc}*"))
-        return None
-    persons = main_persons(table, params.max_persons)
-    moments = explain_strongest_moments(params.video, analysis, classifier, persons=persons,
-                                        cache_dir=Path(params.out_dir) / CACHE_FOLDER)  # fmt: skip
-    display(Markdown(
-        f"Grad-CAM maps of `{classifier.name}` for each person's strongest moment of each "
-        f"emotion above chance (1/7): the brighter and yellower a region, the more it raised "
-        f"that emotion's score. Panels show every emotion above chance in that face."
-    ))  # fmt: skip
-    for moment in moments:
-        display(moment.figure)
-    return moments

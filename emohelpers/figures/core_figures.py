@@ -6,21 +6,19 @@ come from `emohelpers.theme`, so a figure and the annotated video agree.
 
 from __future__ import annotations
 
-import base64
-import io
 import math
 from collections.abc import Mapping
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from PIL import Image, ImageDraw, ImageFont
 from plotly.subplots import make_subplots
 
-from emohelpers.core.errors import ParameterError
 from emohelpers.analysis.table import BOX_COLUMNS, EMOTIONS, validate_table
+from emohelpers.core.errors import ParameterError
+from emohelpers.core.images import image_data_uri
+from emohelpers.figures.drawing import as_rows, draw_boxes
 from emohelpers.figures.theme import (
     EMOTION_COLORS,
     FONT_COLOR,
@@ -28,21 +26,14 @@ from emohelpers.figures.theme import (
     RADAR_FILL_OPACITY,
     RADAR_LINE_WIDTH,
     apply_theme,
-    hex_to_rgb,
     person_color,
+    person_label,
     rgba,
 )
 
 #: Angle of the first emotion (degrees, counter-clockwise from east) and direction of the rest.
 RADAR_ROTATION_DEG = 90
 RADAR_DIRECTION = "clockwise"
-
-
-def person_label(person_id: Any) -> str:
-    """`3.0` -> `"P3"`; NaN -> `"no person"`."""
-    if person_id is None or (isinstance(person_id, float) and math.isnan(person_id)):
-        return "no person"
-    return f"P{int(person_id)}"
 
 
 def _persons(table: pd.DataFrame) -> list[float]:
@@ -255,66 +246,6 @@ def strongest_moments(table: pd.DataFrame) -> pd.DataFrame:
 # --- frames ------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=16)
-def label_font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    """DejaVu Sans (Pillow's default font where it is missing) at `size` pixels; cached."""
-    try:
-        return ImageFont.truetype("DejaVuSans.ttf", size)
-    except OSError:
-        return ImageFont.load_default(size=size)
-
-
-def _text_color(color: str) -> tuple[int, int, int]:
-    r, g, b = hex_to_rgb(color)
-    return (0, 0, 0) if 0.299 * r + 0.587 * g + 0.114 * b > 150 else (255, 255, 255)
-
-
-def _rows(rows: pd.DataFrame | pd.Series | None) -> pd.DataFrame:
-    if rows is None:
-        return pd.DataFrame(columns=["person", *BOX_COLUMNS, *EMOTIONS, "emotion"])
-    return rows.to_frame().T if isinstance(rows, pd.Series) else rows
-
-
-def draw_boxes(frame_rgb: np.ndarray, rows: pd.DataFrame | pd.Series) -> np.ndarray:
-    """Draw face boxes coloured by top emotion, labelled like `"P0 happy 0.83"`.
-
-    Args:
-        frame_rgb: (h, w, 3) uint8 RGB frame; not modified.
-        rows: emotion-table rows of this frame (a DataFrame, or one row as a Series);
-            rows without a face are skipped.
-
-    Returns:
-        A new (h, w, 3) uint8 array.
-    """
-    image = Image.fromarray(np.ascontiguousarray(frame_rgb, dtype=np.uint8))
-    draw = ImageDraw.Draw(image)
-    h, w = image.height, image.width
-    line = max(2, round(min(h, w) / 180))
-    font = label_font(max(11, round(min(h, w) / 28)))
-    for _, row in _rows(rows).iterrows():
-        box = [float(row[c]) for c in BOX_COLUMNS]
-        if any(math.isnan(v) for v in box) or pd.isna(row["emotion"]):
-            continue
-        emotion = str(row["emotion"])
-        color = EMOTION_COLORS[emotion]
-        x1, y1, x2, y2 = box
-        draw.rectangle([x1, y1, x2, y2], outline=color, width=line)
-        label = f"{person_label(row['person'])} {emotion} {float(row[emotion]):.2f}"
-        left, top, right, bottom = draw.textbbox((0, 0), label, font=font)
-        tw, th = right - left + 2 * line, bottom - top + 2 * line
-        ty = y1 - th if y1 - th >= 0 else y1  # above the box, or inside when at the top
-        tx = min(max(0.0, x1), max(0.0, w - tw))
-        draw.rectangle([tx, ty, tx + tw, ty + th], fill=color)
-        draw.text((tx + line - left, ty + line - top), label, fill=_text_color(color), font=font)
-    return np.asarray(image)
-
-
-def _image_source(rgb: np.ndarray) -> str:
-    buf = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(rgb, dtype=np.uint8)).save(buf, "JPEG", quality=90)
-    return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-
-
 def _hide_image_axes(fig: go.Figure, row: int, col: int) -> None:
     fig.update_xaxes(visible=False, row=row, col=col)
     fig.update_yaxes(visible=False, scaleanchor="x", row=row, col=col)
@@ -337,12 +268,14 @@ def frame_radar_figure(
     Returns:
         The figure: image on the left, radar (range [0, 1]) on the right.
     """
-    rows = _rows(table_rows)
+    rows = as_rows(table_rows)
     image = draw_boxes(frame_rgb, rows) if boxes else np.asarray(frame_rgb)
     fig = make_subplots(
         rows=1, cols=2, specs=[[{"type": "xy"}, {"type": "polar"}]], column_widths=[0.6, 0.4]
     )
-    fig.add_trace(go.Image(source=_image_source(image), hoverinfo="skip"), row=1, col=1)
+    fig.add_trace(
+        go.Image(source=image_data_uri(image, quality=90), hoverinfo="skip"), row=1, col=1
+    )
     for _, row in rows.dropna(subset=["emotion"]).iterrows():
         name = person_label(row["person"])
         probs = row[list(EMOTIONS)].to_numpy(dtype=np.float64)
@@ -384,7 +317,7 @@ def frame_bars_figure(frame_rgb: np.ndarray, row: pd.Series, margin: float = 0.2
     crop = _crop(frame_rgb, row, margin)
     probs = row[list(EMOTIONS)].to_numpy(dtype=np.float64)
     fig = make_subplots(rows=1, cols=2, column_widths=[0.4, 0.6], horizontal_spacing=0.12)
-    fig.add_trace(go.Image(source=_image_source(crop), hoverinfo="skip"), row=1, col=1)
+    fig.add_trace(go.Image(source=image_data_uri(crop, quality=90), hoverinfo="skip"), row=1, col=1)
     fig.add_trace(
         go.Bar(
             x=np.nan_to_num(probs),

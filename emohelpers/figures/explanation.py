@@ -19,9 +19,8 @@ from plotly.colors import sequential as seq
 from plotly.subplots import make_subplots
 
 from emohelpers.analysis.classifiers.base import Crop, to_pil
-from emohelpers.explain.methods import CHANCE
-from emohelpers.report.index_page import image_data_uri
-from emohelpers.analysis.table import EMOTIONS
+from emohelpers.analysis.table import CHANCE, EMOTIONS
+from emohelpers.core.images import image_data_uri
 from emohelpers.figures.theme import EMOTION_COLORS, apply_theme
 
 

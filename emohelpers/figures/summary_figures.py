@@ -16,8 +16,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from emohelpers.core.errors import ParameterError
 from emohelpers.analysis.table import EMOTIONS
+from emohelpers.core.errors import ParameterError
 from emohelpers.figures.theme import EMOTION_COLORS, apply_theme
 
 WINDOW_KINDS: tuple[str, ...] = ("bars", "heatmap")

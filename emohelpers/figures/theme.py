@@ -118,3 +118,10 @@ def apply_theme(fig: go.Figure) -> go.Figure:
     """
     fig.update_layout(template=pio.templates[TEMPLATE_NAME])
     return fig
+
+
+def person_label(person_id: Any) -> str:
+    """`3.0` -> `"P3"`; NaN -> `"no person"`."""
+    if person_id is None or (isinstance(person_id, float) and math.isnan(person_id)):
+        return "no person"
+    return f"P{int(person_id)}"

@@ -17,55 +17,33 @@ import html
 import json
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 
-from emohelpers.figures import core_figures as figures
-from emohelpers.figures.core_figures import person_label
-from emohelpers.report.index_page import image_data_uri, video_html
+from emohelpers.analysis.frames import read_frames
 from emohelpers.analysis.table import EMOTIONS, Analysis
-from emohelpers.analysis.video import iter_frames
-
-if TYPE_CHECKING:
-    from emohelpers.report.run import ReportParameters
+from emohelpers.core.images import image_data_uri
+from emohelpers.figures import core_figures as figures
+from emohelpers.figures import summary_figures
+from emohelpers.figures.drawing import draw_boxes
+from emohelpers.figures.render import render_annotated_video
+from emohelpers.figures.theme import person_label
+from emohelpers.report.html import video_html
+from emohelpers.report.parameters import ReportParameters
+from emohelpers.summaries import summary, valence
+from emohelpers.summaries.summary import dominant_emotion, main_persons
+from emohelpers.summaries.valence import valence_verdict
 
 log = logging.getLogger(__name__)
 
-#: The report's sections, in page order (the values of the `sections` parameter).
-SECTIONS: tuple[str, ...] = (
-    "clip", "timelines", "radar", "bars", "gallery", "video", "summaries", "explain",
-)  # fmt: skip
 ANNOTATED_VIDEO = "annotated.mp4"
 KEY_FIGURES_FILE = "key_figures.json"
 
 
 # --- pure helpers --------------------------------------------------------------------------
-
-
-def read_frames(video: str | Path, indices: list[int] | np.ndarray) -> dict[int, np.ndarray]:
-    """Decode the frames with these source indices, in one pass.
-
-    Args:
-        video: the video file.
-        indices: source frame indices.
-
-    Returns:
-        Frame index -> (h, w, 3) uint8 RGB; indices not found in the file are missing.
-    """
-    wanted = {int(i) for i in indices}
-    out: dict[int, np.ndarray] = {}
-    if not wanted:
-        return out
-    last = max(wanted)
-    for frame in iter_frames(video):
-        if frame.index in wanted:
-            out[frame.index] = frame.rgb
-        if frame.index >= last:
-            break
-    return out
 
 
 def clip_facts(analysis: Analysis) -> pd.DataFrame:
@@ -74,9 +52,8 @@ def clip_facts(analysis: Analysis) -> pd.DataFrame:
     Only the video's file name is shown, never a path of the machine.
     """
     table, prov = analysis
-    video, summary = prov.get("video", {}), prov.get("summary", {})
-    sampling, clf = prov.get("sampling", {}), prov.get("classifier", {})
-    det = prov.get("detector", {})
+    video, stats = prov.video, prov.summary
+    sampling, clf, det = prov.settings.sampling, prov.classifier, prov.detector
     frames = int(table["frame"].nunique())
     face_frames = int(table.loc[table["face"].notna(), "frame"].nunique())
     if sampling.get("fps"):
@@ -98,18 +75,11 @@ def clip_facts(analysis: Analysis) -> pd.DataFrame:
         "expression model": f"{clf.get('name', '?')} (revision {clf.get('revision', '?')})",
         "face detector": f"{det.get('name', '?')}, min face {det.get('min_face_px', '?')} px, "
         f"min confidence {det.get('min_det_prob', '?')}",
-        "device": str(prov.get("device", "?")),
-        "analysis time": f"{summary.get('seconds', float('nan')):.1f} s",
-        "analysed on": str(prov.get("created_utc", "?")),
+        "device": prov.device or "?",
+        "analysis time": f"{stats.get('seconds', float('nan')):.1f} s",
+        "analysed on": prov.created_utc or "?",
     }
     return pd.DataFrame({"fact": list(facts), "value": list(facts.values())})
-
-
-def main_persons(table: pd.DataFrame, limit: int) -> list[float]:
-    """Up to `limit` track ids, the most seen first (ties: the lower id)."""
-    counts = table.dropna(subset=["person"]).groupby("person")["frame"].nunique()
-    order = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    return [float(p) for p, _ in order[:limit]]
 
 
 def key_frames(table: pd.DataFrame, n: int) -> list[int]:
@@ -140,9 +110,6 @@ def person_summary(table: pd.DataFrame, margin: float = 0.1, mapping: str = "def
     Returns:
         A DataFrame with `person` (label), `face_frames`, `dominant`, `score`, `verdict`.
     """
-    from emohelpers.summaries.summary import dominant_emotion
-    from emohelpers.summaries.valence import valence_verdict
-
     dom = dominant_emotion(table).dropna(subset=["person"])
     val = valence_verdict(table, mapping, level="person", margin=margin)
     val = val.dropna(subset=["person"]).set_index("person")
@@ -159,7 +126,7 @@ def key_figures(analysis: Analysis, params: ReportParameters) -> dict[str, Any]:
     """The report's key figures (what tests and the index read), JSON-ready."""
     table, prov = analysis
     people = person_summary(table, params.valence_margin, params.valence_mapping)
-    video = prov.get("video", {})
+    video = prov.video
     return {
         "video": video.get("name"),
         "duration_s": video.get("duration_s"),
@@ -168,8 +135,8 @@ def key_figures(analysis: Analysis, params: ReportParameters) -> dict[str, Any]:
         "frames_analysed": int(table["frame"].nunique()),
         "frames_with_face": int(table.loc[table["face"].notna(), "frame"].nunique()),
         "persons": int(table["person"].nunique()),
-        "model": prov.get("classifier", {}).get("name"),
-        "sampling": prov.get("sampling"),
+        "model": prov.model_name,
+        "sampling": prov.settings.sampling,
         "dominant": dict(zip(people["person"], people["dominant"], strict=True)),
         "verdicts": {
             p: (None if pd.isna(v) else str(v))
@@ -177,7 +144,7 @@ def key_figures(analysis: Analysis, params: ReportParameters) -> dict[str, Any]:
         },  # fmt: skip
         "sections": list(params.sections),
         "annotated_video": ANNOTATED_VIDEO if "video" in params.sections else None,
-        "analysis_seconds": prov.get("summary", {}).get("seconds"),
+        "analysis_seconds": prov.summary.get("seconds"),
     }
 
 
@@ -293,7 +260,7 @@ def gallery_html(video: str | Path, table: pd.DataFrame, n: int, width: int = 32
         rows = by_frame[f]
         faces = rows.dropna(subset=["person"])
         caption = ", ".join(f"{person_label(r.person)} {r.emotion}" for r in faces.itertuples())
-        uri = image_data_uri(figures.draw_boxes(frames[f], rows), width=width)
+        uri = image_data_uri(draw_boxes(frames[f], rows), width=width)
         cells.append(
             f'<figure style="margin:0"><img src="{uri}" style="width:100%" alt="frame {f}">'
             f'<figcaption style="font-size:0.85em">{rows["time_s"].iloc[0]:.2f} s · '
@@ -319,8 +286,6 @@ def show_video(analysis: Analysis, params: ReportParameters) -> Path | None:
     """Section "video": render the annotated video into the output folder and embed it."""
     if _skipped(params, "video"):
         return None
-    from emohelpers.figures.render import render_annotated_video
-
     out = Path(params.out_dir) / ANNOTATED_VIDEO
     render_annotated_video(params.video, analysis.table, out, radar=params.radar,
                            progress=False)  # fmt: skip
@@ -332,10 +297,6 @@ def show_summaries(analysis: Analysis, params: ReportParameters) -> dict[str, An
     """Section "summaries": windows, the valence verdict per person, turning points."""
     if _skipped(params, "summaries"):
         return {}
-    from emohelpers.figures import summary_figures as figures_summary
-    from emohelpers.summaries import summary
-    from emohelpers.summaries import valence
-
     table = analysis.table
     if table["person"].isna().all():
         _note("No face was found in the analysed frames: nothing to summarise.")
@@ -343,7 +304,7 @@ def show_summaries(analysis: Analysis, params: ReportParameters) -> dict[str, An
     win = summary.windows(table, window_s=params.window_s)
     display(Markdown(f"**Windows of {params.window_s:g} s**: mean probabilities and the "
                      "dominant emotion (by vote) per person."))  # fmt: skip
-    display(figures_summary.windows_figure(win))
+    display(summary_figures.windows_figure(win))
     _table(win[["window_start_s", "window_end_s", "person", "n_face_frames", "dominant_vote"]])
 
     verdicts = valence.valence_verdict(table, params.valence_mapping, level="person",
@@ -351,7 +312,7 @@ def show_summaries(analysis: Analysis, params: ReportParameters) -> dict[str, An
     display(Markdown(f"**Valence per person** (mapping `{params.valence_mapping}`): score = "
                      f"mean positive − mean negative probability; the verdict needs "
                      f"|score| > {params.valence_margin:g}."))  # fmt: skip
-    display(figures_summary.valence_figure(verdicts, margin=params.valence_margin))
+    display(summary_figures.valence_figure(verdicts, margin=params.valence_margin))
     cols = ["person", "n_faces", "mean_positive", "mean_negative", "score", "margin", "verdict"]
     _table(verdicts[cols])
 
@@ -361,29 +322,13 @@ def show_summaries(analysis: Analysis, params: ReportParameters) -> dict[str, An
                      "dashed lines are lasting changes of the top emotion, dotted lines "
                      "sharp rises."))  # fmt: skip
     persons = sorted(float(p) for p in table["person"].dropna().unique())
-    fig = figures_summary.add_turning_points(figures.timeline_figure(smoothed), turns, persons)
+    fig = summary_figures.add_turning_points(figures.timeline_figure(smoothed), turns, persons)
     display(fig.update_layout(title=f"Smoothed over {params.smooth_s:g} s, with turning points"))
     if len(turns):
         _table(turns)
     else:
         _note("No turning point.")
     return {"windows": win, "verdicts": verdicts, "turning_points": turns}
-
-
-def show_explain(analysis: Analysis, params: ReportParameters) -> Any:
-    """Section "explain": what the model looked at (saliency), when `emohelpers.explain`
-    provides `report_section(analysis, params)`; otherwise a note."""
-    if _skipped(params, "explain"):
-        return None
-    try:
-        from emohelpers.explain import methods as explain  # type: ignore[attr-defined]
-    except ImportError:
-        explain = None
-    section = getattr(explain, "report_section", None)
-    if section is None:
-        _note("Saliency maps are not available in this version of emohelpers.")
-        return None
-    return section(analysis, params)
 
 
 def record_key_figures(analysis: Analysis, params: ReportParameters) -> dict[str, Any]:

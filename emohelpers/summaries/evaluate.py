@@ -29,16 +29,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from emohelpers.summaries import summary
-from emohelpers.summaries import valence
+from emohelpers.analysis.table import EMOTIONS, PROVENANCE_FILE, TABLE_FILE, Analysis
 from emohelpers.core.errors import ParameterError, SchemaError
+from emohelpers.summaries import summary, valence
 from emohelpers.summaries.metrics import (  # noqa: F401  (re-exported: one import path for evaluation)
     NO_PREDICTION,
     classification_metrics,
     confusion_frame,
     per_class_frame,
 )
-from emohelpers.analysis.table import EMOTIONS, PROVENANCE_FILE, TABLE_FILE, Analysis
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +70,9 @@ def read_golden(path: str | Path, task: str = "auto") -> tuple[pd.DataFrame, str
         SchemaError: naming the file, the line and the problem.
         ParameterError: for an unknown task.
     """
-    from emohelpers.analysis.classifiers.labels import canonical_label  # the classifiers package loads torch
+    from emohelpers.analysis.classifiers.labels import (
+        canonical_label,  # the classifiers package loads torch
+    )
 
     _choice("task", task, TASKS)
     path = Path(path)
@@ -310,4 +311,8 @@ def evaluate(
 
 
 # The image-folder evaluation lives in its own module; re-exported for one import path.
-from emohelpers.summaries.evaluate_images import IMAGE_EXTENSIONS, evaluate_images, list_labelled_images  # noqa: E402,F401
+from emohelpers.summaries.evaluate_images import (  # noqa: E402,F401
+    IMAGE_EXTENSIONS,
+    evaluate_images,
+    list_labelled_images,
+)

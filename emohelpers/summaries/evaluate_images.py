@@ -14,9 +14,9 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 from tqdm.auto import tqdm
 
+from emohelpers.analysis.table import EMOTIONS
 from emohelpers.core.errors import SchemaError
 from emohelpers.summaries.metrics import classification_metrics
-from emohelpers.analysis.table import EMOTIONS
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,9 @@ def list_labelled_images(
         SchemaError: for a missing folder, an unknown label folder (unless `skip_unknown`:
             then skipped with a warning) or no images at all.
     """
-    from emohelpers.analysis.classifiers.labels import canonical_label  # the classifiers package loads torch
+    from emohelpers.analysis.classifiers.labels import (
+        canonical_label,  # the classifiers package loads torch
+    )
 
     root = Path(folder)
     if not root.is_dir():

@@ -24,8 +24,8 @@ from numbers import Real
 import numpy as np
 import pandas as pd
 
-from emohelpers.core.errors import ParameterError
 from emohelpers.analysis.table import EMOTIONS, validate_table
+from emohelpers.core.errors import ParameterError
 
 log = logging.getLogger(__name__)
 
@@ -71,17 +71,24 @@ def _faces(table: pd.DataFrame) -> pd.DataFrame:
     return table[table["face"].notna()]
 
 
-def main_person(table: pd.DataFrame) -> float:
-    """The person with the most frames with a face (ties: the lowest id); NaN if nobody.
+def main_persons(table: pd.DataFrame, limit: int | None = None) -> list[float]:
+    """Persons by how much they are seen: most frames with a face first, ties by the lower
+    id. The one definition of "main person" (reports, index, annotated video, evaluation).
 
     Args:
         table: an emotion table (or any part of one, e.g. the rows of one window).
+        limit: at most this many; None for all.
     """
     tracked = table.loc[table["face"].notna() & table["person"].notna()]
-    if tracked.empty:
-        return float("nan")
     counts = tracked.groupby("person")["frame"].nunique()
-    return float(counts.index[counts.to_numpy() == counts.max()].min())
+    order = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return [float(p) for p, _ in order[:limit]]
+
+
+def main_person(table: pd.DataFrame) -> float:
+    """The main person (see `main_persons`); NaN if nobody was seen."""
+    persons = main_persons(table, 1)
+    return persons[0] if persons else float("nan")
 
 
 def smooth(table: pd.DataFrame, method: str = "moving", window_s: float = 1.0) -> pd.DataFrame:

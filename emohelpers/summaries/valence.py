@@ -23,9 +23,9 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from emohelpers.summaries import summary
-from emohelpers.core.errors import ParameterError, SchemaError
 from emohelpers.analysis.table import EMOTIONS
+from emohelpers.core.errors import ParameterError, SchemaError
+from emohelpers.summaries import summary
 
 log = logging.getLogger(__name__)
 

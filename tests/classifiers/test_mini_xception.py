@@ -14,7 +14,6 @@ import pytest
 import torch
 from PIL import Image
 
-from emohelpers.core import assets
 from emohelpers.analysis.classifiers.base import Classifier
 from emohelpers.analysis.classifiers.labels import label_permutation
 from emohelpers.analysis.classifiers.mini_xception import (
@@ -24,8 +23,9 @@ from emohelpers.analysis.classifiers.mini_xception import (
     scale_gray64,
     to_gray64,
 )
-from emohelpers.core.errors import ModelLoadError
 from emohelpers.analysis.table import EMOTIONS
+from emohelpers.core import assets
+from emohelpers.core.errors import ModelLoadError
 
 REFERENCE = Path(__file__).parent.parent / "fixtures" / "mini_xception_reference.npz"
 

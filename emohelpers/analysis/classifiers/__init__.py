@@ -15,10 +15,10 @@ from pathlib import Path
 
 import torch
 
-from emohelpers.core.device import resolve_device
-from emohelpers.core.errors import ParameterError
 from emohelpers.analysis.classifiers.base import Classifier, to_pil
 from emohelpers.analysis.classifiers.hf import SEED_MODEL, HFClassifier, in_local_cache
+from emohelpers.core.device import resolve_device
+from emohelpers.core.errors import ParameterError
 
 log = logging.getLogger(__name__)
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from emohelpers.core.errors import ModelLoadError
 from emohelpers.analysis.classifiers.base import Classifier, Crop, to_pil
 from emohelpers.analysis.classifiers.labels import label_permutation
+from emohelpers.core.errors import ModelLoadError
 
 log = logging.getLogger(__name__)
 

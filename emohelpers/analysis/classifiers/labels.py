@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from emohelpers.core.errors import ModelLoadError
 from emohelpers.analysis.table import EMOTIONS
+from emohelpers.core.errors import ModelLoadError
 
 SYNONYMS: dict[str, str] = {
     "angry": "angry", "anger": "angry", "mad": "angry",

@@ -26,10 +26,10 @@ import torch.nn.functional as F
 from PIL import Image
 from torch import nn
 
-from emohelpers.core import assets
-from emohelpers.core.errors import ModelLoadError
 from emohelpers.analysis.classifiers.base import Classifier, Crop, to_pil
 from emohelpers.analysis.classifiers.labels import label_permutation
+from emohelpers.core import assets
+from emohelpers.core.errors import ModelLoadError
 
 log = logging.getLogger(__name__)
 

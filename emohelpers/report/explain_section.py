@@ -1,0 +1,53 @@
+"""The report's section "explain": what the model looked at, for each person's strongest
+moments (saliency maps computed by `explain.moments`, cached beside the report)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from IPython.display import Markdown, display
+
+from emohelpers.analysis.classifiers import load_classifier
+from emohelpers.analysis.table import Analysis
+from emohelpers.core.errors import EmoError
+from emohelpers.explain.moments import CACHE_FOLDER, ExplainedMoment, explain_strongest_moments
+from emohelpers.report.parameters import ReportParameters
+from emohelpers.summaries.summary import main_persons
+
+
+def show_explain(analysis: Analysis, params: ReportParameters) -> list[ExplainedMoment] | None:
+    """Section "explain": Grad-CAM maps of the analysis's classifier for each person's
+    strongest moment of each emotion above chance.
+
+    Args:
+        analysis: the clip's analysis.
+        params: the report's parameters (video, out_dir, device and max_persons are used);
+            maps are cached in `<out_dir>/explain-cache`.
+
+    Returns:
+        The explained moments shown, or None when there is nothing to show.
+    """
+    if "explain" not in params.sections:
+        display(Markdown("*Section `explain` not included (parameter `sections`).*"))
+        return None
+    table, prov = analysis
+    if table["person"].isna().all():
+        display(Markdown("*No face was found in the analysed frames: nothing to explain.*"))
+        return None
+    name = prov.model_name
+    try:
+        classifier = load_classifier(name, params.device)
+    except EmoError as exc:
+        display(Markdown(f"*Saliency maps need the analysis's classifier {name!r}: {exc}*"))
+        return None
+    persons = main_persons(table, params.max_persons)
+    moments = explain_strongest_moments(params.video, analysis, classifier, persons=persons,
+                                        cache_dir=Path(params.out_dir) / CACHE_FOLDER)  # fmt: skip
+    display(Markdown(
+        f"Grad-CAM maps of `{classifier.name}` for each person's strongest moment of each "
+        f"emotion above chance (1/7): the brighter and yellower a region, the more it raised "
+        f"that emotion's score. Panels show every emotion above chance in that face."
+    ))  # fmt: skip
+    for moment in moments:
+        display(moment.figure)
+    return moments

@@ -1,0 +1,144 @@
+"""Pages that open anywhere, offline: the offline Plotly renderer, the video element and
+the export of an executed notebook to a self-contained HTML page.
+
+Images are data URIs or files beside the page, links are relative, nothing is fetched from
+a CDN and no absolute path of the machine appears.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import plotly.graph_objects as go
+import plotly.io as pio
+from plotly.io.base_renderers import HtmlRenderer
+
+from emohelpers.report.parameters import SECTIONS
+
+RENDERER_NAME = "emohelpers_offline"
+
+
+def video_html(file_name: str, width: int = 960) -> str:
+    """A `<video controls>` element for a video beside the page, referenced relatively."""
+    src = html.escape(quote(file_name), quote=True)
+    return (
+        f'<video controls preload="metadata" style="max-width:100%" width="{width}" '
+        f'src="{src}">Your browser cannot play <a href="{src}">{src}</a>.</video>'
+    )
+
+
+class OfflineRenderer(HtmlRenderer):
+    """Plotly renderer for reports read offline: plotly.js inline once, no CDN, no MathJax.
+
+    Plotly's own "notebook" renderer embeds plotly.js but still loads MathJax from a CDN
+    with every figure; this one does not.
+
+    Args:
+        with_json: also put the figure JSON in each output, for JupyterLab's Plotly renderer.
+    """
+
+    def __init__(self, with_json: bool = False) -> None:
+        super().__init__(connected=False, full_html=False, global_init=True,
+                         include_plotlyjs=False, config={"displaylogo": False})  # fmt: skip
+        self.with_json = with_json
+
+    def to_mimebundle(self, fig_dict: dict) -> dict[str, Any]:
+        html_div = pio.to_html(
+            fig_dict, config=self.config, include_plotlyjs=False, include_mathjax=False,
+            full_html=False, default_width="100%", default_height=525, validate=False,
+        )  # fmt: skip
+        bundle: dict[str, Any] = {"text/html": html_div}
+        if self.with_json:
+            bundle.update(pio.renderers["plotly_mimetype"].to_mimebundle(fig_dict))
+        return bundle
+
+
+def figure_bundle(fig: go.Figure, with_json: bool = True) -> dict[str, Any]:
+    """A figure's MIME bundle from `OfflineRenderer`, without embedding plotly.js again
+    (plotly's own `_repr_mimebundle_` re-activates the renderer every time)."""
+    return OfflineRenderer(with_json=with_json).to_mimebundle(fig.to_dict())
+
+
+def use_offline_plotly(with_json: bool = False) -> None:
+    """Make `OfflineRenderer` the default; plotly.js is embedded before the next figure."""
+    pio.renderers[RENDERER_NAME] = OfflineRenderer(with_json=with_json)
+    pio.renderers.default = RENDERER_NAME
+
+
+# --- the report page -----------------------------------------------------------------------
+
+# nbconvert's "lab" page without what it would fetch from CDNs (require.js, MathJax,
+# mermaid, the widget manager): reports are read offline, figures need only plotly.js.
+_TEMPLATE_NAME = "emohelpers_report.html.j2"
+_TEMPLATE = """{%- extends 'index.html.j2' -%}
+{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
+{%- block extra_css -%}<style>
+main { max-width: 1100px; margin: 0 auto; }
+.jp-RenderedHTMLCommon table.emo-facts td { text-align: left; }
+.jp-RenderedHTMLCommon table.emo-facts td:first-child { font-weight: bold; padding-right: 1.5em; }
+</style>{%- endblock extra_css -%}
+"""
+
+
+def export_report(
+    notebook: str | Path,
+    html_path: str | Path,
+    *,
+    sections: Sequence[str] | None = None,
+    show_inputs: bool = False,
+    title: str | None = None,
+) -> Path:
+    """Export an executed report notebook to a self-contained HTML page.
+
+    Cells of excluded sections (tagged `section-<name>`) are left out, and so are the input
+    of the papermill-injected parameters (machine paths) and stderr streams (library noise;
+    they stay in the notebook).
+
+    Args:
+        notebook: the executed notebook.
+        html_path: the page to write.
+        sections: the sections included (see `report_sections.SECTIONS`); None for all.
+        show_inputs: show code cells (hidden by default).
+        title: the page title.
+
+    Returns:
+        `html_path`.
+    """
+    import nbformat
+    from jinja2 import DictLoader
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    nb = nbformat.read(str(notebook), as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.outputs if o.get("name") != "stderr"]
+    if not show_inputs:  # code cells without output would leave blank gaps
+        nb.cells = [c for c in nb.cells if c.cell_type != "code" or c.outputs]
+    if title:
+        nb.metadata["title"] = title
+    exporter = HTMLExporter(
+        template_name="lab",
+        extra_loaders=[DictLoader({_TEMPLATE_NAME: _TEMPLATE})],
+        template_file=_TEMPLATE_NAME,
+        exclude_input=not show_inputs,
+        exclude_input_prompt=not show_inputs,
+        exclude_output_prompt=True,
+    )
+    included = SECTIONS if sections is None else sections
+    remover = TagRemovePreprocessor(
+        remove_cell_tags={f"section-{s}" for s in SECTIONS if s not in included},
+        remove_input_tags={"injected-parameters"},
+    )
+    exporter.register_preprocessor(remover, enabled=True)
+    body, _ = exporter.from_notebook_node(nb)
+    out = Path(html_path)
+    out.write_text(body, encoding="utf-8")
+    return out

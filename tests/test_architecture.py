@@ -1,0 +1,134 @@
+"""The package's shape: layers import only downward, no module imports in a circle.
+
+Every `import` statement counts, also those inside functions: a lazy import may keep torch
+out of `emohelpers --help`, never hide a cycle or an upward dependency.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "emohelpers"
+
+#: Bottom to top. A module may import its own layer and the layers before it.
+LAYERS = ("core", "analysis", "summaries", "figures", "explain", "report", "corpus", "lab", "cli")
+MAX_LINES = 400
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports_of(path: Path) -> set[str]:
+    """The emohelpers modules `path` imports (absolute names; relative ones resolved)."""
+    me = module_name(path)
+    package = me if path.name == "__init__.py" else me.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(anchor + ([base] if base else []))
+            found.add(base)
+            # `from emohelpers.x import y` may name a module y
+            found |= {f"{base}.{a.name}" for a in node.names}
+    modules = {module_name(p) for p in PACKAGE.rglob("*.py")}
+    return {m for m in found if m in modules and m != me}
+
+
+def layer_of(module: str) -> int | None:
+    parts = module.split(".")
+    if len(parts) < 2 or parts[1] not in LAYERS:
+        return None
+    return LAYERS.index(parts[1])
+
+
+GRAPH = {module_name(p): imports_of(p) for p in PACKAGE.rglob("*.py")}
+
+
+def test_every_module_sits_in_a_layer():
+    loose = sorted(m for m in GRAPH if layer_of(m) is None and m.count(".") > 0
+                   and m not in ("emohelpers.__main__",))  # fmt: skip
+    assert loose == [], f"modules outside the layer folders {LAYERS}: {loose}"
+
+
+def test_layers_import_only_downward():
+    upward = []
+    for module, deps in GRAPH.items():
+        mine = layer_of(module)
+        for dep in deps:
+            theirs = layer_of(dep)
+            if mine is not None and (theirs is None or theirs > mine):
+                upward.append(f"{module} -> {dep}")
+    assert upward == [], "upward imports:\n" + "\n".join(sorted(upward))
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on: set[str] = set()
+    out: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on.add(v)
+        for w in sorted(graph.get(v, ())):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                out.append(sorted(comp))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return out
+
+
+def test_no_import_cycles():
+    # A package's __init__ importing its own modules is not a cycle of logic: leave the
+    # edges module -> its parent package out.
+    graph = {m: {d for d in deps if not m.startswith(d + ".")} for m, deps in GRAPH.items()}
+    assert _cycles(graph) == []
+
+
+@pytest.mark.parametrize(
+    ("graph", "expected"),
+    [
+        ({"a": {"b"}, "b": {"a"}}, [["a", "b"]]),
+        ({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}, [["a", "b", "c"]]),
+        ({"a": {"b"}, "b": set()}, []),
+    ],
+)
+def test_cycle_finder(graph, expected):
+    assert _cycles(graph) == expected
+
+
+def test_the_checker_sees_imports_inside_functions(tmp_path):
+    assert "emohelpers.analysis.pipeline" in GRAPH["emohelpers.cli.analyze_cmd"]
+
+
+def test_modules_stay_small():
+    long = {module_name(p): n for p in PACKAGE.rglob("*.py")
+            if (n := len(p.read_text().splitlines())) > MAX_LINES}  # fmt: skip
+    assert long == {}, f"modules over {MAX_LINES} lines: {long}"
