@@ -1,4 +1,4 @@
-"""The report's "What the model looked at": attribution maps of each person's strongest moments.
+"""Attribution maps of each person's strongest moments: decoded, explained in one batch, cached.
 
 For each person and each emotion whose peak probability is above chance (1/7), the frame
 where it peaks (`figures.strongest_moments`) is decoded, the face cropped as the analysis

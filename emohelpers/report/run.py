@@ -37,7 +37,7 @@ def report_notebook() -> Path:
     """The report notebook: `notebooks/` of the source tree, else the package's copy."""
     here = Path(__file__).resolve().parent
     for candidate in (
-        here.parent / "notebooks" / NOTEBOOK_NAME,
+        here.parents[1] / "notebooks" / NOTEBOOK_NAME,  # the source tree: emohelpers/report/
         here / "notebooks" / NOTEBOOK_NAME,
     ):
         if candidate.is_file():
