@@ -72,8 +72,8 @@ def test_cam_layer_and_token_grid(tiny_vit):
 def test_analyze_end_to_end_with_a_local_folder(tiny_vit):
     table, prov = analyze(sample_clip("single_face.mp4"), model=str(tiny_vit), every_n=12,
                           progress=False)  # fmt: skip
-    assert prov["classifier"]["name"] == str(tiny_vit.resolve())
-    assert prov["classifier"]["labels"] == TINY_LABELS
+    assert prov.classifier["name"] == str(tiny_vit.resolve())
+    assert prov.classifier["labels"] == TINY_LABELS
     faces = table.dropna(subset=["face"])
     assert len(faces) == 6
     np.testing.assert_allclose(faces[list(EMOTIONS)].sum(axis=1), 1, atol=1e-9)

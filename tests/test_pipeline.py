@@ -29,7 +29,7 @@ def wolfgang(mini):
 def test_one_person_over_most_frames(wolfgang):
     table, prov = wolfgang
     validate_table(table)
-    assert prov["summary"]["frames_analysed"] == 236  # 472 frames, every 2nd
+    assert prov.summary["frames_analysed"] == 236  # 472 frames, every 2nd
     assert table["frame"].nunique() == 236
     faces = table.dropna(subset=["person"])
     main_share = faces["person"].value_counts().iloc[0] / 236
@@ -44,23 +44,23 @@ def test_one_person_over_most_frames(wolfgang):
 
 def test_provenance_states_the_settings(wolfgang):
     prov = wolfgang.provenance
-    assert prov["video"]["name"] == "WolfgangLanger_Pexels.mp4"
-    assert len(prov["video"]["sha256"]) == 64 and prov["video"]["fps"] == pytest.approx(
+    assert prov.video["name"] == "WolfgangLanger_Pexels.mp4"
+    assert len(prov.video["sha256"]) == 64 and prov.video["fps"] == pytest.approx(
         23.976, 1e-3
     )
-    assert prov["classifier"]["name"] == "mini-xception" and prov["classifier"]["revision"]
-    assert prov["sampling"]["every_n"] == 2
-    assert prov["detector"]["name"] == "facenet_pytorch.MTCNN"
-    assert prov["detector"]["min_face_px"] == DetectorSettings().min_face_px
-    assert prov["packages"]["torch"] and prov["created_utc"]
+    assert prov.classifier["name"] == "mini-xception" and prov.classifier["revision"]
+    assert prov.settings.sampling["every_n"] == 2
+    assert prov.detector["name"] == "facenet_pytorch.MTCNN"
+    assert prov.detector["min_face_px"] == DetectorSettings().min_face_px
+    assert prov.packages["torch"] and prov.created_utc
 
 
 def test_no_face_clip_gives_only_nan_rows(mini):
     table, prov = analyze(sample_clip("no_face.mp4"), classifier=mini, every_n=4, progress=False)
-    assert len(table) == prov["summary"]["frames_analysed"] > 20
+    assert len(table) == prov.summary["frames_analysed"] > 20
     assert table["face"].isna().all() and table["emotion"].isna().all()
     assert table[list(EMOTIONS)].isna().all().all()
-    assert prov["summary"]["persons"] == 0
+    assert prov.summary["persons"] == 0
 
 
 @pytest.mark.parametrize(
@@ -124,7 +124,7 @@ def test_cache_reuses_the_saved_table(tmp_path, mini, monkeypatch):
     pd.testing.assert_frame_equal(first.table, again.table)
     monkeypatch.undo()
     other = load_or_analyze(clip, tmp_path, model="mini-xception", every_n=24, progress=False)
-    assert other.provenance["sampling"]["every_n"] == 24
+    assert other.provenance.settings.sampling["every_n"] == 24
 
 
 @pytest.mark.parametrize(

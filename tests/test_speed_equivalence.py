@@ -45,9 +45,9 @@ def fast_and_slow():
 @pytest.mark.slow
 def test_fast_path_equals_one_frame_one_face_at_a_time(fast_and_slow):
     fast, slow, _, _ = fast_and_slow
-    assert fast.provenance["summary"]["faces"] > 50
+    assert fast.provenance.summary["faces"] > 50
     _same_table(fast.table, slow.table)
-    assert fast.provenance["detector"]["stages"] == "batched"
+    assert fast.provenance.detector["stages"] == "batched"
 
 
 @pytest.mark.slow
@@ -57,7 +57,7 @@ def test_fast_path_equals_facenets_own_detect(fast_and_slow, monkeypatch):
                                                                     stages="facenet"))  # fmt: skip
     reference = analyze(clip, classifier=load_classifier("mini-xception", "cpu", batch_size=1),
                         batch_frames=1, **kwargs)  # fmt: skip
-    assert reference.provenance["detector"]["stages"] == "facenet"
+    assert reference.provenance.detector["stages"] == "facenet"
     _same_table(fast.table, reference.table)
 
 
