@@ -66,3 +66,27 @@ def test_save_load_round_trip(tmp_path):
     assert load_voice_table(tmp_path / "empty").empty
     with pytest.raises(SchemaError, match="not found"):
         load_voice_table(tmp_path / "nowhere")
+
+
+def test_summaries_accept_the_voice_as_one_pseudo_person():
+    from emohelpers.analysis.table import validate_table
+    from emohelpers.analysis.voice.table import VOICE_PERSON, as_emotion_table
+    from emohelpers.summaries import summary
+
+    rng = np.random.default_rng(0)
+    n = 12
+    probs = rng.dirichlet(np.ones(7), n)
+    probs[[0, 5, 6]] = np.nan
+    starts = np.arange(n, dtype=float)
+    voice = build_voice_table(starts, starts + 2, np.where(np.isnan(probs[:, 0]), 0.1, 0.9), probs)
+    table = as_emotion_table(voice)
+    validate_table(table)
+    assert table["time_s"].tolist() == (starts + 1).tolist()
+    assert table["person"].dropna().eq(VOICE_PERSON).all() and table["person"].isna().sum() == 3
+    win = summary.windows(table, window_s=4.0)
+    # 4 s summary windows over window centres 1..12 s; rows 0, 5 and 6 have no speech.
+    assert win["n_frames"].tolist() == [3, 4, 4, 1]
+    assert win["n_face_frames"].tolist() == [2, 2, 4, 1]
+    assert set(win["person"]) == {VOICE_PERSON}
+    dom = summary.dominant_emotion(table)
+    assert len(dom) == 1 and dom["person"].iloc[0] == VOICE_PERSON

@@ -33,7 +33,7 @@ class VoiceCNN(nn.Module):
     another recording level gives the same input).
     """
 
-    def __init__(self, channels: tuple[int, ...] = (16, 32, 64, 64), dropout: float = 0.3):
+    def __init__(self, channels: tuple[int, ...] = (8, 16, 32, 64), dropout: float = 0.3):
         super().__init__()
         layers: list[nn.Module] = [nn.BatchNorm2d(1)]
         c_in = 1
