@@ -8,6 +8,8 @@ committed next to this module and checked against `WEIGHTS_SHA256` before loadin
 
 from __future__ import annotations
 
+import pickle
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +23,7 @@ from emohelpers.core.errors import ModelLoadError
 
 NAME = "voice-cnn"
 WEIGHTS = Path(__file__).with_name("voice_cnn.pth")
-WEIGHTS_SHA256 = "to-be-pinned-after-training"
+WEIGHTS_SHA256 = "fd54e065880a11247f78aa361a76d734308a4cb4cdcccc8cc9f6e5de10981a84"
 #: Window length the model was trained on, seconds (shorter and longer windows work too).
 WINDOW_S = 2.0
 
@@ -29,8 +31,8 @@ WINDOW_S = 2.0
 class VoiceCNN(nn.Module):
     """Log-mel (64 bands) -> 4 conv blocks -> mean and max over time -> 7 logits.
 
-    Each window's log-mel is shifted by its own mean (gain invariance: the same speech at
-    another recording level gives the same input).
+    Each window's log-mel is shifted by its own mean, which removes most of the effect of the
+    recording level (not all: quiet parts hit the log floor differently).
     """
 
     def __init__(self, channels: tuple[int, ...] = (8, 16, 32, 64), dropout: float = 0.3):
@@ -93,7 +95,8 @@ def load_weights(path: str | Path = WEIGHTS, sha256: str | None = WEIGHTS_SHA256
         state = torch.load(p, map_location="cpu", weights_only=True)
         model = VoiceCNN()
         model.load_state_dict(state["state_dict"])
-    except (RuntimeError, KeyError, OSError, ValueError, TypeError) as exc:
+    except (RuntimeError, KeyError, OSError, ValueError, TypeError, EOFError,
+            pickle.UnpicklingError, struct.error) as exc:  # fmt: skip
         raise ModelLoadError(f"{p}: not a voice-cnn state dict ({exc})") from exc
     return model.eval()
 
