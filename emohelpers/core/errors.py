@@ -26,3 +26,7 @@ class ParameterError(EmoError, ValueError):
 
 class AssetError(EmoError):
     """A bundled asset (offline weights, sample clips) could not be fetched or unpacked."""
+
+
+class AudioReadError(VideoReadError):
+    """An audio file or a clip's sound track is missing, empty, corrupt or not audio."""

@@ -1,0 +1,199 @@
+"""The voice channel's entry point: a clip (or an audio file) -> the voice table + provenance.
+
+sound track (16 kHz mono, streamed) -> VAD per 32 ms -> windows -> speech windows
+classified in batches, the others kept as NaN rows -> the voice table.
+
+A clip without sound, or whose sound track breaks, is not an error here: the provenance's
+`status` says so ("no audio", "broken audio") and the table holds what could be analysed
+(nothing, or the windows before the break), so that a report can show it and go on.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from emohelpers.analysis.table import EMOTIONS
+from emohelpers.analysis.voice.audio import SAMPLE_RATE, AudioInfo, iter_audio, probe_audio
+from emohelpers.analysis.voice.settings import VoiceSettings
+from emohelpers.analysis.voice.table import build_voice_table, empty_voice_table
+from emohelpers.analysis.voice.windows import Window, Windower
+from emohelpers.core.errors import AudioReadError
+
+log = logging.getLogger(__name__)
+
+#: Values of `provenance["status"]`.
+STATUS_OK, STATUS_NO_AUDIO, STATUS_BROKEN = "ok", "no audio", "broken audio"
+
+
+@dataclass(frozen=True)
+class VoiceAnalysis:
+    """A voice table and its provenance; unpacks as `table, provenance = analysis`."""
+
+    table: pd.DataFrame
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    def __iter__(self):
+        return iter((self.table, self.provenance))
+
+
+class _Rows:
+    """Collects windows; classifies the speech ones in batches of the model's size."""
+
+    def __init__(self, classifier, settings: VoiceSettings, offset_s: float) -> None:
+        self.classifier, self.settings, self.offset_s = classifier, settings, offset_s
+        self.bounds: list[tuple[int, int]] = []
+        self.speech: list[float] = []
+        self.probs: list[np.ndarray] = []
+        self._pending: list[tuple[int, np.ndarray]] = []
+
+    def add(self, w: Window) -> None:
+        i = len(self.bounds)
+        self.bounds.append((w.start, w.end))
+        self.speech.append(w.speech_prob)
+        self.probs.append(np.full(len(EMOTIONS), np.nan))
+        if w.speech_prob >= self.settings.min_speech_prob:
+            self._pending.append((i, w.samples))
+            if len(self._pending) >= self.classifier.batch_size:
+                self.flush()
+
+    def flush(self) -> None:
+        if not self._pending:
+            return
+        out = self.classifier.predict([s for _, s in self._pending])
+        for (i, _), p in zip(self._pending, out, strict=True):
+            self.probs[i] = p
+        self._pending = []
+
+    def table(self) -> pd.DataFrame:
+        self.flush()
+        if not self.bounds:
+            return empty_voice_table()
+        b = np.asarray(self.bounds, dtype=np.float64) / SAMPLE_RATE + self.offset_s
+        return build_voice_table(b[:, 0], b[:, 1], np.asarray(self.speech), np.stack(self.probs))
+
+
+def analyze_signal(
+    samples: np.ndarray,
+    settings: VoiceSettings,
+    classifier,
+    detector,
+    offset_s: float = 0.0,
+) -> pd.DataFrame:
+    """The voice table of a sound already in memory (labelled files, training, tests).
+
+    Args:
+        samples: (n,) float32 mono at 16 kHz.
+        settings: windows, hop, speech threshold.
+        classifier: a `VoiceClassifier`.
+        detector: a `vad.SpeechDetector`.
+        offset_s: time of the first sample, seconds.
+
+    Returns:
+        The validated voice table (same rows as `analyze_voice` on a file of this sound).
+    """
+    detector.reset()
+    windower = Windower(settings.window_s, settings.hop_s)
+    rows = _Rows(classifier, settings, offset_s)
+    samples = np.asarray(samples, dtype=np.float32).reshape(-1)
+    for w in windower.feed(samples, detector.process(samples)):
+        rows.add(w)
+    for w in windower.finish(detector.flush()):
+        rows.add(w)
+    return rows.table()
+
+
+def analyze_voice(
+    path: str | Path,
+    settings: VoiceSettings | None = None,
+    *,
+    device: str = "auto",
+    start_s: float | None = None,
+    end_s: float | None = None,
+    classifier=None,
+    detector=None,
+    chunk_s: float = 30.0,
+) -> VoiceAnalysis:
+    """Analyse the sound track of a clip (or an audio file): the voice table + provenance.
+
+    Args:
+        path: a video or audio file.
+        settings: the voice settings (default `VoiceSettings()`: voice-cnn, 2 s windows, 1 s
+            hop, speech at mean VAD probability >= 0.5).
+        device: "auto" | "cpu" | "cuda", for the VAD and the voice model.
+        start_s: analyse from this time, seconds (same axis as the frames' `time_s`).
+        end_s: analyse up to this time, seconds.
+        classifier: an already loaded `VoiceClassifier` (default: loaded from settings.model).
+        detector: an already loaded `SpeechDetector` (default: silero-vad from the cache).
+        chunk_s: seconds of sound decoded at a time (bounds the memory held).
+
+    Returns:
+        `VoiceAnalysis(table, provenance)`; provenance["status"] is "ok", "no audio" or
+        "broken audio" (with provenance["message"] saying why).
+
+    Raises:
+        AudioReadError: the file itself is missing, empty, a directory or unreadable.
+        ModelLoadError: the voice model or the VAD cannot be loaded.
+        ParameterError: invalid settings, device or time range.
+    """
+    from emohelpers.core.device import resolve_device
+
+    settings = settings or VoiceSettings()
+    t0 = time.perf_counter()
+    info: AudioInfo = probe_audio(path)
+    prov: dict[str, Any] = {
+        "audio": info.as_dict(),
+        "settings": settings.as_dict(),
+        "start_s": start_s,
+        "end_s": end_s,
+    }
+    if not info.has_audio:
+        prov.update(status=STATUS_NO_AUDIO, message=f"{info.path.name} has no sound track")
+        return VoiceAnalysis(empty_voice_table(), prov)
+    dev = resolve_device(device)
+    if detector is None:
+        from emohelpers.analysis.voice.vad import SpeechDetector
+
+        detector = SpeechDetector(device=dev)
+    if classifier is None:
+        from emohelpers.analysis.voice.classifiers import load_voice_classifier
+
+        classifier = load_voice_classifier(settings.model, dev, settings.batch_size)
+    detector.reset()
+    windower = Windower(settings.window_s, settings.hop_s)
+    rows: _Rows | None = None
+    status, message, n = STATUS_OK, "", 0
+    try:
+        for chunk in iter_audio(info.path, chunk_s, start_s=start_s, end_s=end_s):
+            if rows is None:  # the first sample's time, after trimming to start_s
+                rows = _Rows(classifier, settings, chunk.start_s)
+            n += len(chunk.samples)
+            for w in windower.feed(chunk.samples, detector.process(chunk.samples)):
+                rows.add(w)
+    except AudioReadError as exc:
+        status, message = STATUS_BROKEN, str(exc)
+        log.warning("voice: %s; the voice table covers the sound before the break", exc)
+    if rows is None:
+        rows = _Rows(classifier, settings, info.offset_s)
+    for w in windower.finish(detector.flush()):
+        rows.add(w)
+    table = rows.table()
+    seconds = time.perf_counter() - t0
+    n_speech = int(table[list(EMOTIONS)].notna().all(axis=1).sum())
+    prov.update(
+        status=status,
+        message=message or f"{len(table)} windows, {n_speech} with speech",
+        vad=detector.name,
+        classifier=classifier.info(),
+        audio_s=n / SAMPLE_RATE,
+        n_windows=len(table),
+        n_speech_windows=n_speech,
+        seconds=seconds,
+    )
+    return VoiceAnalysis(table, prov)

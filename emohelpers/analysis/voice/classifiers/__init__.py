@@ -1,0 +1,49 @@
+"""Speech-emotion classifiers behind one interface (see `base.VoiceClassifier`).
+
+`load_voice_classifier(model)` chooses:
+- "voice-cnn": the project's own offline model (trained on RAVDESS, CC BY-NC-SA 4.0);
+- a local folder (save_pretrained): that transformers audio-classification model;
+- any other string: a Hugging Face Hub id (the network is used if the cache lacks it).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from emohelpers.analysis.voice.classifiers.base import VoiceClassifier
+from emohelpers.analysis.voice.settings import OFFLINE_VOICE_MODEL
+from emohelpers.core.device import resolve_device
+from emohelpers.core.errors import ParameterError
+
+__all__ = ["VoiceClassifier", "load_voice_classifier"]
+
+
+def load_voice_classifier(
+    model: str | Path = OFFLINE_VOICE_MODEL,
+    device: str | torch.device = "auto",
+    batch_size: int = 32,
+) -> VoiceClassifier:
+    """Load a speech-emotion classifier.
+
+    Args:
+        model: "voice-cnn", a Hub id or a local folder.
+        device: "auto" | "cpu" | "cuda" or a torch device.
+        batch_size: windows per forward pass.
+
+    Raises:
+        ModelLoadError: with the reason and how to use the offline model or a local folder.
+        ParameterError: for an empty model name or an unknown device.
+    """
+    dev = resolve_device(device)
+    name = str(model).strip()
+    if not name:
+        raise ParameterError("voice model='': give voice-cnn, a Hub id or a folder")
+    if name == OFFLINE_VOICE_MODEL:
+        from emohelpers.analysis.voice.classifiers.voice_cnn import VoiceCNNClassifier
+
+        return VoiceCNNClassifier(device=dev, batch_size=batch_size)
+    from emohelpers.analysis.voice.classifiers.hf import HFVoiceClassifier
+
+    return HFVoiceClassifier(name, device=dev, batch_size=batch_size)

@@ -1,0 +1,71 @@
+"""The voice-classifier interface: 16 kHz speech windows in, an (N, 7) probability array out.
+
+Like the face classifiers: `preprocess -> _forward -> postprocess`; only `_forward` touches
+torch and the device, under `torch.inference_mode()`, and returns CPU numpy. Windows may
+differ in length; the output columns are always in `EMOTIONS` order.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+from emohelpers.analysis.table import EMOTIONS
+
+
+class VoiceClassifier(ABC):
+    """Base of every speech-emotion classifier.
+
+    Attributes:
+        name: what every output names as the voice model ("voice-cnn", a Hub id, a folder).
+        revision: the weights' revision or sha256, recorded in the provenance.
+        device: the torch device the model runs on.
+        batch_size: windows per forward pass.
+    """
+
+    name: str = ""
+    revision: str | None = None
+
+    def __init__(self, device: torch.device, batch_size: int = 32) -> None:
+        self.device = device
+        self.batch_size = int(batch_size)
+
+    @abstractmethod
+    def _forward(self, windows: list[np.ndarray]) -> np.ndarray:
+        """Up to `batch_size` windows -> (n, 7) float32 probabilities in `EMOTIONS` order."""
+
+    def predict(self, windows: Sequence[np.ndarray]) -> np.ndarray:
+        """Emotion probabilities of speech windows.
+
+        Windows of equal length are batched together (a clip's windows all have the same
+        length but for a short last one), so results do not depend on the batch size.
+
+        Args:
+            windows: N (n_i,) float32 mono waveforms at 16 kHz, in [-1, 1].
+
+        Returns:
+            (N, 7) float32 in `EMOTIONS` order, rows summing to 1; (0, 7) for no windows.
+        """
+        windows = [np.asarray(w, dtype=np.float32).reshape(-1) for w in windows]
+        out = np.empty((len(windows), len(EMOTIONS)), dtype=np.float32)
+        by_len: dict[int, list[int]] = {}
+        for i, w in enumerate(windows):
+            by_len.setdefault(len(w), []).append(i)
+        for idx in by_len.values():
+            for start in range(0, len(idx), self.batch_size):
+                part = idx[start : start + self.batch_size]
+                out[part] = self._forward([windows[i] for i in part])
+        return out
+
+    def info(self) -> dict[str, Any]:
+        """What the provenance records about this classifier."""
+        return {
+            "name": self.name,
+            "revision": self.revision,
+            "device": str(self.device),
+            "batch_size": self.batch_size,
+        }

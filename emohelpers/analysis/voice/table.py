@@ -1,0 +1,171 @@
+"""The voice table: one row per window of the sound track (DESIGN.md, "The data contract").
+
+Columns: `start_s`, `end_s`, `speech_prob`, the seven probabilities in `EMOTIONS` order,
+`emotion`. A window without speech is a row with NaN probabilities and no emotion, never
+"neutral". Saved as `voice.parquet` beside `emotions.parquet`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from emohelpers.analysis.table import EMOTIONS, build_table
+from emohelpers.core.errors import SchemaError
+
+VOICE_FILE = "voice.parquet"
+
+VOICE_DTYPES: dict[str, Any] = {
+    "start_s": "float64",
+    "end_s": "float64",
+    "speech_prob": "float64",
+    **{e: "float64" for e in EMOTIONS},
+    "emotion": pd.StringDtype(na_value=np.nan),
+}
+VOICE_COLUMNS: tuple[str, ...] = tuple(VOICE_DTYPES)
+
+_SUM_TOL = 1e-3
+
+
+def empty_voice_table() -> pd.DataFrame:
+    """A voice table with no rows (a clip without sound), every column at its dtype."""
+    return pd.DataFrame({c: pd.Series(dtype=d) for c, d in VOICE_DTYPES.items()})
+
+
+def build_voice_table(
+    start_s: np.ndarray, end_s: np.ndarray, speech_prob: np.ndarray, probs: np.ndarray
+) -> pd.DataFrame:
+    """Assemble and validate a voice table from parallel arrays.
+
+    Args:
+        start_s: (n,) float, window starts, seconds, non-decreasing.
+        end_s: (n,) float, window ends, seconds, > start_s.
+        speech_prob: (n,) float in [0, 1], mean voice-activity probability of each window.
+        probs: (n, 7) float in `EMOTIONS` order; NaN rows for windows without speech.
+
+    Returns:
+        The validated voice table.
+    """
+    probs = np.asarray(probs, dtype=np.float64).reshape(-1, len(EMOTIONS))
+    has = ~np.isnan(probs).any(axis=1)
+    top = np.argmax(np.nan_to_num(probs, nan=-1.0), axis=1)
+    emotion = np.where(has, np.asarray(EMOTIONS, dtype=object)[top], None)
+    df = pd.DataFrame(
+        {
+            "start_s": np.asarray(start_s, dtype=np.float64),
+            "end_s": np.asarray(end_s, dtype=np.float64),
+            "speech_prob": np.asarray(speech_prob, dtype=np.float64),
+            **{e: probs[:, i] for i, e in enumerate(EMOTIONS)},
+            "emotion": pd.array(emotion, dtype=VOICE_DTYPES["emotion"]),
+        }
+    )
+    return validate_voice_table(df)
+
+
+def validate_voice_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Check that `df` follows the voice-table contract; return it unchanged.
+
+    Raises:
+        SchemaError: naming the first broken rule.
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise SchemaError(f"voice table: expected a pandas DataFrame, got {type(df).__name__}")
+    missing = [c for c in VOICE_COLUMNS if c not in df.columns]
+    if missing:
+        raise SchemaError(f"voice table: missing columns {missing}; expected {list(VOICE_COLUMNS)}")
+    for col, dtype in VOICE_DTYPES.items():
+        actual = df[col].dtype
+        if col == "emotion":
+            ok = pd.api.types.is_string_dtype(actual) or pd.api.types.is_object_dtype(actual)
+        else:
+            ok = actual == np.dtype(dtype)
+        if not ok:
+            raise SchemaError(f"voice table: column {col!r} has dtype {actual}, expected {dtype}")
+    if df.empty:
+        return df
+    start, end = df["start_s"].to_numpy(), df["end_s"].to_numpy()
+    if not (np.isfinite(start).all() and np.isfinite(end).all()) or (end <= start).any():
+        raise SchemaError("voice table: every window needs finite start_s < end_s")
+    if (np.diff(start) < 0).any():
+        raise SchemaError("voice table: rows are not sorted by start_s")
+    sp = df["speech_prob"].to_numpy()
+    if np.isnan(sp).any() or (sp < 0).any() or (sp > 1).any():
+        raise SchemaError("voice table: speech_prob must be in [0, 1] on every row")
+    probs = df[list(EMOTIONS)].to_numpy(dtype=np.float64)
+    nan_any, nan_all = np.isnan(probs).any(axis=1), np.isnan(probs).all(axis=1)
+    if (nan_any & ~nan_all).any():
+        raise SchemaError("voice table: a row has some probabilities NaN and others not")
+    p = probs[~nan_all]
+    if p.size:
+        if (p < -1e-6).any() or (p > 1 + 1e-6).any():
+            raise SchemaError("voice table: probabilities outside [0, 1]")
+        sums = p.sum(axis=1)
+        if np.abs(sums - 1).max() > _SUM_TOL:
+            raise SchemaError(
+                f"voice table: probabilities sum to {sums.min():.4f}..{sums.max():.4f}, not 1"
+            )
+        expected = np.asarray(EMOTIONS)[p.argmax(axis=1)]
+        if (df.loc[~nan_all, "emotion"].to_numpy(dtype=object) != expected).any():
+            raise SchemaError("voice table: 'emotion' is not the most probable of the seven")
+    if df.loc[nan_all, "emotion"].notna().any():
+        raise SchemaError("voice table: a window without speech has an emotion")
+    return df
+
+
+#: The person id the voice gets when its table is read as an emotion table.
+VOICE_PERSON = 1.0
+
+
+def as_emotion_table(voice: pd.DataFrame) -> pd.DataFrame:
+    """The voice table as an emotion table, so that every summary (windows, valence, dominant
+    emotion, turning points) accepts it: the voice is one pseudo-person.
+
+    Row i is window i: `frame` = i, `time_s` = the window's centre, `face` = 0 and `person` =
+    `VOICE_PERSON` where speech was classified, NaN (like a frame without a face) where not;
+    boxes are NaN; `det_prob` is the window's `speech_prob` for speech rows.
+
+    Returns:
+        A validated emotion table (`analysis.table`), one row per voice window.
+    """
+    validate_voice_table(voice)
+    probs = voice[list(EMOTIONS)].to_numpy(dtype=np.float64)
+    speech = ~np.isnan(probs).any(axis=1)
+    n = len(voice)
+    return build_table(
+        frame=np.arange(n),
+        time_s=(voice["start_s"].to_numpy() + voice["end_s"].to_numpy()) / 2,
+        face=np.where(speech, 0.0, np.nan),
+        person=np.where(speech, VOICE_PERSON, np.nan),
+        xyxy=np.full((n, 4), np.nan),
+        det_prob=np.where(speech, voice["speech_prob"].to_numpy(), np.nan),
+        probs=probs,
+    )
+
+
+def save_voice_table(table: pd.DataFrame, out_dir: str | Path) -> Path:
+    """Write `voice.parquet` into `out_dir` (temporary name, then renamed); return its path."""
+    validate_voice_table(table)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = out / (VOICE_FILE + ".tmp")
+    table.to_parquet(tmp, index=False)
+    return tmp.replace(out / VOICE_FILE)
+
+
+def load_voice_table(out_dir: str | Path) -> pd.DataFrame:
+    """Read `voice.parquet` from `out_dir`.
+
+    Raises:
+        SchemaError: missing or unreadable file, or a table that breaks the contract.
+    """
+    path = Path(out_dir) / VOICE_FILE
+    if not path.is_file():
+        raise SchemaError(f"{path}: not found; run `emohelpers analyze VIDEO --out {out_dir}`")
+    try:
+        table = pd.read_parquet(path)
+    except (OSError, ValueError) as exc:
+        raise SchemaError(f"{path}: cannot read the voice table ({exc})") from exc
+    return validate_voice_table(table.astype(VOICE_DTYPES))

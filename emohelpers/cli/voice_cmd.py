@@ -1,0 +1,124 @@
+"""`emohelpers evaluate-voice` and `emohelpers analyze-voice`: the voice channel on its own."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from pathlib import Path
+
+from emohelpers.analysis.voice.settings import OFFLINE_VOICE_MODEL, VoiceSettings
+
+log = logging.getLogger(__name__)
+
+
+def add_voice_args(p: argparse.ArgumentParser) -> None:
+    """Options of the voice channel, shared by every command that analyses sound."""
+    p.add_argument(
+        "--voice-model",
+        default=OFFLINE_VOICE_MODEL,
+        metavar="MODEL",
+        help="voice-cnn (the offline model, trained on RAVDESS: CC BY-NC-SA 4.0) | a "
+        "transformers audio-classification Hub id | a local model folder (default: %(default)s)",
+    )
+    d = VoiceSettings()
+    p.add_argument("--voice-window-s", type=float, default=d.window_s, metavar="S",
+                   help="voice window length, seconds (default: %(default)s)")  # fmt: skip
+    p.add_argument("--voice-hop-s", type=float, default=d.hop_s, metavar="S",
+                   help="time between voice windows, seconds (default: %(default)s)")  # fmt: skip
+    p.add_argument("--min-speech-prob", type=float, default=d.min_speech_prob, metavar="P",
+                   help="classify a window when its mean voice-activity probability reaches "
+                        "this; below, it is a non-speech row (default: %(default)s)")  # fmt: skip
+
+
+def voice_settings(args: argparse.Namespace) -> VoiceSettings:
+    """The `VoiceSettings` of parsed options (raises ParameterError for invalid ones)."""
+    return VoiceSettings(
+        model=args.voice_model,
+        window_s=args.voice_window_s,
+        hop_s=args.voice_hop_s,
+        min_speech_prob=args.min_speech_prob,
+    )
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    """Register `evaluate-voice` and `analyze-voice`."""
+    q = sub.add_parser(
+        "evaluate-voice",
+        help="accuracy of a voice model on a labelled folder of audio files",
+        description="Classify every audio file of DIR/<label>/<file> (wav, flac, mp3, ogg, "
+        "m4a) whole, with the same preprocessing as a clip's sound track (16 kHz, VAD, "
+        "windows); print JSON: n, accuracy, macro F1, per-class recall, confusion matrix. "
+        "Label folders are the seven emotions or synonyms (calm = neutral).",
+    )
+    q.add_argument("folder", type=Path, metavar="DIR", help="DIR/<label>/<audio file>")
+    add_voice_args(q)
+    q.add_argument("--device", default="auto", help="auto | cpu | cuda (default: auto)")
+    q.add_argument("--skip-unknown", action="store_true", help="skip unknown label folders")
+    q.add_argument("--out", type=Path, help="also write metrics.json and confusion.csv here")
+    q.set_defaults(func=run_evaluate_voice)
+
+    a = sub.add_parser(
+        "analyze-voice",
+        help="analyse the sound track of one clip into the voice table",
+        description="Write DIR/voice.parquet (one row per window: start_s, end_s, "
+        "speech_prob, the seven probabilities, emotion; NaN rows where nobody speaks) and "
+        "DIR/voice_provenance.json.",
+    )
+    a.add_argument("video", type=Path, help="a video or audio file")
+    a.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
+    add_voice_args(a)
+    a.add_argument("--device", default="auto", help="auto | cpu | cuda (default: auto)")
+    a.add_argument("--start-s", type=float, default=None, help="analyse from this time, s")
+    a.add_argument("--end-s", type=float, default=None, help="analyse up to this time, s")
+    a.set_defaults(func=run_analyze_voice)
+
+
+def _write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text)
+    tmp.replace(path)
+
+
+def run_evaluate_voice(args: argparse.Namespace) -> int:
+    """Run `emohelpers evaluate-voice`; print the metrics as JSON; write them with --out."""
+    from emohelpers.analysis.voice.classifiers import load_voice_classifier
+    from emohelpers.analysis.voice.vad import SpeechDetector
+    from emohelpers.core.device import resolve_device
+    from emohelpers.summaries import evaluate_voice as ev
+    from emohelpers.summaries.metrics import confusion_frame
+
+    settings = voice_settings(args)
+    ev.list_labelled_audio(args.folder, args.skip_unknown)  # fail fast, before the models
+    device = resolve_device(args.device)
+    classifier = load_voice_classifier(settings.model, device, settings.batch_size)
+    result = ev.evaluate_voice(
+        args.folder,
+        classifier,
+        SpeechDetector(device=device),
+        settings,
+        skip_unknown=args.skip_unknown,
+        progress=not args.quiet,
+    )
+    text = json.dumps(result, indent=2)
+    print(text)
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+        _write_text(args.out / "metrics.json", text + "\n")
+        _write_text(args.out / "confusion.csv", confusion_frame(result).to_csv())
+    return 0
+
+
+def run_analyze_voice(args: argparse.Namespace) -> int:
+    """Run `emohelpers analyze-voice`; print a one-line summary."""
+    from emohelpers.analysis.voice.analyze import analyze_voice
+    from emohelpers.analysis.voice.table import save_voice_table
+
+    table, prov = analyze_voice(
+        args.video, voice_settings(args), device=args.device, start_s=args.start_s,
+        end_s=args.end_s,
+    )  # fmt: skip
+    path = save_voice_table(table, args.out)
+    _write_text(args.out / "voice_provenance.json", json.dumps(prov, indent=2, default=str) + "\n")
+    print(f"{args.video.name}: voice {prov['status']}: {prov['message']} -> {path}")
+    return 0

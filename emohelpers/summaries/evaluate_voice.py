@@ -1,0 +1,138 @@
+"""A voice model's accuracy on a labelled folder of audio files (`<label>/<audio file>`).
+
+The audio twin of `evaluate_images`, and how a user picks the voice model to trust: each
+file is classified whole with the same preprocessing as a clip's sound track (16 kHz mono,
+VAD, windows; `analysis.voice.analyze.analyze_signal`), its prediction being the most
+probable emotion of the mean of its speech windows. A file in which no speech is found has
+no prediction (counted wrong, and listed).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from emohelpers.analysis.table import EMOTIONS
+from emohelpers.core.errors import SchemaError
+from emohelpers.summaries.metrics import classification_metrics
+
+log = logging.getLogger(__name__)
+
+AUDIO_EXTENSIONS = frozenset({".wav", ".flac", ".mp3", ".ogg", ".oga", ".opus", ".m4a"})
+
+
+def mean_voice_probs(voice: pd.DataFrame) -> np.ndarray | None:
+    """Mean probabilities of a voice table's speech windows: (7,) float64, or None if none."""
+    probs = voice[list(EMOTIONS)].to_numpy(dtype=np.float64)
+    probs = probs[~np.isnan(probs).any(axis=1)]
+    return probs.mean(axis=0) if len(probs) else None
+
+
+def file_prediction(voice: pd.DataFrame) -> str | None:
+    """The emotion of a whole file: argmax of `mean_voice_probs`, None without speech."""
+    mean = mean_voice_probs(voice)
+    return None if mean is None else EMOTIONS[int(mean.argmax())]
+
+
+def list_labelled_audio(
+    folder: str | Path, skip_unknown: bool = False
+) -> tuple[list[tuple[Path, str]], list[str]]:
+    """The audio files of `folder/<label>/<file>` with their canonical labels.
+
+    Label folders are named after the seven emotions or their synonyms (`calm` reads as
+    neutral, see `classifiers.labels.canonical_label`).
+
+    Returns:
+        ([(audio path, emotion)], names of the skipped unknown label folders).
+
+    Raises:
+        SchemaError: a missing folder, an unknown label folder (unless `skip_unknown`), or
+            no audio files at all.
+    """
+    from emohelpers.analysis.classifiers.labels import canonical_label  # loads torch
+
+    root = Path(folder)
+    if not root.is_dir():
+        raise SchemaError(f"{root}: not a folder; expected {root}/<label>/<audio file>")
+    items: list[tuple[Path, str]] = []
+    skipped = []
+    for sub in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        label = canonical_label(sub.name)
+        if label is None:
+            if not skip_unknown:
+                raise SchemaError(
+                    f"{sub}: label folder {sub.name!r} is not one of {list(EMOTIONS)} or a "
+                    "synonym; rename it, or skip it with --skip-unknown"
+                )
+            log.warning("%s: unknown label folder %r, skipped", sub, sub.name)
+            skipped.append(sub.name)
+            continue
+        files = sorted(f for f in sub.iterdir() if f.suffix.lower() in AUDIO_EXTENSIONS)
+        items += [(f, label) for f in files if not f.name.startswith(".")]
+    if not items:
+        exts = sorted(AUDIO_EXTENSIONS)
+        raise SchemaError(f"{root}: no audio files in {root}/<label>/ (extensions {exts})")
+    return items, skipped
+
+
+def evaluate_voice(
+    folder: str | Path,
+    classifier: Any,
+    detector: Any,
+    settings: Any = None,
+    *,
+    skip_unknown: bool = False,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Accuracy of a voice model on `folder/<label>/<audio file>`.
+
+    Args:
+        folder: the labelled folder.
+        classifier: a `VoiceClassifier`.
+        detector: a `vad.SpeechDetector`.
+        settings: a `VoiceSettings` (default: the analysis defaults).
+        skip_unknown: skip unknown label folders (with a warning) instead of raising.
+        progress: show a progress bar.
+
+    Returns:
+        JSON-ready dict: folder, classifier, settings, n, accuracy, macro_f1, recall {label:
+        recall}, per_class, confusion (as `classification_metrics`; "no prediction" is a
+        column), n_no_speech and no_speech (files without a speech window), skipped.
+
+    Raises:
+        SchemaError: see `list_labelled_audio`.
+        AudioReadError: an unreadable audio file (named).
+    """
+    from emohelpers.analysis.voice.analyze import analyze_signal
+    from emohelpers.analysis.voice.audio import read_audio
+    from emohelpers.analysis.voice.settings import VoiceSettings
+
+    settings = settings or VoiceSettings()
+    root = Path(folder)
+    items, skipped = list_labelled_audio(root, skip_unknown)
+    predicted: list[str | None] = []
+    for path, _ in tqdm(items, desc="evaluate-voice", unit="file", disable=not progress):
+        samples, _info = read_audio(path)
+        predicted.append(file_prediction(analyze_signal(samples, settings, classifier, detector)))
+    metrics = classification_metrics([lbl for _, lbl in items], predicted, EMOTIONS)
+    pairs = zip(items, predicted, strict=True)
+    no_speech = [str(p.relative_to(root)) for (p, _), y in pairs if y is None]
+    return {
+        "folder": str(root),
+        "classifier": getattr(classifier, "name", type(classifier).__name__),
+        "settings": settings.as_dict(),
+        "n": metrics["n"],
+        "accuracy": metrics["accuracy"],
+        "macro_f1": metrics["macro_f1"],
+        "recall": {c: v["recall"] for c, v in metrics["per_class"].items() if v["support"]},
+        "per_class": metrics["per_class"],
+        "confusion": metrics["confusion"],
+        "n_no_speech": len(no_speech),
+        "no_speech": no_speech,
+        "skipped": skipped,
+    }
