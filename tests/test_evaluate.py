@@ -383,7 +383,7 @@ def test_evaluate_notebook(analyses, golden, tmp_path):
         str(notebook), str(tmp_path / "run.ipynb"), parameters=params, kernel_name="python3",
         cwd=str(tmp_path), progress_bar=False,
     )  # fmt: skip
-    last = executed.cells[-1].outputs[0]["data"]["text/plain"]
+    last = executed.cells[-1].outputs[-1]["data"]["text/plain"]  # the key figures
     assert "'n_no_prediction': 4" in last and "'accuracy': 0.444" in last
     assert json.loads((out / "metrics.json").read_text())["n"] == 9
     html = [o for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", [])]
