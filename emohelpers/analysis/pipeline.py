@@ -21,7 +21,7 @@ from emohelpers.analysis.detect import FaceDetector, crop_faces
 from emohelpers.analysis.provenance import Provenance, package_versions, utc_now
 from emohelpers.analysis.table import EMOTIONS, Analysis, build_table
 from emohelpers.analysis.track import Tracker
-from emohelpers.analysis.video import iter_frames, probe_video
+from emohelpers.analysis.video import DecodeStatus, iter_frames, probe_video
 from emohelpers.core.assets import sha256_file
 from emohelpers.core.background import in_background
 from emohelpers.core.device import resolve_device
@@ -140,8 +140,10 @@ def analyze(
     n_frames = n_faces = 0
     bar = tqdm(total=expected or None, desc=f"analyse {info.path.name}", unit="frame",
                disable=not progress, leave=False)  # fmt: skip
+    decoding = DecodeStatus()  # truncated files: how far the decoder got
     try:
-        frames = iter_frames(info.path, every_n=every_n, fps=fps, start_s=start_s, end_s=end_s)
+        frames = iter_frames(info.path, every_n=every_n, fps=fps, start_s=start_s, end_s=end_s,
+                             status=decoding)  # fmt: skip
 
         def detected() -> Iterator[tuple[list, list, list]]:
             try:
@@ -181,7 +183,8 @@ def analyze(
     face_frames = int(table.loc[face_rows, "frame"].nunique())
     provenance = Provenance(
         settings=settings,
-        video={**info.as_dict(), "name": info.path.name, "sha256": sha256_file(info.path)},
+        video={**info.as_dict(), "name": info.path.name, "sha256": sha256_file(info.path),
+               **decoding.as_dict()},  # fmt: skip
         classifier=clf.info(),
         detector=face_detector.info(),
         tracker=tracker.info(),
