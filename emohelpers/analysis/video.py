@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -23,6 +24,13 @@ from emohelpers.core.errors import VideoReadError
 from emohelpers.core.settings import check_sampling
 
 log = logging.getLogger(__name__)
+
+#: Frames larger than this (pixels; 1080p is 2.1 M) are decoded by at most
+#: `LARGE_FRAME_THREADS` threads, each of which holds frames of its own.
+LARGE_FRAME_PX = 1920 * 1088
+LARGE_FRAME_THREADS = 4
+#: Bytes of decoded frames that the decoder may hold ahead of the consumer.
+PREFETCH_BYTES = 64 * 2**20
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".mkv", ".avi", ".webm", ".mpg", ".mpeg", ".wmv")
 
@@ -147,6 +155,22 @@ def probe_video(path: str | Path) -> VideoInfo:
         container.close()
 
 
+def frames_within(budget_bytes: int, width: int, height: int, wanted: int) -> int:
+    """How many (height, width, 3) uint8 frames fit in a byte budget, at most `wanted`.
+
+    Args:
+        budget_bytes: bytes allowed for the frames.
+        width, height: frame size, pixels.
+        wanted: the count asked for.
+
+    Returns:
+        `min(wanted, budget // frame bytes)`, at least 1: a 640x360 frame is 0.7 MB, a
+        3840x2160 one 24.9 MB, so 4K video holds fewer frames at a time, not more memory.
+    """
+    frame_bytes = max(1, int(width) * int(height) * 3)
+    return max(1, min(int(wanted), int(budget_bytes) // frame_bytes))
+
+
 class _Sampler:
     """Decides which decoded frames to keep: every n-th, or one per 1/fps seconds."""
 
@@ -235,6 +259,10 @@ def _decoded(path: Path, every_n, fps, start_s, end_s, status: DecodeStatus) -> 
         try:
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
+            cc = stream.codec_context
+            if cc.width * cc.height > LARGE_FRAME_PX:
+                # Each frame thread holds frames of its own: bounded on many-core machines.
+                cc.thread_count = min(os.cpu_count() or 1, LARGE_FRAME_THREADS)
             start, tb = _stream_start(stream), stream.time_base
             rate = float(stream.average_rate or stream.guessed_rate or 0)
             status.claimed_s = _claimed_duration(container, stream)
@@ -292,7 +320,7 @@ def iter_frames(
     *,
     start_s: float | None = None,
     end_s: float | None = None,
-    prefetch: int = 8,
+    prefetch: int | None = None,
     status: DecodeStatus | None = None,
 ) -> Iterator[Frame]:
     """Stream the frames of a video, sampled, decoded ahead in a background thread.
@@ -303,7 +331,8 @@ def iter_frames(
         fps: keep one frame per 1/fps seconds of presentation time (variable-rate safe).
         start_s: skip frames before this time, seconds.
         end_s: stop at this time, seconds (exclusive).
-        prefetch: frames decoded ahead; bounds the memory held (each 640x360 frame ~0.7 MB).
+        prefetch: frames decoded ahead; default 8, fewer for large frames, so that they
+            hold at most `PREFETCH_BYTES` (a 640x360 frame is 0.7 MB, a 4K one 24.9 MB).
         status: filled in with how far decoding got and whether the video ended early
             (read it once the frames are exhausted).
 
@@ -316,7 +345,11 @@ def iter_frames(
     """
     check_sampling(every_n, fps)
     p = _check_file(path)
-    _open(p).close()  # fail here, in the caller's thread, for unreadable files
+    container = _open(p)  # fail here, in the caller's thread, for unreadable files
+    if prefetch is None:
+        cc = container.streams.video[0].codec_context
+        prefetch = frames_within(PREFETCH_BYTES, cc.width, cc.height, 8)
+    container.close()
     yield from in_background(
         _decoded(p, every_n, fps, start_s, end_s, DecodeStatus() if status is None else status),
         depth=prefetch,
