@@ -106,9 +106,9 @@ def test_analysis_records_the_early_end(faststart, tmp_path):
     from emohelpers.analysis.pipeline import analyze
 
     half = _cut(faststart, tmp_path / "half.mp4", 0.5)
-    video = analyze(half, model="mini-xception", progress=False).provenance["video"]
+    video = analyze(half, model="mini-xception", progress=False).provenance.video
     assert video["truncated"] is True
     assert video["decoded_until_s"] < 0.5 and video["duration_s"] == pytest.approx(1.25)
-    full = analyze(faststart, model="mini-xception", progress=False).provenance["video"]
+    full = analyze(faststart, model="mini-xception", progress=False).provenance.video
     assert full["truncated"] is False
     assert full["decoded_until_s"] == pytest.approx((N_FRAMES - 1) / FPS)

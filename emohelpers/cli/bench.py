@@ -55,7 +55,7 @@ def _analysis(clip: str, model: str, device: str, repeats: int, end_s: float | N
         t0 = time.perf_counter()
         result = analyze(clip, end_s=end_s, **kwargs)
         seconds.append(time.perf_counter() - t0)
-    summary = result.provenance["summary"]
+    summary = result.provenance.summary
     if save_to:
         result.save(save_to)
     best = min(seconds)
