@@ -10,7 +10,7 @@ Prints a human table, then one JSON object as the last line.
 
 import sys
 
-from emohelpers.cli.main.bench import main
+from emohelpers.cli.bench import main
 
 if __name__ == "__main__":
     sys.exit(main())

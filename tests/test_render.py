@@ -113,7 +113,8 @@ def no_kaleido(monkeypatch):
     [
         (False, 1, None, 24, Fraction(24)),
         (True, 2, None, 12, Fraction(12)),
-        (True, 1, 10.0, 24, Fraction(10)),
+        # A constant 10 fps from 1 s at 24 fps: frames dropped by time, the sound in sync.
+        (True, 1, 10.0, 10, Fraction(10)),
     ],
 )
 def test_render_format_frames_rate_and_sound(

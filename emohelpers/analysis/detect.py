@@ -20,6 +20,10 @@ from emohelpers.core.settings import DetectorSettings  # noqa: F401  (re-exporte
 
 log = logging.getLogger(__name__)
 
+#: Pixels of P-Net input (the first, largest pyramid level) per detector call: its
+#: activations take ~100 bytes a pixel, so this bounds them at ~200 MB whatever the video.
+PNET_PIXELS_PER_CALL = 2_000_000
+
 
 @dataclass(frozen=True)
 class Detections:
@@ -127,9 +131,18 @@ class FaceDetector:
             N `Detections`, boxes in source-frame pixels, largest face first.
         """
         out: list[Detections] = []
-        for start in range(0, len(frames), self.batch_size):
-            out.extend(self._detect_batch(frames[start : start + self.batch_size]))
+        size = self.frames_per_call(*frames[0].shape[:2]) if len(frames) else 1
+        for start in range(0, len(frames), size):
+            out.extend(self._detect_batch(frames[start : start + size]))
         return out
+
+    def frames_per_call(self, h: int, w: int) -> int:
+        """Frames of (h, w) pixels per MTCNN call: `batch_size`, fewer where the first
+        pyramid level is large (high resolution and a small minimum face in its pixels)."""
+        scale = self._scale_for(h, w)
+        min_face = max(12, int(round(self.settings.min_face_px * scale)))
+        first_level_px = (h * scale) * (w * scale) * (12 / min_face) ** 2
+        return max(1, min(self.batch_size, int(PNET_PIXELS_PER_CALL // max(first_level_px, 1))))
 
     def _detect_batch(self, frames: Sequence[np.ndarray]) -> list[Detections]:
         if not len(frames):

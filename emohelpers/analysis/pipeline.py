@@ -21,7 +21,7 @@ from emohelpers.analysis.detect import FaceDetector, crop_faces
 from emohelpers.analysis.provenance import Provenance, package_versions, utc_now
 from emohelpers.analysis.table import EMOTIONS, Analysis, build_table
 from emohelpers.analysis.track import Tracker
-from emohelpers.analysis.video import iter_frames, probe_video
+from emohelpers.analysis.video import DecodeStatus, Frame, frames_within, iter_frames, probe_video
 from emohelpers.core.assets import sha256_file
 from emohelpers.core.background import in_background
 from emohelpers.core.device import resolve_device
@@ -31,12 +31,20 @@ from emohelpers.core.settings import AnalysisSettings
 log = logging.getLogger(__name__)
 
 
+#: Bytes of source frames in one detector batch (4K frames: 5 per batch, not 16).
+BATCH_BYTES = 128 * 2**20
+
+
 def _chunks(items: Iterable, size: int) -> Iterator[list]:
     it = iter(items)
-    while chunk := list(islice(it, size)):
-        yield chunk
+    while True:
+        box = [list(islice(it, size))]
+        if not box[0]:
+            return
+        yield box.pop()  # holds no reference while suspended: one batch alive, not two
 
 
+_NO_PIXELS = np.zeros((0, 0, 3), np.uint8)
 _COLUMNS = ("frame", "time_s", "face", "person", "xyxy", "det_prob", "probs")
 
 
@@ -140,16 +148,23 @@ def analyze(
     n_frames = n_faces = 0
     bar = tqdm(total=expected or None, desc=f"analyse {info.path.name}", unit="frame",
                disable=not progress, leave=False)  # fmt: skip
+    decoding = DecodeStatus()  # truncated files: how far the decoder got
     try:
-        frames = iter_frames(info.path, every_n=every_n, fps=fps, start_s=start_s, end_s=end_s)
+        frames = iter_frames(info.path, every_n=every_n, fps=fps, start_s=start_s, end_s=end_s,
+                             status=decoding)  # fmt: skip
+
+        per_batch = frames_within(BATCH_BYTES, info.width, info.height, batch_frames)
 
         def detected() -> Iterator[tuple[list, list, list]]:
             try:
-                for chunk in _chunks(frames, batch_frames):
+                for chunk in _chunks(frames, per_batch):
                     dets = face_detector.detect([f.rgb for f in chunk])
                     crops = [c for f, d in zip(chunk, dets, strict=True)
                              for c in crop_faces(f.rgb, d.xyxy, det.margin)]  # fmt: skip
-                    yield chunk, dets, crops
+                    # Pixels are done with once the crops are cut: pass on times, not frames.
+                    stamps = [Frame(f.index, f.time_s, _NO_PIXELS) for f in chunk]
+                    del chunk
+                    yield stamps, dets, crops
             finally:
                 frames.close()  # stops the decoder thread, also when stopped early
 
@@ -181,7 +196,12 @@ def analyze(
     face_frames = int(table.loc[face_rows, "frame"].nunique())
     provenance = Provenance(
         settings=settings,
-        video={**info.as_dict(), "name": info.path.name, "sha256": sha256_file(info.path)},
+        video={
+            **info.as_dict(),
+            "name": info.path.name,
+            "sha256": sha256_file(info.path),
+            **decoding.as_dict(),
+        },  # fmt: skip
         classifier=clf.info(),
         detector=face_detector.info(),
         tracker=tracker.info(),

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import logging
 import math
-import subprocess
+import os
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
 import av
-import imageio_ffmpeg
 import numpy as np
 import pandas as pd
 from PIL import Image, ImageDraw
@@ -34,6 +33,7 @@ from emohelpers.figures.theme import (
     person_color,
     person_label,
 )
+from emohelpers.figures.video_timing import mux_audio, schedule, stream_timing
 from emohelpers.summaries.summary import main_persons
 
 log = logging.getLogger(__name__)
@@ -58,23 +58,6 @@ def analysed_fps(table: pd.DataFrame, source_fps: Fraction) -> Fraction:
 
 def _even(n: int) -> int:
     return n + (n % 2)
-
-
-def _mux_audio(video_only: Path, source: Path, out_path: Path, start_s: float, dur_s: float):
-    """Copy the video of `video_only` and `dur_s` of the source's sound from `start_s`.
-
-    The sound is cut to the video, never the video to the sound (`-shortest` would drop
-    frames when the sound ends first).
-    """
-    cmd = [
-        imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-i", str(video_only),
-        "-ss", f"{start_s:.6f}", "-t", f"{dur_s:.6f}", "-i", str(source),
-        "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy", "-c:a", "aac", "-b:a", "128k",
-        "-movflags", "+faststart", str(out_path),
-    ]  # fmt: skip
-    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise VideoReadError(f"{source}: muxing its audio failed: {done.stderr.strip()[-500:]}")
 
 
 @dataclass
@@ -139,8 +122,9 @@ def render_annotated_video(
         out_path: the .mp4 to write (H.264, yuv420p, even size, with the source's sound).
         radar: `"per-person"` (one polygon per person in the frame) or `"main"` (only the
             person with the most face frames).
-        fps: output frame rate; default the analysed rate (source fps / every_n), the
-            only rate at which the sound stays in sync with the pictures.
+        fps: a constant output frame rate, frames repeated or dropped by time; default:
+            each analysed frame at its own presentation time (variable-rate clips too).
+            The sound stays in sync either way.
         progress: show a tqdm bar.
         crf: x264 quality (lower is better; 18-23 is visually good).
         preset: x264 speed preset.
@@ -162,8 +146,7 @@ def render_annotated_video(
         raise SchemaError("render_annotated_video: the emotion table has no rows")
     source, out_path = Path(video_path), Path(out_path)
     info = probe_video(source)
-    rate = Fraction(fps).limit_denominator(1001) if fps else None
-    rate = rate or analysed_fps(table, Fraction(info.fps).limit_denominator(1001))
+    time_base, offset_s = stream_timing(source)
 
     if radar == "per-person":
         shown = sorted(float(p) for p in table["person"].dropna().unique())
@@ -175,46 +158,61 @@ def render_annotated_video(
 
     by_frame = {int(f): rows for f, rows in table.groupby("frame", sort=True)}
     frames = np.array(sorted(by_frame))
+    times = np.array([float(by_frame[f]["time_s"].iloc[0]) for f in frames])
+    plan = schedule(times, time_base=time_base, fps=fps, source_fps=info.fps)
+    position = {int(f): i for i, f in enumerate(frames)}
     steps = np.unique(np.diff(frames))
     # Let the decoder skip frames when the table is every n-th frame from a multiple of n.
     every_n = int(steps[0]) if len(steps) == 1 and frames[0] % steps[0] == 0 else 1
-    start_s, end_s = float(table["time_s"].min()), float(table["time_s"].max())
+    start_s, end_s = float(times[0]), float(times[-1])
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    video_only = out_path.with_name(out_path.stem + ".video.mp4") if info.has_audio else out_path
+    # Written under temporary names and renamed when complete.
+    partial = out_path.with_name(f".{out_path.stem}.partial{os.getpid()}.mp4")
+    video_only = out_path.with_name(f".{out_path.stem}.video{os.getpid()}.mp4")
+    target = video_only if info.has_audio else partial
     written = 0
-    with av.open(str(video_only), mode="w", options={"movflags": "+faststart"}) as container:
-        options = {"crf": str(crf), "preset": preset}
-        stream = container.add_stream("libx264", rate=rate, options=options)
-        stream.width, stream.height, stream.pix_fmt = composer.width, height, "yuv420p"
-        decoded = iter_frames(
-            source, every_n=every_n, start_s=start_s - 1e-3, end_s=end_s + 0.5 / info.fps
-        )
-        with tqdm(total=len(frames), desc="render", unit="frame", disable=not progress) as bar:
-            for frame in decoded:
-                rows = by_frame.get(frame.index)
-                if rows is None:
-                    continue
-                rgb = composer.compose(frame.rgb, rows, frame.time_s)
-                for packet in stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
-                    container.mux(packet)
-                written += 1
-                bar.update(1)
-        for packet in stream.encode():
-            container.mux(packet)
-    if written == 0:
+    try:
+        with av.open(str(target), mode="w", format="mp4",
+                     options={"movflags": "+faststart"}) as container:  # fmt: skip
+            options = {"crf": str(crf), "preset": preset}
+            stream = container.add_stream("libx264", rate=plan.rate, options=options)
+            stream.width, stream.height, stream.pix_fmt = composer.width, height, "yuv420p"
+            stream.codec_context.time_base = plan.time_base
+            decoded = iter_frames(source, every_n=every_n, start_s=start_s - 1e-3,
+                                  end_s=end_s + 1e-4)  # fmt: skip
+            with tqdm(total=len(frames), desc="render", unit="frame",
+                      disable=not progress) as bar:  # fmt: skip
+                for frame in decoded:
+                    i = position.get(frame.index)
+                    if i is None:
+                        continue
+                    written += 1
+                    bar.update(1)
+                    if not plan.repeats[i]:
+                        continue  # a constant rate below the analysed one drops it
+                    rgb = composer.compose(frame.rgb, by_frame[frame.index], frame.time_s)
+                    for k in range(int(plan.repeats[i])):
+                        picture = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+                        picture.pts, picture.time_base = int(plan.pts[i]) + k, plan.time_base
+                        for packet in stream.encode(picture):
+                            container.mux(packet)
+            for packet in stream.encode():
+                container.mux(packet)
+        if written == 0:
+            raise VideoReadError(
+                f"{source.name}: none of the table's frames ({frames[0]}..{frames[-1]}) were "
+                "decoded; render with the video the table was made from"
+            )
+        if info.has_audio:
+            mux_audio(video_only, source, partial, offset_s + plan.start_s, plan.duration_s)
+        partial.replace(out_path)
+    finally:
         video_only.unlink(missing_ok=True)
-        raise VideoReadError(
-            f"{source}: none of the table's frames ({frames[0]}..{frames[-1]}) were decoded; "
-            "render with the video the table was made from"
-        )
+        partial.unlink(missing_ok=True)
     if written < len(frames):
         missing = len(frames) - written
-        log.warning("%s: %d of the table's %d frames not found", source, missing, len(frames))
-    if info.has_audio:
-        try:
-            _mux_audio(video_only, source, out_path, start_s, float(written / rate))
-        finally:
-            video_only.unlink(missing_ok=True)
+        log.warning("%s: %d of the table's %d frames not found", source.name, missing,
+                    len(frames))  # fmt: skip
     size = f"{composer.width}x{height}"
-    log.info("wrote %s: %d frames at %s fps, %s", out_path, written, rate, size)
+    log.info("wrote %s: %d frames, %.2f s, %s", out_path.name, written, plan.duration_s, size)
     return out_path

@@ -29,6 +29,33 @@ _OFFLINE_HINT = (
 )
 
 
+#: Seconds allowed for the one connection attempt that tells whether the Hub is reachable.
+HUB_CONNECT_TIMEOUT_S = 3.0
+
+
+def hub_unreachable(timeout_s: float = HUB_CONNECT_TIMEOUT_S) -> str | None:
+    """Why the Hugging Face Hub cannot be used now, or None when it can.
+
+    One TCP connection to the Hub's endpoint (`HF_ENDPOINT`, default huggingface.co:443),
+    so that an unreachable Hub fails in seconds instead of after minutes of retries;
+    `HF_HUB_OFFLINE=1` answers without touching the network.
+    """
+    import socket
+    from urllib.parse import urlsplit
+
+    from huggingface_hub import constants
+
+    if constants.HF_HUB_OFFLINE:
+        return "HF_HUB_OFFLINE is set"
+    url = urlsplit(constants.ENDPOINT)
+    host, port = url.hostname or "", url.port or (443 if url.scheme == "https" else 80)
+    try:
+        socket.create_connection((host, port), timeout=timeout_s).close()
+    except OSError as exc:
+        return f"the Hugging Face Hub ({host}:{port}) cannot be reached: {exc}"
+    return None
+
+
 def in_local_cache(model_id: str) -> bool:
     """Whether a Hub model's config and weights are already in the local HF cache."""
     from huggingface_hub import try_to_load_from_cache
@@ -74,12 +101,19 @@ class HFClassifier(Classifier):
         local_files_only: bool | None = None,
     ) -> None:
         super().__init__(device, batch_size)
-        from transformers import AutoImageProcessor, AutoModelForImageClassification
-
         source = str(model_id)
         is_folder = Path(source).is_dir()
         if local_files_only is None:
             local_files_only = is_folder or in_local_cache(source)
+        offline = None if local_files_only else hub_unreachable()
+        if offline:
+            raise ModelLoadError(
+                f"{source}: not a local folder, not in the local Hugging Face cache, and "
+                f"{offline}. {_OFFLINE_HINT}"
+            )
+        # Imported after the checks above: it takes seconds, the checks do not.
+        from transformers import AutoImageProcessor, AutoModelForImageClassification
+
         try:
             self.processor = AutoImageProcessor.from_pretrained(
                 source, local_files_only=local_files_only
@@ -91,7 +125,7 @@ class HFClassifier(Classifier):
             where = "the folder" if is_folder else "the local cache or the Hugging Face Hub"
             raise ModelLoadError(
                 f"{source}: cannot load the image classifier from {where} "
-                f"({type(exc).__name__}: {str(exc).splitlines()[0][:300]}). {_OFFLINE_HINT}"
+                f"({type(exc).__name__}: {' '.join(str(exc).split())}). {_OFFLINE_HINT}"
             ) from exc
         labels = [hf_model.config.id2label[i] for i in range(hf_model.config.num_labels)]
         perm = label_permutation(labels, source)
