@@ -69,11 +69,13 @@ class Frame:
         index: index of the frame in the source video (0-based, presentation order).
         time_s: presentation time, seconds from the start of the video stream.
         rgb: (h, w, 3) uint8 RGB pixels, upright.
+        shot: index of the shot the frame belongs to (0 unless a shot detector ran).
     """
 
     index: int
     time_s: float
     rgb: np.ndarray
+    shot: int = 0
 
 
 def _check_file(path: str | Path) -> Path:
@@ -168,9 +170,9 @@ class _Sampler:
         return False
 
 
-def _decoded(path: Path, every_n, fps, start_s, end_s) -> Iterator[Frame]:
+def _decoded(path: Path, every_n, fps, start_s, end_s, shots=None) -> Iterator[Frame]:
     """Decode, sample and convert frames (runs in the decoder thread)."""
-    index = -1
+    index, shot = -1, 0
     try:
         container = _open(path)
         try:
@@ -188,13 +190,15 @@ def _decoded(path: Path, every_n, fps, start_s, end_s) -> Iterator[Frame]:
                     continue
                 if end_s is not None and time_s >= end_s:
                     break
+                if shots is not None:  # every decoded frame, so no cut is missed
+                    shot = shots.update(frame, index, time_s)
                 if not sampler.keep(index, time_s):
                     continue
                 rgb = frame.to_ndarray(format="rgb24")
                 k = int(round((frame.rotation or 0) / 90.0)) % 4
                 if k:
                     rgb = np.ascontiguousarray(np.rot90(rgb, k))
-                yield Frame(index, time_s, rgb)
+                yield Frame(index, time_s, rgb, shot)
         finally:
             container.close()
     except av.error.FFmpegError as exc:
@@ -211,6 +215,7 @@ def iter_frames(
     start_s: float | None = None,
     end_s: float | None = None,
     prefetch: int = 8,
+    shots=None,
 ) -> Iterator[Frame]:
     """Stream the frames of a video, sampled, decoded ahead in a background thread.
 
@@ -221,6 +226,8 @@ def iter_frames(
         start_s: skip frames before this time, seconds.
         end_s: stop at this time, seconds (exclusive).
         prefetch: frames decoded ahead; bounds the memory held (each 640x360 frame ~0.7 MB).
+        shots: a shot detector (`tracking.shots.ShotDetector`) fed every decoded frame in
+            the time range, analysed or not; its shot index is each yielded frame's `shot`.
 
     Yields:
         `Frame` objects in presentation order.
@@ -233,7 +240,7 @@ def iter_frames(
     p = _check_file(path)
     _open(p).close()  # fail here, in the caller's thread, for unreadable files
     yield from in_background(
-        _decoded(p, every_n, fps, start_s, end_s), depth=prefetch, name="emohelpers-decode"
+        _decoded(p, every_n, fps, start_s, end_s, shots), depth=prefetch, name="emohelpers-decode"
     )
 
 

@@ -185,7 +185,8 @@ def show_timelines(analysis: Analysis, params: ReportParameters):
     """Section "timelines": the seven probabilities over time, one panel per person."""
     if _skipped(params, "timelines"):
         return None
-    fig = figures.timeline_figure(analysis.table)
+    cuts_s = analysis.provenance.tracker.get("shots", {}).get("cuts_s")
+    fig = figures.timeline_figure(analysis.table, cuts_s=cuts_s)  # cuts as dotted lines
     display(fig)
     return fig
 
