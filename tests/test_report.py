@@ -161,6 +161,14 @@ def test_clip_facts_show_no_path(tmp_path):
     text = facts.to_string()
     assert "x.mp4" in text and str(tmp_path) not in text and "every 8th frame" in text
     assert "3 of 4 frames (75%)" in text
+    # Shots with their cut times and the tracking settings in words.
+    t = table()
+    t["shot"] = (t["frame"] >= 16).astype("int64")
+    prov["tracker"] = {"shots": {"cuts_s": [0.5]}}
+    facts = dict(rs.clip_facts(Analysis(t, prov)).to_numpy())
+    assert facts["shots"] == "2 (cuts at 0.50 s)"
+    assert facts["tracking"].startswith("gap 1 s or 3 sampling intervals")
+    assert "re-identification by face" in facts["tracking"]
 
 
 def test_gallery_and_video_html(sample_dir):
