@@ -1,6 +1,6 @@
 """Cost of persons: shot detection, tracking and re-identification (issue 10).
 
-    .venv/bin/python benchmarks/tracking.py           # the sample clip, every_n 1 and 10
+    .venv/bin/python benchmarks/tracking.py           # sample clip every_n 1, 10; a spliced clip
     .venv/bin/python benchmarks/tracking.py --quick   # every_n 10 only
 
 Prints a human table, then one JSON object as the last line:
@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 import av
 import numpy as np
@@ -27,18 +30,20 @@ from emohelpers.analysis.tracking.shots import ShotDetector
 from emohelpers.core.assets import sample_clip
 from emohelpers.core.settings import TrackerSettings
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.media import splice  # noqa: E402  (the test clips' splicer)
 
-def decode_cost(path, shots: bool) -> float:
-    """Seconds to decode every frame of `path`, with or without the shot detector."""
+
+def shot_cost(path) -> tuple[float, float, int]:
+    """(seconds decoding, seconds in the shot detector, frames) for every frame of `path`."""
     with av.open(str(path)) as c:
         s = c.streams.video[0]
         s.thread_type = "AUTO"
         det = ShotDetector()
         t0 = time.perf_counter()
         for i, f in enumerate(c.decode(s)):
-            if shots:
-                det.update(f, i, float(f.pts * s.time_base))
-        return time.perf_counter() - t0
+            det.update(f, i, float(f.pts * s.time_base))
+        return time.perf_counter() - t0 - det.seconds, det.seconds, i + 1
 
 
 def calibration() -> dict:
@@ -72,7 +77,7 @@ def calibration() -> dict:
     iu = np.triu_indices(len(mw), 1)
     return {
         "faces": {"woman": len(woman), "man": len(man)},
-        "embed_ms_per_face": round(1e3 * np.mean([g[1] for g in groups.values()]), 1),
+        "embed_ms_per_face": round(float(1e3 * np.mean([g[1] for g in groups.values()])), 1),
         "same_person_face_max": round(
             float(max(dist(woman, woman).max(), dist(man, man).max())), 3
         ),  # fmt: skip
@@ -92,26 +97,32 @@ def main() -> dict:
     torch.set_num_threads(max(1, torch.get_num_threads()))
     clip = sample_clip()
     clf = load_classifier("mini-xception", torch.device("cpu"))
-    plain = min(decode_cost(clip, False) for _ in range(3))
-    with_shots = min(decode_cost(clip, True) for _ in range(3))
+    decode_s, shots_s, n_decoded = min((shot_cost(clip) for _ in range(3)), key=lambda r: r[1])
     with av.open(str(clip)) as c:
-        n_decoded = c.streams.video[0].frames
         minutes = float(c.streams.video[0].duration * c.streams.video[0].time_base) / 60
     result = {
         "clip": clip.name,
-        "shots_ms_per_decoded_frame": round(1e3 * (with_shots - plain) / n_decoded, 3),
-        "shots_s_per_video_minute": round((with_shots - plain) / minutes, 3),
+        "decode_ms_per_frame": round(1e3 * decode_s / n_decoded, 3),
+        "shots_ms_per_decoded_frame": round(1e3 * shots_s / n_decoded, 3),
+        "shots_s_per_video_minute": round(shots_s / minutes, 3),
         "runs": [],
     }
-    print(f"shot detection: {result['shots_ms_per_decoded_frame']} ms per decoded frame, "
+    print(f"shot detection: {result['shots_ms_per_decoded_frame']} ms per decoded frame "
+          f"(decoding: {result['decode_ms_per_frame']} ms), "
           f"{result['shots_s_per_video_minute']} s per minute of video")  # fmt: skip
-    for every_n in [10] if args.quick else [1, 10]:
+    # The sample clip (one track: nothing to re-identify) and a spliced woman-man-woman clip
+    # (three tracks, two shots of one person: re-identification embeds 3 faces per track).
+    spliced = splice(Path(tempfile.mkdtemp()) / "wmw.mp4", [[(clip, 0, 5)],
+                     [(sample_clip("single_face.mp4"), 0, 2)], [(clip, 10, 5)]])  # fmt: skip
+    cases = [(clip, n) for n in ([10] if args.quick else [1, 10])] + [(spliced, 4)]
+    analyze(clip, every_n=10, classifier=clf, progress=False, end_s=2)  # warm up
+    for video, every_n in cases:
         for reid in (True, False):
-            analyze(clip, every_n=every_n, classifier=clf, progress=False, end_s=2)  # warm up
-            _, prov = analyze(clip, every_n=every_n, classifier=clf, progress=False,
+            _, prov = analyze(video, every_n=every_n, classifier=clf, progress=False,
                               tracker=TrackerSettings(reid=reid))  # fmt: skip
             s = prov.summary
             run = {
+                "clip": video.name,
                 "every_n": every_n,
                 "reid": reid,
                 "frames": s["frames_analysed"],
@@ -124,7 +135,8 @@ def main() -> dict:
                 "persons": s["persons"],
             }
             result["runs"].append(run)
-            print(f"every_n={every_n:<3} reid={reid!s:<5} {run['frames_per_s']:7.2f} frames/s  "
+            print(f"{video.name[:12]:<12} every_n={every_n:<3} reid={reid!s:<5} "
+                  f"{run['frames_per_s']:7.2f} frames/s  "
                   f"tracking+reid {run['tracking_ms_per_frame']:6.2f} ms/frame "
                   f"({100 * run['tracking_share']:.1f}% of analysis), shots "
                   f"{100 * run['shots_share']:.1f}%, persons {run['persons']}")  # fmt: skip

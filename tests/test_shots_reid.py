@@ -89,3 +89,18 @@ def test_only_tracks_that_could_merge_need_a_face_descriptor():
     assert mergeable_tracks(np.array([1, 2, 1, 2, 3]), np.array([0, 0, 1, 1, 2])) == {1, 2, 3}
     assert mergeable_tracks(np.array([1, 2, 1, 2]), np.array([0, 0, 1, 1])) == set()
     assert mergeable_tracks(np.array([1, 1, np.nan]), np.array([0, 1, 2])) == set()
+
+
+def test_missing_re_identification_models_fail_before_the_analysis(tmp_path, monkeypatch):
+    from emohelpers.analysis.tracking.persons import Persons
+    from emohelpers.core.errors import ModelLoadError
+    from emohelpers.core.settings import TrackerSettings
+
+    # An empty cache and a pip that cannot reach any index: the models cannot be had.
+    monkeypatch.setenv("EMOHELPERS_CACHE", str(tmp_path))
+    monkeypatch.setenv("PIP_INDEX_URL", "http://127.0.0.1:9/simple")
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    monkeypatch.setenv("PIP_FIND_LINKS", str(tmp_path))
+    with pytest.raises(ModelLoadError, match="--no-reid"):
+        Persons(TrackerSettings())
+    Persons(TrackerSettings(reid=False))  # without re-identification nothing is needed

