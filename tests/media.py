@@ -54,3 +54,42 @@ def make_audio_only(path: Path, seconds: float = 0.5) -> Path:
             out.mux(stream.encode(frame))
         out.mux(stream.encode())
     return path
+
+
+def splice(path: Path, segments: list[list[tuple[Path, float, float]]], fps: int = 24) -> Path:
+    """A clip of hard cuts between pieces of real clips, made with imageio-ffmpeg's ffmpeg.
+
+    Args:
+        path: output .mp4 file.
+        segments: the shots in order; each is a list of tiles `(clip, start_s, seconds)`
+            laid side by side (each tile scaled to 640x360).
+        fps: output frame rate; every shot lasts its tiles' seconds (the same for all).
+
+    Returns:
+        `path`, an H.264 yuv420p clip without sound.
+    """
+    import subprocess
+
+    import imageio_ffmpeg
+
+    inputs: list[str] = []
+    filters, shots = [], []
+    n = 0
+    for s, tiles in enumerate(segments):
+        labels = []
+        for clip, start, seconds in tiles:
+            inputs += ["-ss", f"{start}", "-t", f"{seconds}", "-i", str(clip)]
+            filters.append(f"[{n}:v]scale=640:360,fps={fps},setsar=1,setpts=PTS-STARTPTS[t{n}]")
+            labels.append(f"[t{n}]")
+            n += 1
+        if len(labels) > 1:
+            filters.append(f"{''.join(labels)}hstack=inputs={len(labels)}[s{s}]")
+        else:
+            filters.append(f"{labels[0]}null[s{s}]")
+        shots.append(f"[s{s}]")
+    filters.append(f"{''.join(shots)}concat=n={len(shots)}:v=1:a=0[v]")
+    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", *inputs,
+           "-filter_complex", ";".join(filters), "-map", "[v]", "-c:v", "libx264",
+           "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-r", str(fps), str(path)]  # fmt: skip
+    subprocess.run(cmd, check=True, capture_output=True)
+    return path

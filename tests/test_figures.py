@@ -254,3 +254,14 @@ def test_frame_bars_figure_without_a_face():
 )
 def test_person_label(person, label):
     assert person_label(person) == label
+
+
+def test_timeline_draws_shot_cuts_on_every_panel():
+    t = gap_table()
+    t["shot"] = np.where(t["frame"] >= 3, 1, 0).astype(np.int64)  # a cut before frame 3
+    fig = timeline_figure(t)
+    cuts = [s for s in fig.layout.shapes if s.type == "line"]
+    assert [s.x0 for s in cuts] == [pytest.approx(3 / FPS)] * 2  # both persons' panels
+    assert {s.yref for s in cuts} == {"y domain", "y2 domain"}
+    assert fig.layout.shapes == timeline_figure(t, cuts_s=[3 / FPS]).layout.shapes
+    assert not timeline_figure(gap_table()).layout.shapes  # one shot: no line

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import REPORT_CLIP
+
+from tests.conftest import REPORT_CLIP
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO / "notebooks"

@@ -45,9 +45,7 @@ def test_one_person_over_most_frames(wolfgang):
 def test_provenance_states_the_settings(wolfgang):
     prov = wolfgang.provenance
     assert prov.video["name"] == "WolfgangLanger_Pexels.mp4"
-    assert len(prov.video["sha256"]) == 64 and prov.video["fps"] == pytest.approx(
-        23.976, 1e-3
-    )
+    assert len(prov.video["sha256"]) == 64 and prov.video["fps"] == pytest.approx(23.976, 1e-3)
     assert prov.classifier["name"] == "mini-xception" and prov.classifier["revision"]
     assert prov.settings.sampling["every_n"] == 2
     assert prov.detector["name"] == "facenet_pytorch.MTCNN"

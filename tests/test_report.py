@@ -10,7 +10,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import BROKEN_CLIP, REPORT_CLIP, REPORT_SETTINGS
 from plotly.offline import get_plotlyjs
 
 from emohelpers.analysis.table import Analysis
@@ -30,6 +29,7 @@ from emohelpers.report.parameters import (
 )
 from emohelpers.report.run import clip_folders, collect_inputs, run_clip
 from emohelpers.summaries.summary import main_persons
+from tests.conftest import BROKEN_CLIP, REPORT_CLIP, REPORT_SETTINGS
 from tests.helpers import make_table
 
 REPO = Path(__file__).resolve().parents[1]
@@ -161,6 +161,14 @@ def test_clip_facts_show_no_path(tmp_path):
     text = facts.to_string()
     assert "x.mp4" in text and str(tmp_path) not in text and "every 8th frame" in text
     assert "3 of 4 frames (75%)" in text
+    # Shots with their cut times and the tracking settings in words.
+    t = table()
+    t["shot"] = (t["frame"] >= 16).astype("int64")
+    prov["tracker"] = {"shots": {"cuts_s": [0.5]}}
+    facts = dict(rs.clip_facts(Analysis(t, prov)).to_numpy())
+    assert facts["shots"] == "2 (cuts at 0.50 s)"
+    assert facts["tracking"].startswith("gap 1 s or 3 sampling intervals")
+    assert "re-identification by face" in facts["tracking"]
 
 
 def test_gallery_and_video_html(sample_dir):

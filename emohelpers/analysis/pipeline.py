@@ -20,7 +20,7 @@ from emohelpers.analysis.classifiers import Classifier, load_classifier, resolve
 from emohelpers.analysis.detect import FaceDetector, crop_faces
 from emohelpers.analysis.provenance import Provenance, package_versions, utc_now
 from emohelpers.analysis.table import EMOTIONS, Analysis, build_table
-from emohelpers.analysis.track import Tracker
+from emohelpers.analysis.tracking.persons import Persons
 from emohelpers.analysis.video import DecodeStatus, Frame, frames_within, iter_frames, probe_video
 from emohelpers.core.assets import sha256_file
 from emohelpers.core.background import in_background
@@ -45,7 +45,7 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
 
 
 _NO_PIXELS = np.zeros((0, 0, 3), np.uint8)
-_COLUMNS = ("frame", "time_s", "face", "person", "xyxy", "det_prob", "probs")
+_COLUMNS = ("frame", "time_s", "shot", "face", "person", "xyxy", "det_prob", "probs")
 
 
 def _chunk_rows(chunk: list, dets: list, people: list, probs: np.ndarray) -> dict:
@@ -57,6 +57,7 @@ def _chunk_rows(chunk: list, dets: list, people: list, probs: np.ndarray) -> dic
         rows = max(n, 1)
         out["frame"].append(np.full(rows, f.index))
         out["time_s"].append(np.full(rows, f.time_s))
+        out["shot"].append(np.full(rows, f.shot, dtype=np.int64))
         if n:
             out["face"].append(np.arange(n, dtype=np.float64))
             out["person"].append(persons.astype(np.float64))
@@ -136,7 +137,7 @@ def analyze(
     if classifier is not None and batch_faces:
         clf.batch_size = int(batch_faces)
     face_detector = FaceDetector(det, device=dev, batch_size=batch_frames)
-    tracker = Tracker(settings.tracker)
+    persons = Persons(settings.tracker)
     every_n, fps = settings.every_n, settings.fps
     start_s, end_s = settings.start_s, settings.end_s
 
@@ -151,26 +152,29 @@ def analyze(
     decoding = DecodeStatus()  # truncated files: how far the decoder got
     try:
         frames = iter_frames(info.path, every_n=every_n, fps=fps, start_s=start_s, end_s=end_s,
-                             status=decoding)  # fmt: skip
+                             status=decoding, shots=persons.shots)  # fmt: skip
 
         per_batch = frames_within(BATCH_BYTES, info.width, info.height, batch_frames)
 
-        def detected() -> Iterator[tuple[list, list, list]]:
+        def detected() -> Iterator[tuple[list, list, list, list]]:
             try:
                 for chunk in _chunks(frames, per_batch):
                     dets = face_detector.detect([f.rgb for f in chunk])
                     crops = [c for f, d in zip(chunk, dets, strict=True)
                              for c in crop_faces(f.rgb, d.xyxy, det.margin)]  # fmt: skip
-                    # Pixels are done with once the crops are cut: pass on times, not frames.
-                    stamps = [Frame(f.index, f.time_s, _NO_PIXELS) for f in chunk]
+                    # Tracking (and re-ID's face chips) here, in this thread, in time order,
+                    # overlapping the classifier; it needs the pixels too.
+                    people = [persons.update(f.rgb, d.xyxy, d.det_prob, f.time_s, f.shot)
+                              for f, d in zip(chunk, dets, strict=True)]  # fmt: skip
+                    # Pixels are done with once crops and chips are cut: pass on times.
+                    stamps = [Frame(f.index, f.time_s, _NO_PIXELS, f.shot) for f in chunk]
                     del chunk
-                    yield stamps, dets, crops
+                    yield stamps, dets, crops, people
             finally:
                 frames.close()  # stops the decoder thread, also when stopped early
 
-        for chunk, dets, crops in in_background(detected()):
+        for chunk, dets, crops, people in in_background(detected()):
             chunk_probs = clf.predict(crops) if crops else np.zeros((0, len(EMOTIONS)))
-            people = [tracker.update(d.xyxy, f.time_s) for f, d in zip(chunk, dets, strict=True)]
             for key, part in _chunk_rows(chunk, dets, people, chunk_probs).items():
                 parts[key].append(part)
             n_frames += len(chunk)
@@ -179,20 +183,22 @@ def analyze(
             bar.set_postfix(faces=n_faces)
     finally:
         bar.close()
-    elapsed = time.perf_counter() - t0
 
     if not n_frames:
         raise SchemaError(
             f"{info.path}: no frame was analysed (sampling every_n={every_n}, fps={fps}, "
             f"start_s={start_s}, end_s={end_s}); widen the time range"
         )
-    table = build_table(**{k: np.concatenate(v) for k, v in parts.items()})
+    columns = {k: np.concatenate(v) for k, v in parts.items()}
+    columns["person"] = persons.finish(columns["person"], columns["frame"])  # tracks -> persons
+    elapsed = time.perf_counter() - t0
+    table = build_table(**columns)
     # Renormalise float32 softmax rows exactly in float64 for the table's sum-to-1 contract.
     face_rows = table["face"].notna()
     p = table.loc[face_rows, list(EMOTIONS)].to_numpy()
     table.loc[face_rows, list(EMOTIONS)] = p / p.sum(axis=1, keepdims=True)
 
-    persons = int(table["person"].nunique())
+    n_persons = int(table["person"].nunique())
     face_frames = int(table.loc[face_rows, "frame"].nunique())
     provenance = Provenance(
         settings=settings,
@@ -204,7 +210,7 @@ def analyze(
         },  # fmt: skip
         classifier=clf.info(),
         detector=face_detector.info(),
-        tracker=tracker.info(),
+        tracker=persons.info(),
         device=str(dev),
         packages=package_versions(),
         created_utc=utc_now(),
@@ -212,13 +218,16 @@ def analyze(
             "frames_analysed": n_frames,
             "frames_with_face": face_frames,
             "faces": n_faces,
-            "persons": persons,
+            "persons": n_persons,
+            "shots": persons.shots.shot + 1,
+            "tracking_seconds": round(persons.seconds, 3),
+            "shot_detection_seconds": round(persons.shots.seconds, 3),
             "seconds": round(elapsed, 3),
             "frames_per_s": round(n_frames / elapsed, 2) if elapsed > 0 else None,
         },
     )
     log.info("%s: %d frames, %d with a face, %d persons, %.1f s",
-             info.path.name, n_frames, face_frames, persons, elapsed)  # fmt: skip
+             info.path.name, n_frames, face_frames, n_persons, elapsed)  # fmt: skip
     return Analysis(table=table, provenance=provenance)
 
 

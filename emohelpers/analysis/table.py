@@ -33,6 +33,7 @@ BOX_COLUMNS: tuple[str, ...] = ("x1", "y1", "x2", "y2")
 DTYPES: dict[str, Any] = {
     "frame": "int64",
     "time_s": "float64",
+    "shot": "int64",
     "face": "float64",
     "person": "float64",
     **{c: "float64" for c in BOX_COLUMNS},
@@ -62,6 +63,7 @@ def build_table(
     xyxy: np.ndarray,
     det_prob: np.ndarray,
     probs: np.ndarray,
+    shot: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Assemble and validate an emotion table from parallel arrays.
 
@@ -73,6 +75,8 @@ def build_table(
         xyxy: (n, 4) float, face boxes in source pixels, NaN rows for no face.
         det_prob: (n,) float, detector confidence, NaN for no face.
         probs: (n, 7) float, probabilities in `EMOTIONS` order, NaN rows for no face.
+        shot: (n,) int, index of the shot (between cuts) of each row's frame; all 0 when
+            None (no cut detection).
 
     Returns:
         The validated emotion table.
@@ -85,6 +89,7 @@ def build_table(
     data: dict[str, Any] = {
         "frame": np.asarray(frame, dtype=np.int64),
         "time_s": np.asarray(time_s, dtype=np.float64),
+        "shot": np.zeros(len(frame), np.int64) if shot is None else np.asarray(shot, np.int64),
         "face": np.asarray(face, dtype=np.float64),
         "person": np.asarray(person, dtype=np.float64),
         **{c: xyxy[:, i] for i, c in enumerate(BOX_COLUMNS)},
@@ -143,6 +148,9 @@ def validate_table(df: pd.DataFrame) -> pd.DataFrame:
         raise SchemaError("emotion table: a row without a face has an emotion")
     if (np.diff(df["frame"].to_numpy()) < 0).any():
         raise SchemaError("emotion table: rows are not sorted by frame")
+    shot = df["shot"].to_numpy()
+    if shot[0] < 0 or (np.diff(shot) < 0).any():
+        raise SchemaError("emotion table: 'shot' is negative or decreases over frames")
     return df
 
 
@@ -191,6 +199,8 @@ class Analysis:
             provenance = json.loads(prov_path.read_text())
         except (OSError, ValueError) as exc:
             raise SchemaError(f"{out}: cannot read the saved analysis ({exc})") from exc
+        if "shot" not in table.columns:  # saved before shots were detected: one shot
+            table.insert(table.columns.get_loc("time_s") + 1, "shot", 0)
         table = table.astype(DTYPES)
         validate_table(table)
         return cls(table=table, provenance=provenance)

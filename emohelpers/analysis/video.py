@@ -77,11 +77,13 @@ class Frame:
         index: index of the frame in the source video (0-based, presentation order).
         time_s: presentation time, seconds from the start of the video stream.
         rgb: (h, w, 3) uint8 RGB pixels, upright.
+        shot: index of the shot the frame belongs to (0 unless a shot detector ran).
     """
 
     index: int
     time_s: float
     rgb: np.ndarray
+    shot: int = 0
 
 
 def _check_file(path: str | Path) -> Path:
@@ -246,13 +248,14 @@ def ends_early(decoded_until_s: float | None, claimed_s: float, fps: float,
     return decoded_until_s + period < expected_end - max(2 * period, 0.2)
 
 
-def _decoded(path: Path, every_n, fps, start_s, end_s, status: DecodeStatus) -> Iterator[Frame]:
+def _decoded(path: Path, every_n, fps, start_s, end_s, status: DecodeStatus,
+             shots=None) -> Iterator[Frame]:  # fmt: skip
     """Decode, sample and convert frames (runs in the decoder thread).
 
     A decoder error after the first frame, or a last frame short of the claimed duration,
     marks `status` truncated and logs one warning: the frames decoded so far stand.
     """
-    index = -1
+    index, shot = -1, 0
     reached_end = False
     try:
         container = _open(path)
@@ -281,13 +284,15 @@ def _decoded(path: Path, every_n, fps, start_s, end_s, status: DecodeStatus) -> 
                     status.decoded_until_s = time_s
                     if start_s is not None and time_s < start_s - 5e-7:
                         continue
+                    if shots is not None:  # every decoded frame, so no cut is missed
+                        shot = shots.update(frame, index, time_s)
                     if not sampler.keep(index, time_s):
                         continue
                     rgb = frame.to_ndarray(format="rgb24")
                     k = int(round((frame.rotation or 0) / 90.0)) % 4
                     if k:
                         rgb = np.ascontiguousarray(np.rot90(rgb, k))
-                    yield Frame(index, time_s, rgb)
+                    yield Frame(index, time_s, rgb, shot)
             except av.error.FFmpegError as exc:
                 if index < 0:
                     raise
@@ -322,6 +327,7 @@ def iter_frames(
     end_s: float | None = None,
     prefetch: int | None = None,
     status: DecodeStatus | None = None,
+    shots=None,
 ) -> Iterator[Frame]:
     """Stream the frames of a video, sampled, decoded ahead in a background thread.
 
@@ -335,6 +341,8 @@ def iter_frames(
             hold at most `PREFETCH_BYTES` (a 640x360 frame is 0.7 MB, a 4K one 24.9 MB).
         status: filled in with how far decoding got and whether the video ended early
             (read it once the frames are exhausted).
+        shots: a shot detector (`tracking.shots.ShotDetector`) fed every decoded frame in
+            the time range, analysed or not; its shot index is each yielded frame's `shot`.
 
     Yields:
         `Frame` objects in presentation order.
@@ -351,7 +359,9 @@ def iter_frames(
         prefetch = frames_within(PREFETCH_BYTES, cc.width, cc.height, 8)
     container.close()
     yield from in_background(
-        _decoded(p, every_n, fps, start_s, end_s, DecodeStatus() if status is None else status),
+        _decoded(
+            p, every_n, fps, start_s, end_s, DecodeStatus() if status is None else status, shots
+        ),
         depth=prefetch,
         name="emohelpers-decode",
     )

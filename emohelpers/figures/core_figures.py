@@ -147,15 +147,26 @@ def person_radar_figure(
 # --- timeline ----------------------------------------------------------------------------
 
 
-def timeline_figure(table: pd.DataFrame, person: float | None = None) -> go.Figure:
+def shot_starts(table: pd.DataFrame) -> list[float]:
+    """Times of the first analysed frame of every shot but the first, seconds."""
+    firsts = table.drop_duplicates("shot")
+    return [float(t) for t in firsts["time_s"].iloc[1:]]
+
+
+def timeline_figure(
+    table: pd.DataFrame, person: float | None = None, cuts_s: list[float] | None = None
+) -> go.Figure:
     """Per-person timelines of the seven probabilities over time, one subplot per person.
 
     Gaps are honest: at analysed times where a person's face was not seen, the person's
     lines hold NaN and break (`connectgaps=False`) instead of joining across the gap.
+    Shot cuts are dotted vertical lines.
 
     Args:
         table: the emotion table.
         person: a track id to show only that person; default all persons.
+        cuts_s: times of the cuts, seconds (the provenance's `tracker.shots.cuts_s`);
+            default: the first analysed frame of each shot (`shot_starts`).
 
     Returns:
         The figure; x is `time_s` in seconds, y the probability in [0, 1].
@@ -204,6 +215,8 @@ def timeline_figure(table: pd.DataFrame, person: float | None = None) -> go.Figu
                 col=1,
             )
         fig.update_yaxes(range=[0, 1], title_text="probability", row=row, col=1)
+    for t in shot_starts(table) if cuts_s is None else cuts_s:
+        fig.add_vline(x=t, row="all", col=1, line={"dash": "dot", "width": 1, "color": "#888"})
     fig.update_xaxes(title_text="time (s)", row=len(persons), col=1)
     fig.update_layout(
         title="Expression over time", height=140 + 220 * len(persons), hovermode="x unified"

@@ -46,6 +46,22 @@ KEY_FIGURES_FILE = "key_figures.json"
 # --- pure helpers --------------------------------------------------------------------------
 
 
+def _shots_fact(table: pd.DataFrame, tracker: dict) -> str:
+    """Shots and their cut times, e.g. "3 (cuts at 5.00 s, 7.00 s)"."""
+    cuts = tracker.get("shots", {}).get("cuts_s", [])
+    n = int(table["shot"].max()) + 1 if len(table) else 1
+    shown = ", ".join(f"{t:.2f} s" for t in cuts[:8]) + (", ..." if len(cuts) > 8 else "")
+    return f"{n} (cuts at {shown})" if cuts else str(n)
+
+
+def _tracking_fact(trk) -> str:
+    """The tracking settings in words (`TrackerSettings`)."""
+    reid = (f"re-identification by face (dlib, distance < {trk.reid_max_distance:g})"
+            if trk.reid else "no re-identification")  # fmt: skip
+    return (f"gap {trk.max_gap_s:g} s or {trk.max_gap_frames} sampling intervals, overlap >= "
+            f"{trk.iou_min:g}, cut threshold {trk.shot_threshold:g}; {reid}")  # fmt: skip
+
+
 def clip_facts(analysis: Analysis) -> pd.DataFrame:
     """The clip and how it was analysed, from the provenance: one (fact, value) per row.
 
@@ -71,7 +87,9 @@ def clip_facts(analysis: Analysis) -> pd.DataFrame:
         "size": f"{video.get('width', '?')} × {video.get('height', '?')} px",
         "frames analysed": f"{frames} ({how})",
         "face coverage": f"{face_frames} of {frames} frames ({face_frames / max(frames, 1):.0%})",
-        "persons (tracks)": str(int(table["person"].nunique())),
+        "persons": str(int(table["person"].nunique())),
+        "shots": _shots_fact(table, prov.tracker),
+        "tracking": _tracking_fact(prov.settings.tracker),
         "expression model": f"{clf.get('name', '?')} (revision {clf.get('revision', '?')})",
         "face detector": f"{det.get('name', '?')}, min face {det.get('min_face_px', '?')} px, "
         f"min confidence {det.get('min_det_prob', '?')}",
@@ -185,7 +203,8 @@ def show_timelines(analysis: Analysis, params: ReportParameters):
     """Section "timelines": the seven probabilities over time, one panel per person."""
     if _skipped(params, "timelines"):
         return None
-    fig = figures.timeline_figure(analysis.table)
+    cuts_s = analysis.provenance.tracker.get("shots", {}).get("cuts_s")
+    fig = figures.timeline_figure(analysis.table, cuts_s=cuts_s)  # cuts as dotted lines
     display(fig)
     return fig
 
