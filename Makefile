@@ -5,13 +5,17 @@ BIN := $(VENV)/bin
 VIDEOS ?= videos
 OUT ?= outputs
 
-.PHONY: setup report analyze test test-fast bench lint clean-outputs
+.PHONY: setup report analyze lab test test-fast bench lint clean-outputs
 
 setup:
 	@bash tools/setup.sh
 
 report: setup
 	$(BIN)/emohelpers report $(VIDEOS) --out $(OUT)
+
+# JupyterLab on notebooks/ with the emohelpers kernel: loopback only, nothing fetched online.
+lab: setup
+	$(BIN)/python -m emohelpers.lab notebooks
 
 test: setup
 	$(BIN)/python -m pytest

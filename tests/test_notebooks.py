@@ -45,6 +45,7 @@ def test_notebook_is_thin_and_parameterised(path):
     assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
     tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1
+    assert nb.metadata.kernelspec.name == "emohelpers"  # tools/setup.sh registers it
     code = [c.source for c in nb.cells if c.cell_type == "code" and c not in tagged]
     assert any("notebook_parameters(globals()" in s and "check_" in s for s in code), path.name
     for source in code:

@@ -30,6 +30,13 @@ else
     say "$VENV is up to date"
 fi
 
+# The venv's kernel, so that notebooks opened in any JupyterLab run in this environment.
+if [ ! -f "$VENV/share/jupyter/kernels/emohelpers/kernel.json" ]; then
+    say "registering the Jupyter kernel 'emohelpers' (Python (emohelpers))"
+    "$VENV/bin/python" -m ipykernel install --sys-prefix --name emohelpers \
+        --display-name "Python (emohelpers)" >/dev/null
+fi
+
 # 2. A Chrome for kaleido (static figures) and the browser tests.
 find_chrome() {
     for c in chromium chromium-browser google-chrome google-chrome-stable; do

@@ -94,20 +94,28 @@ def _one_line(text: str, paths: Iterable[Path]) -> str:
 
 
 def kernel_name() -> str:
-    """The Jupyter kernel to run notebooks in: "python3", checked to be this Python."""
+    """The Jupyter kernel to run notebooks in: "emohelpers" (registered by tools/setup.sh)
+    when it runs this Python, else "python3", checked to be this Python."""
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel  # see run_clip
 
+    specs = KernelSpecManager()
     try:
-        argv0 = KernelSpecManager().get_kernel_spec("python3").argv[0]
+        # jupyter_client runs a spec's bare "python" as sys.executable (this interpreter).
+        if specs.get_kernel_spec("emohelpers").argv[0] in ("python", "python3", sys.executable):
+            return "emohelpers"
+    except NoSuchKernel:
+        pass
+    try:
+        argv0 = specs.get_kernel_spec("python3").argv[0]
     except NoSuchKernel as exc:
         raise ParameterError(
-            "no Jupyter kernel 'python3'; fix: python -m ipykernel install --sys-prefix"
+            "no Jupyter kernel 'emohelpers' or 'python3'; fix: python -m ipykernel install "
+            '--sys-prefix --name emohelpers --display-name "Python (emohelpers)"'
         ) from exc
-    # jupyter_client runs a spec's bare "python" as sys.executable (this interpreter).
     if argv0 not in ("python", "python3", sys.executable):
         log.warning("the 'python3' kernel runs %s, not %s: emohelpers may be missing there; "
-                    "fix: %s -m ipykernel install --sys-prefix", argv0, sys.executable,
-                    sys.executable)  # fmt: skip
+                    "fix: %s -m ipykernel install --sys-prefix --name emohelpers", argv0,
+                    sys.executable, sys.executable)  # fmt: skip
     return "python3"
 
 

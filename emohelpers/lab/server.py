@@ -1,0 +1,99 @@
+"""The JupyterLab command of `make lab`: loopback only, the emohelpers kernel, offline.
+
+JupyterLab fetches news and update checks from the internet and its extension manager
+queries PyPI; `lab_command` turns all three off, so that nothing leaves the machine.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import sys
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+#: The Jupyter kernel of the project's environment, as notebooks name it.
+KERNEL_NAME = "emohelpers"
+KERNEL_DISPLAY_NAME = "Python (emohelpers)"
+
+#: JupyterLab options that keep it from requesting anything outside the machine.
+OFFLINE_OPTIONS: tuple[str, ...] = (
+    "--LabApp.news_url=None",
+    "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    "--LabApp.extension_manager=readonly",
+    "--ServerApp.open_browser=False",
+)
+
+
+def kernel_installed(name: str = KERNEL_NAME) -> bool:
+    """Whether a Jupyter kernel `name` is registered and runs this Python."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        argv0 = KernelSpecManager().get_kernel_spec(name).argv[0]
+    except NoSuchKernel:
+        return False
+    return argv0 in ("python", "python3", sys.executable)
+
+
+def install_kernel() -> Path:
+    """Register this Python as the kernel "emohelpers" ("Python (emohelpers)") inside its
+    environment (`--sys-prefix`), so that any JupyterLab finds it. Idempotent.
+
+    Returns:
+        The kernel's folder.
+    """
+    from ipykernel.kernelspec import install
+
+    return Path(
+        install(kernel_name=KERNEL_NAME, display_name=KERNEL_DISPLAY_NAME, prefix=sys.prefix)
+    )
+
+
+def lab_command(
+    notebook_dir: str | Path,
+    *,
+    port: int = 8888,
+    token: str | None = None,
+    ip: str = "127.0.0.1",
+) -> list[str]:
+    """The command line that starts JupyterLab on `notebook_dir`, loopback and offline.
+
+    Args:
+        notebook_dir: the folder JupyterLab opens (its file browser's root).
+        port: TCP port; JupyterLab takes the next free one when it is busy.
+        token: the access token (default: a random one).
+        ip: the interface it listens on; loopback by default (reach it from elsewhere with
+            an SSH tunnel rather than by opening it to the network).
+
+    Returns:
+        argv for `subprocess` (this Python's `-m jupyterlab`).
+    """
+    token = token if token is not None else secrets.token_hex(16)
+    return [
+        sys.executable, "-m", "jupyterlab", str(notebook_dir), f"--ip={ip}", f"--port={port}",
+        f"--IdentityProvider.token={token}", *OFFLINE_OPTIONS,
+    ]  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m emohelpers.lab [NOTEBOOK_DIR] [--port N]`: register the kernel if needed,
+    then run JupyterLab in the foreground (it prints its URL with the token)."""
+    import argparse
+    import os
+
+    parser = argparse.ArgumentParser(prog="python -m emohelpers.lab", description=main.__doc__)
+    parser.add_argument("notebook_dir", nargs="?", default="notebooks")
+    parser.add_argument("--port", type=int, default=8888)
+    args = parser.parse_args(argv)
+    if not kernel_installed():
+        install_kernel()
+    cmd = lab_command(args.notebook_dir, port=args.port)
+    token = next(a.split("=", 1)[1] for a in cmd if a.startswith("--IdentityProvider.token="))
+    sys.stderr.write(
+        f"[lab] JupyterLab on {args.notebook_dir}: http://127.0.0.1:{args.port}/lab?token={token}"
+        " (the port may move to the next free one: the log below shows the URL)\n"
+    )
+    os.execv(cmd[0], cmd)
+    return 0  # not reached
