@@ -24,7 +24,8 @@ import pandas as pd
 
 from emohelpers.analysis.table import EMOTIONS, validate_table
 from emohelpers.core.errors import ParameterError, VideoReadError
-from emohelpers.figures.core_figures import draw_boxes, person_label
+from emohelpers.figures.drawing import draw_boxes
+from emohelpers.figures.theme import person_label
 
 log = logging.getLogger(__name__)
 
