@@ -36,6 +36,8 @@ if [ ! -f "$VENV/share/jupyter/kernels/emohelpers/kernel.json" ]; then
     "$VENV/bin/python" -m ipykernel install --sys-prefix --name emohelpers \
         --display-name "Python (emohelpers)" >/dev/null
 fi
+# JupyterLab never asks about, fetches or checks news and updates (nothing leaves the machine).
+"$VENV/bin/python" -c "from emohelpers.lab.server import install_lab_settings as s; s()"
 
 # 2. A Chrome for kaleido (static figures) and the browser tests.
 find_chrome() {

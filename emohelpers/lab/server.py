@@ -7,6 +7,7 @@ queries PyPI; `lab_command` turns all three off, so that nothing leaves the mach
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 import sys
 from pathlib import Path
@@ -51,6 +52,35 @@ def install_kernel() -> Path:
     )
 
 
+#: JupyterLab settings for this environment: never ask about, fetch or check news and updates.
+LAB_SETTINGS: dict[str, dict] = {
+    "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
+}
+
+
+def install_lab_settings(prefix: str | Path | None = None) -> Path:
+    """Write this environment's JupyterLab setting overrides (`LAB_SETTINGS`) into
+    `<prefix>/share/jupyter/lab/settings/overrides.json`, keeping other overrides there.
+
+    Args:
+        prefix: the environment (default: this Python's `sys.prefix`).
+
+    Returns:
+        The overrides file.
+    """
+    import json
+
+    path = Path(prefix or sys.prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    current = json.loads(path.read_text()) if path.is_file() else {}
+    for plugin, values in LAB_SETTINGS.items():
+        current[plugin] = {**current.get(plugin, {}), **values}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(current, indent=2) + "\n")
+    tmp.replace(path)
+    return path
+
+
 def lab_command(
     notebook_dir: str | Path,
     *,
@@ -71,9 +101,11 @@ def lab_command(
         argv for `subprocess` (this Python's `-m jupyterlab`).
     """
     token = token if token is not None else secrets.token_hex(16)
+    # Containers and CI machines often run as root; the server refuses root without this.
+    as_root = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
     return [
         sys.executable, "-m", "jupyterlab", str(notebook_dir), f"--ip={ip}", f"--port={port}",
-        f"--IdentityProvider.token={token}", *OFFLINE_OPTIONS,
+        f"--IdentityProvider.token={token}", *OFFLINE_OPTIONS, *as_root,
     ]  # fmt: skip
 
 
@@ -81,7 +113,6 @@ def main(argv: list[str] | None = None) -> int:
     """`python -m emohelpers.lab [NOTEBOOK_DIR] [--port N]`: register the kernel if needed,
     then run JupyterLab in the foreground (it prints its URL with the token)."""
     import argparse
-    import os
 
     parser = argparse.ArgumentParser(prog="python -m emohelpers.lab", description=main.__doc__)
     parser.add_argument("notebook_dir", nargs="?", default="notebooks")
@@ -89,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not kernel_installed():
         install_kernel()
+    install_lab_settings()
     cmd = lab_command(args.notebook_dir, port=args.port)
     token = next(a.split("=", 1)[1] for a in cmd if a.startswith("--IdentityProvider.token="))
     sys.stderr.write(
