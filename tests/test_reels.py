@@ -114,3 +114,22 @@ def test_cut_segment_with_sound(wolf, tmp_path):
     )
     with pytest.raises(ParameterError, match="empty"):
         cut_segment(video, 30.0, 31.0, tmp_path / "none.mp4")
+
+
+@pytest.mark.slow
+def test_report_reels_section(wolf, tmp_path):
+    from emohelpers.analysis.table import Analysis
+    from emohelpers.report.parameters import check_parameters
+    from emohelpers.report.reels_section import reel_choices, show_reels
+
+    video, table = wolf
+    analysis = Analysis(table)
+    choices = reel_choices(analysis, per_person=2)
+    assert [c[:2] for c in choices][:1] == [(1.0, "happy")] and len(choices) == 2
+    assert all(c[1] != "neutral" and c[2] > 1 / 7 for c in choices)
+    params = check_parameters(video=str(video), out_dir=str(tmp_path), model="mini-xception")
+    made = show_reels(analysis, params)
+    assert sorted(made) == sorted(c[:2] for c in choices)
+    for path in made.values():
+        assert path.parent == tmp_path / "reels" and streams(path)[0][:3] == (
+            "h264", "yuv420p", "aac")  # fmt: skip
