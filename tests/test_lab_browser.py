@@ -104,6 +104,15 @@ def element_png(page, selector: str) -> bytes:
     return page.locator(selector).first.screenshot()
 
 
+def cursor_path(page) -> str | None:
+    """The path of the timeline's cursor: the last shape of the plot in the explorer's output."""
+    return page.evaluate("""() => {
+        const area = document.querySelector('.emo-frame').closest('.jp-OutputArea');
+        const plot = area.querySelector('.js-plotly-plot');
+        const shapes = plot ? plot.querySelectorAll('.shapelayer path') : [];
+        return shapes.length ? shapes[shapes.length - 1].getAttribute('d') : null; }""")
+
+
 def test_explorer_runs_and_scrubs_in_jupyterlab(lab):
     playwright = pytest.importorskip("playwright.sync_api", reason="needs playwright (test extra)")
     ARTIFACTS.mkdir(exist_ok=True)
@@ -151,6 +160,7 @@ def test_explorer_runs_and_scrubs_in_jupyterlab(lab):
                 element_png(page, ".emo-radar"),
             )
             label_before = page.locator(".emo-label").first.inner_text()
+            cursor_before = cursor_path(page)
 
             track = page.locator(".emo-slider .noUi-target").first
             box = track.bounding_box()
@@ -167,6 +177,7 @@ def test_explorer_runs_and_scrubs_in_jupyterlab(lab):
                 element_png(page, ".emo-radar"),
             )
             label_after = page.locator(".emo-label").first.inner_text()
+            cursor_after = cursor_path(page)
             page.screenshot(path=str(ARTIFACTS / "lab-explorer.png"), full_page=False)
 
             # Save through the UI, then read the cells' outputs from the saved notebook.
@@ -181,6 +192,7 @@ def test_explorer_runs_and_scrubs_in_jupyterlab(lab):
     assert frame_after != frame_before, "the frame image did not change"
     assert radar_after != radar_before, "the radar did not change"
     assert label_after != label_before
+    assert cursor_before and cursor_after != cursor_before, "the timeline cursor did not move"
     nb = nbformat.read(lab["root"] / "explore.ipynb", as_version=4)
     errors = [(c.source[:60], o.get("ename"), o.get("evalue"))
               for c in nb.cells if c.cell_type == "code"

@@ -16,6 +16,7 @@ batch of indices (`read_frames`) is one forward pass that skips the groups it do
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
@@ -24,7 +25,13 @@ from pathlib import Path
 import av
 import numpy as np
 
-from emohelpers.analysis.video import _check_file, _open, _stream_start
+from emohelpers.analysis.video import (
+    LARGE_FRAME_PX,
+    LARGE_FRAME_THREADS,
+    _check_file,
+    _open,
+    _stream_start,
+)
 from emohelpers.core.errors import ParameterError, VideoReadError
 
 log = logging.getLogger(__name__)
@@ -72,6 +79,9 @@ class FrameReader:
         self._container = _open(self.path)
         self._stream = self._container.streams.video[0]
         self._stream.thread_type = "AUTO"
+        cc = self._stream.codec_context
+        if cc.width * cc.height > LARGE_FRAME_PX:  # as iter_frames: bounded decoder threads
+            cc.thread_count = min(os.cpu_count() or 1, LARGE_FRAME_THREADS)
         self._frames: Iterator[av.VideoFrame] | None = None
         self._pos: int | None = None  # index of the next frame `_frames` yields, when known
         try:
