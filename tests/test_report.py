@@ -17,7 +17,6 @@ from emohelpers.cli.main import main
 from emohelpers.core.errors import ParameterError
 from emohelpers.core.settings import AnalysisSettings
 from emohelpers.report import sections as rs
-from emohelpers.report.explorer import frame_explorer
 from emohelpers.report.html import video_html
 from emohelpers.report.index_page import ClipResult, write_index
 from emohelpers.report.parameters import (
@@ -176,15 +175,6 @@ def test_gallery_and_video_html(sample_dir):
     assert page.count("data:image/jpeg;base64,") == 3
     assert "P1 neutral" in page and "no face" in page and "P1 sad, P2 happy" in page
     assert 'src="annotated.mp4"' in video_html("annotated.mp4")
-
-
-def test_frame_explorer(sample_dir):
-    box = frame_explorer(sample_dir / REPORT_CLIP, table())
-    slider, (image, _radar) = box.children[0], box.children[1].children
-    assert slider.value == 0 and image.value[:2] == b"\xff\xd8"  # a JPEG
-    first = bytes(image.value)
-    slider.value = 24
-    assert bytes(image.value) != first
 
 
 def test_index_lists_each_clip_and_failures(tmp_path):
