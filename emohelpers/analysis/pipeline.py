@@ -22,6 +22,7 @@ from emohelpers.analysis.provenance import Provenance, package_versions, utc_now
 from emohelpers.analysis.table import EMOTIONS, Analysis, build_table
 from emohelpers.analysis.tracking.persons import Persons
 from emohelpers.analysis.video import DecodeStatus, Frame, frames_within, iter_frames, probe_video
+from emohelpers.analysis.voice.channel import add_voice, voice_is_current
 from emohelpers.core.assets import sha256_file
 from emohelpers.core.background import in_background
 from emohelpers.core.device import resolve_device
@@ -105,6 +106,7 @@ def analyze(
     batch_faces: int | None = None,
     classifier: Classifier | None = None,
     progress: bool = True,
+    voice_classifier: Any = None,
     **overrides: Any,
 ) -> Analysis:
     """Analyse a video into the emotion table and its provenance.
@@ -118,11 +120,14 @@ def analyze(
         classifier: an already loaded classifier (reused across clips in a batch); its name
             replaces `settings.model`.
         progress: show a tqdm bar.
+        voice_classifier: an already loaded `VoiceClassifier` (reused across clips).
         **overrides: settings by flat name, applied on top of `settings`
             (`model="mini-xception"`, `every_n=10`, `min_face_px=80`, `max_gap_s=2`...).
 
     Returns:
-        `Analysis(table, provenance)`; frames without a face are rows with NaN face fields.
+        `Analysis(table, provenance, voice)`; frames without a face are rows with NaN face
+        fields; `voice` is the voice table (None with `voice_enabled=False`), and the
+        provenance's `voice` block says its status ("ok", "no audio", "broken audio", "off").
 
     Raises:
         VideoReadError, ModelLoadError, ParameterError: with the file and the fix.
@@ -228,14 +233,16 @@ def analyze(
     )
     log.info("%s: %d frames, %d with a face, %d persons, %.1f s",
              info.path.name, n_frames, face_frames, n_persons, elapsed)  # fmt: skip
-    return Analysis(table=table, provenance=provenance)
+    faces = Analysis(table=table, provenance=provenance)
+    return add_voice(faces, info.path, settings, device=str(dev), classifier=voice_classifier)
 
 
 def load_or_analyze(video: str | Path, out_dir: str | Path,
                     settings: AnalysisSettings | None = None,
                     **kwargs: Any) -> Analysis:  # fmt: skip
     """The analysis saved in `out_dir` if it was made from the same video and settings,
-    otherwise a new analysis, saved there.
+    otherwise a new analysis, saved there. The faces and the voice are reused separately:
+    when only the voice settings changed, only the voice channel runs again.
 
     Args:
         video: the video file.
@@ -250,8 +257,14 @@ def load_or_analyze(video: str | Path, out_dir: str | Path,
     try:
         saved = Analysis.load(out)
         if saved.provenance.cache_key() == wanted:
-            log.info("%s: reusing the saved analysis in %s", Path(video).name, out)
-            return saved
+            if voice_is_current(saved, settings):
+                log.info("%s: reusing the saved analysis in %s", Path(video).name, out)
+                return saved
+            log.info("%s: reusing the saved faces in %s; voice anew", Path(video).name, out)
+            result = add_voice(saved, video, settings,
+                               classifier=kwargs.get("voice_classifier"))  # fmt: skip
+            result.save(out)
+            return result
     except SchemaError:
         pass
     result = analyze(video, settings, **kwargs)

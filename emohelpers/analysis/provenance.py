@@ -115,8 +115,13 @@ class Provenance:
             raise SchemaError(f"provenance: expected a JSON object, got {type(data).__name__}")
         key = dict(data.get("settings") or {})
         key.setdefault("sampling", data.get("sampling") or {})
+        # The voice settings live in the voice block (not in the face table's cache key).
+        block = data.get("voice")
+        voice = block.get("settings") if isinstance(block, dict) else None
         try:
             settings = AnalysisSettings.from_cache_key(key, device=_device_request(data))
+            if voice:
+                settings = AnalysisSettings.from_flat(settings, voice=dict(voice))
         except ParameterError as exc:
             raise SchemaError(f"provenance: its settings cannot be read ({exc})") from exc
         blocks = {k: dict(data.get(k) or {}) for k in
@@ -130,6 +135,12 @@ class Provenance:
             table_version=int(data.get("emohelpers_table_version") or TABLE_VERSION),
             **blocks,
         )
+
+    @property
+    def voice(self) -> dict[str, Any]:
+        """The voice block (status, settings, windows, timing, cache key); {} when none."""
+        block = self.extra.get("voice")
+        return dict(block) if isinstance(block, dict) else {}
 
     def with_extra(self, **blocks: Any) -> Provenance:
         """A copy with further top-level blocks (e.g. `voice`, `shots`)."""

@@ -17,15 +17,11 @@ import numpy as np
 import pandas as pd
 
 from emohelpers.analysis.provenance import Provenance
+from emohelpers.analysis.voice.table import VOICE_FILE, load_voice_table, save_voice_table
+from emohelpers.core.emotions import CHANCE, EMOTIONS  # noqa: F401 (CHANCE re-exported)
 from emohelpers.core.errors import SchemaError
 
 log = logging.getLogger(__name__)
-
-#: The seven expressions, in the order of every probability array in emohelpers.
-EMOTIONS: tuple[str, ...] = ("angry", "disgust", "fear", "happy", "neutral", "sad", "surprise")
-
-#: The probability of each emotion under a uniform guess.
-CHANCE: float = 1.0 / len(EMOTIONS)
 
 BOX_COLUMNS: tuple[str, ...] = ("x1", "y1", "x2", "y2")
 
@@ -156,10 +152,16 @@ def validate_table(df: pd.DataFrame) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class Analysis:
-    """An emotion table and its provenance; unpacks as `table, provenance = analysis`."""
+    """An emotion table and its provenance; unpacks as `table, provenance = analysis`.
+
+    `voice` is the voice table (`analysis.voice.table`) when the sound track was analysed,
+    None when the voice channel was off; the provenance's `voice` block says which, and why
+    a voice table may be empty (no sound track, broken sound).
+    """
 
     table: pd.DataFrame
     provenance: Provenance = field(default_factory=Provenance)
+    voice: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.provenance, Provenance):  # a dict, e.g. read from JSON
@@ -169,7 +171,9 @@ class Analysis:
         return iter((self.table, self.provenance))
 
     def save(self, out_dir: str | Path) -> Path:
-        """Write `emotions.parquet` and `provenance.json` into `out_dir`; return the folder."""
+        """Write `emotions.parquet`, `provenance.json` and (when there is one) `voice.parquet`
+        into `out_dir`; return the folder. A `voice.parquet` left from an earlier analysis is
+        removed when this one has no voice table."""
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         validate_table(self.table)
@@ -178,6 +182,10 @@ class Analysis:
         self.table.to_parquet(tmp_table, index=False)
         tmp_prov = out / (PROVENANCE_FILE + ".tmp")
         tmp_prov.write_text(json.dumps(self.provenance.to_dict(), indent=2, default=str) + "\n")
+        if self.voice is not None:
+            save_voice_table(self.voice, out)  # itself a temporary name, then renamed
+        else:
+            (out / VOICE_FILE).unlink(missing_ok=True)
         tmp_table.replace(out / TABLE_FILE)
         tmp_prov.replace(out / PROVENANCE_FILE)
         return out
@@ -203,4 +211,7 @@ class Analysis:
             table.insert(table.columns.get_loc("time_s") + 1, "shot", 0)
         table = table.astype(DTYPES)
         validate_table(table)
-        return cls(table=table, provenance=provenance)
+        prov = Provenance.from_dict(provenance)
+        # A voice table counts only with its provenance block (never a stale file's rows).
+        voice = load_voice_table(out) if prov.voice and (out / VOICE_FILE).is_file() else None
+        return cls(table=table, provenance=prov, voice=voice)

@@ -7,7 +7,7 @@ import json
 import logging
 from pathlib import Path
 
-from emohelpers.analysis.voice.settings import OFFLINE_VOICE_MODEL, VoiceSettings
+from emohelpers.core.voice_settings import OFFLINE_VOICE_MODEL, VoiceSettings
 
 log = logging.getLogger(__name__)
 

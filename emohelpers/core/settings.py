@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from emohelpers.core.errors import ParameterError
+from emohelpers.core.voice_settings import VoiceSettings
 
 DEVICES = ("auto", "cpu", "cuda")
 
@@ -158,7 +159,16 @@ class TrackerSettings:
 
 
 #: Nested parts of `AnalysisSettings` whose fields may be given by their flat names.
-_PARTS: dict[str, type] = {"detector": DetectorSettings, "tracker": TrackerSettings}
+_PARTS: dict[str, type] = {"detector": DetectorSettings, "tracker": TrackerSettings,
+                           "voice": VoiceSettings}  # fmt: skip
+
+#: A part's fields whose flat names carry a prefix (the voice's `model` is `voice_model`).
+_PREFIXES: dict[str, str] = {"voice": "voice_"}
+
+
+def _flat(part: str, name: str) -> str:
+    """The flat name of field `name` of part `part`."""
+    return _PREFIXES.get(part, "") + name
 
 
 @dataclass(frozen=True)
@@ -174,6 +184,8 @@ class AnalysisSettings:
         device: "auto" | "cpu" | "cuda" | "cuda:N" (resolved by `core.device`).
         detector: the face detector's settings.
         tracker: the tracker's settings.
+        voice: the voice channel's settings (flat names `voice_enabled`, `voice_model`, ...);
+            not part of the face table's cache key (see `voice_cache_key`).
     """
 
     model: str = "auto"
@@ -184,6 +196,7 @@ class AnalysisSettings:
     device: str = "auto"
     detector: DetectorSettings = field(default_factory=DetectorSettings)
     tracker: TrackerSettings = field(default_factory=TrackerSettings)
+    voice: VoiceSettings = field(default_factory=VoiceSettings)
 
     def __post_init__(self) -> None:
 
@@ -225,7 +238,7 @@ class AnalysisSettings:
     def flat_names(cls) -> tuple[str, ...]:
         """Every name `from_flat` accepts: the top-level fields and the parts' fields."""
         top = [f.name for f in fields(cls) if f.name not in _PARTS]
-        return (*top, *(f.name for part in _PARTS.values() for f in fields(part)))
+        return (*top, *(_flat(p, f.name) for p, part in _PARTS.items() for f in fields(part)))
 
     @classmethod
     def from_flat(cls, base: AnalysisSettings | None = None, **values: Any) -> AnalysisSettings:
@@ -247,11 +260,12 @@ class AnalysisSettings:
             if key in _PARTS:
                 top[key] = value
                 continue
-            owner = next((p for p, c in _PARTS.items() if key in _field_names(c)), None)
+            owner = next(((p, f) for p, c in _PARTS.items() for f in _field_names(c)
+                          if _flat(p, f) == key), None)  # fmt: skip
             if owner is None:
                 top[key] = value
             elif value is not None:
-                parts[owner][key] = value
+                parts[owner[0]][owner[1]] = value
         if ("every_n" in top) != ("fps" in top):  # one sampling given: it replaces the other
             top.setdefault("every_n", None)
             top.setdefault("fps", None)
@@ -265,7 +279,7 @@ class AnalysisSettings:
         """Every setting by its flat name, JSON-normal (notebook parameters, CLI echo)."""
         d = self.to_dict()
         parts = {k: d.pop(k) for k in _PARTS}
-        return {**d, **{k: v for part in parts.values() for k, v in part.items()}}
+        return {**d, **{_flat(p, k): v for p, part in parts.items() for k, v in part.items()}}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> AnalysisSettings:
@@ -298,6 +312,14 @@ class AnalysisSettings:
         return {"video_sha256": video_sha256, "sampling": self.sampling,
                 "detector": d["detector"], "tracker": d["tracker"],
                 "model": model_name}  # fmt: skip
+
+    def voice_cache_key(self, video_sha256: str) -> dict[str, Any]:
+        """What a saved voice table must match to be reused: the sound (the video's hash),
+        the time range and the voice settings that shape its values (not `enabled`, not the
+        batch size). Kept apart from `cache_key`: changing a voice setting re-runs only the
+        voice channel, never the faces."""
+        return {"video_sha256": video_sha256, "start_s": self.start_s, "end_s": self.end_s,
+                **self.voice.result_fields()}  # fmt: skip
 
     @classmethod
     def from_cache_key(cls, key: dict[str, Any], device: str = "auto") -> AnalysisSettings:

@@ -110,7 +110,7 @@ def evaluate_voice(
     """
     from emohelpers.analysis.voice.analyze import analyze_signal
     from emohelpers.analysis.voice.audio import read_audio
-    from emohelpers.analysis.voice.settings import VoiceSettings
+    from emohelpers.core.voice_settings import VoiceSettings
 
     settings = settings or VoiceSettings()
     root = Path(folder)

@@ -11,9 +11,9 @@ import pytest
 from emohelpers.analysis.table import EMOTIONS
 from emohelpers.analysis.voice.analyze import analyze_voice
 from emohelpers.analysis.voice.audio import probe_audio
-from emohelpers.analysis.voice.settings import VoiceSettings
 from emohelpers.analysis.voice.table import VOICE_COLUMNS, validate_voice_table
 from emohelpers.core.errors import AudioReadError, ParameterError
+from emohelpers.core.voice_settings import VoiceSettings
 
 
 @pytest.fixture(scope="module")

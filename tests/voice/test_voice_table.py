@@ -70,7 +70,7 @@ def test_save_load_round_trip(tmp_path):
 
 def test_summaries_accept_the_voice_as_one_pseudo_person():
     from emohelpers.analysis.table import validate_table
-    from emohelpers.analysis.voice.table import VOICE_PERSON, as_emotion_table
+    from emohelpers.analysis.voice.pseudo_person import VOICE_PERSON, as_emotion_table
     from emohelpers.summaries import summary
 
     rng = np.random.default_rng(0)

@@ -21,10 +21,10 @@ import pandas as pd
 
 from emohelpers.analysis.table import EMOTIONS
 from emohelpers.analysis.voice.audio import SAMPLE_RATE, AudioInfo, iter_audio, probe_audio
-from emohelpers.analysis.voice.settings import VoiceSettings
 from emohelpers.analysis.voice.table import build_voice_table, empty_voice_table
 from emohelpers.analysis.voice.windows import Window, Windower
 from emohelpers.core.errors import AudioReadError
+from emohelpers.core.voice_settings import VoiceSettings
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,9 @@
 
 Columns: `start_s`, `end_s`, `speech_prob`, the seven probabilities in `EMOTIONS` order,
 `emotion`. A window without speech is a row with NaN probabilities and no emotion, never
-"neutral". Saved as `voice.parquet` beside `emotions.parquet`.
+"neutral". Saved as `voice.parquet` beside `emotions.parquet` (`analysis.table.Analysis`
+saves and loads it with the face table); `pseudo_person.as_emotion_table` reads it as an
+emotion table. Imports no other analysis module, so that `analysis.table` may import it.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from emohelpers.analysis.table import EMOTIONS, build_table
+from emohelpers.core.emotions import EMOTIONS
 from emohelpers.core.errors import SchemaError
 
 VOICE_FILE = "voice.parquet"
@@ -113,36 +115,6 @@ def validate_voice_table(df: pd.DataFrame) -> pd.DataFrame:
     if df.loc[nan_all, "emotion"].notna().any():
         raise SchemaError("voice table: a window without speech has an emotion")
     return df
-
-
-#: The person id the voice gets when its table is read as an emotion table.
-VOICE_PERSON = 1.0
-
-
-def as_emotion_table(voice: pd.DataFrame) -> pd.DataFrame:
-    """The voice table as an emotion table, so that every summary (windows, valence, dominant
-    emotion, turning points) accepts it: the voice is one pseudo-person.
-
-    Row i is window i: `frame` = i, `time_s` = the window's centre, `face` = 0 and `person` =
-    `VOICE_PERSON` where speech was classified, NaN (like a frame without a face) where not;
-    boxes are NaN; `det_prob` is the window's `speech_prob` for speech rows.
-
-    Returns:
-        A validated emotion table (`analysis.table`), one row per voice window.
-    """
-    validate_voice_table(voice)
-    probs = voice[list(EMOTIONS)].to_numpy(dtype=np.float64)
-    speech = ~np.isnan(probs).any(axis=1)
-    n = len(voice)
-    return build_table(
-        frame=np.arange(n),
-        time_s=(voice["start_s"].to_numpy() + voice["end_s"].to_numpy()) / 2,
-        face=np.where(speech, 0.0, np.nan),
-        person=np.where(speech, VOICE_PERSON, np.nan),
-        xyxy=np.full((n, 4), np.nan),
-        det_prob=np.where(speech, voice["speech_prob"].to_numpy(), np.nan),
-        probs=probs,
-    )
 
 
 def save_voice_table(table: pd.DataFrame, out_dir: str | Path) -> Path:

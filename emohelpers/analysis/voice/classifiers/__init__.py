@@ -13,9 +13,9 @@ from pathlib import Path
 import torch
 
 from emohelpers.analysis.voice.classifiers.base import VoiceClassifier
-from emohelpers.analysis.voice.settings import OFFLINE_VOICE_MODEL
 from emohelpers.core.device import resolve_device
 from emohelpers.core.errors import ParameterError
+from emohelpers.core.voice_settings import OFFLINE_VOICE_MODEL
 
 __all__ = ["VoiceClassifier", "load_voice_classifier"]
 
