@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from emohelpers.cli.tracker_args import add_tracker_args
+from emohelpers.cli.voice_cmd import add_voice_args
 from emohelpers.core.settings import AnalysisSettings, DetectorSettings
 
 
@@ -58,6 +59,10 @@ def add_sampling_args(p: argparse.ArgumentParser) -> None:
         "(default: %(default)s)",
     )
     add_tracker_args(p)
+    p.add_argument("--no-voice", dest="voice_enabled", action="store_false",
+                   help="do not analyse the sound track (default: the voice table "
+                        "voice.parquet is made when the clip has sound)")  # fmt: skip
+    add_voice_args(p)
 
 
 def settings_from_args(args: argparse.Namespace) -> AnalysisSettings:
@@ -74,8 +79,9 @@ def analysis_kwargs(args: argparse.Namespace) -> dict:
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("analyze", help="analyse one video into the emotion table",
-                       description="Detect, track and classify every face of a video; write "
-                                   "DIR/emotions.parquet and DIR/provenance.json.")  # fmt: skip
+                       description="Detect, track and classify every face of a video, and "
+                                   "the voice of its sound track; write DIR/emotions.parquet, "
+                                   "DIR/voice.parquet and DIR/provenance.json.")  # fmt: skip
     p.add_argument("video", type=Path, help="the video file")
     p.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
     add_sampling_args(p)
@@ -93,10 +99,12 @@ def run_analyze(args: argparse.Namespace) -> int:
     out = result.save(args.out)
     prov = result.provenance
     s = prov.summary
+    voice = prov.voice
     print(
         f"{args.video.name}: {s['frames_analysed']} frames analysed, "
         f"{s['frames_with_face']} with a face, {s['persons']} person(s), "
-        f"{s['seconds']:.1f} s ({prov.model_name}, {prov.device}) -> {out}"
+        f"{s['seconds']:.1f} s ({prov.model_name}, {prov.device}); "
+        f"voice {voice.get('status', 'off')}: {voice.get('message', '')} -> {out}"
     )
     return 0
 

@@ -26,7 +26,8 @@ def add_voice_args(p: argparse.ArgumentParser) -> None:
                    help="voice window length, seconds (default: %(default)s)")  # fmt: skip
     p.add_argument("--voice-hop-s", type=float, default=d.hop_s, metavar="S",
                    help="time between voice windows, seconds (default: %(default)s)")  # fmt: skip
-    p.add_argument("--min-speech-prob", type=float, default=d.min_speech_prob, metavar="P",
+    p.add_argument("--voice-min-speech-prob", "--min-speech-prob", type=float,
+                   default=d.min_speech_prob, metavar="P",
                    help="classify a window when its mean voice-activity probability reaches "
                         "this; below, it is a non-speech row (default: %(default)s)")  # fmt: skip
 
@@ -37,7 +38,7 @@ def voice_settings(args: argparse.Namespace) -> VoiceSettings:
         model=args.voice_model,
         window_s=args.voice_window_s,
         hop_s=args.voice_hop_s,
-        min_speech_prob=args.min_speech_prob,
+        min_speech_prob=args.voice_min_speech_prob,
     )
 
 
