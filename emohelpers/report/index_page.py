@@ -102,6 +102,16 @@ def _people(key: dict) -> str:
     return "<br>".join(parts)
 
 
+def _voice(key: dict) -> str:
+    """The voice's dominant emotion, or why there is none (status, no speech)."""
+    if key.get("voice_dominant"):
+        return html.escape(str(key["voice_dominant"]))
+    status = key.get("voice_status")
+    if not status:
+        return ""
+    return "<i>no speech</i>" if status == "ok" else f"<i>{html.escape(str(status))}</i>"
+
+
 def _row(result: ClipResult) -> str:
     thumb = result.folder / THUMBNAIL_FILE
     img = (
@@ -115,14 +125,14 @@ def _row(result: ClipResult) -> str:
         return (
             f"<tr><td>{img}</td><td>{name}</td><td>{duration}</td>"
             f"<td>{key.get('persons', '')}</td><td>{_people(key)}</td>"
-            f"<td>{html.escape(str(key.get('model', '')))}</td>"
+            f"<td>{html.escape(str(key.get('model', '')))}</td><td>{_voice(key)}</td>"
             f'<td class="ok">{status}<br><small>{result.seconds:.0f} s</small></td></tr>'
         )
     reason = html.escape(result.error or "failed")
     link = f'<a href="{_href(result, "report.ipynb")}">partial notebook</a>'
     return (
         f'<tr class="failed"><td>{img}</td><td>{name}</td><td></td><td></td><td></td>'
-        f'<td colspan="2"><b>failed</b>: {reason}<br>{link}</td></tr>'
+        f'<td colspan="3"><b>failed</b>: {reason}<br>{link}</td></tr>'
     )
 
 
@@ -149,7 +159,7 @@ def write_index(results: Sequence[ClipResult], out_dir: str | Path) -> Path:
     stamp = _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     summary = f"{len(results)} clip(s), {failed} failed; made {stamp}."
     header = "<tr><th></th><th>clip</th><th>duration</th><th>persons</th>"
-    header += "<th>dominant emotion (valence)</th><th>model</th><th></th></tr>"
+    header += "<th>dominant emotion (valence)</th><th>model</th><th>voice</th><th></th></tr>"
     page = (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>emohelpers reports</title><style>{_STYLE}</style></head><body>"

@@ -33,6 +33,7 @@ from emohelpers.figures.render import render_annotated_video
 from emohelpers.figures.theme import person_label
 from emohelpers.report.html import video_html
 from emohelpers.report.parameters import ReportParameters
+from emohelpers.report.voice_section import voice_key_figures
 from emohelpers.summaries import summary, valence
 from emohelpers.summaries.summary import dominant_emotion, main_persons
 from emohelpers.summaries.valence import valence_verdict
@@ -163,6 +164,7 @@ def key_figures(analysis: Analysis, params: ReportParameters) -> dict[str, Any]:
         "sections": list(params.sections),
         "annotated_video": ANNOTATED_VIDEO if "video" in params.sections else None,
         "analysis_seconds": prov.summary.get("seconds"),
+        **voice_key_figures(analysis, params.valence_mapping),  # voice_status, voice_dominant...
     }
 
 

@@ -98,3 +98,15 @@ def detector():
         return SpeechDetector()
     except AssetError as exc:
         pytest.skip(f"silero-vad weights unavailable: {exc}")
+
+
+@pytest.fixture(scope="session")
+def face_speech_clip(media, speech_wav, sample_dir) -> Path:
+    """The sample clip WolfgangLanger_Pexels.mp4 (one face, 20 s) with its silent sound
+    track replaced by 1 s of silence, the speech, then silence to the end of the video."""
+    out = media / "face_speech.mp4"
+    ffmpeg("-i", str(sample_dir / "WolfgangLanger_Pexels.mp4"), "-i", str(speech_wav),
+           "-filter_complex", "[1:a]adelay=1000|1000,apad,aresample=44100[a]",
+           "-map", "0:v", "-map", "[a]", "-shortest", "-c:v", "copy", "-c:a", "aac",
+           str(out))  # fmt: skip
+    return out
