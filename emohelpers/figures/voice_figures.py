@@ -51,8 +51,9 @@ def face_voice_timeline_figure(faces: pd.DataFrame, voice: pd.DataFrame, person:
     validate_voice_table(voice)
     seen = not np.isnan(person)
     title = f"Face: {person_label(person)}" if seen else "Face: nobody seen"
+    titles = [title, "Voice (one point per window, at its centre)"]
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.1,
-                        subplot_titles=[title, "Voice (one point per window, at its centre)"])  # fmt: skip
+                        subplot_titles=titles)  # fmt: skip
     analysed = faces.drop_duplicates("frame")[["frame", "time_s"]].set_index("frame")
     mine = faces[faces["person"] == person].drop_duplicates("frame").set_index("frame")
     _emotion_lines(fig, analysed["time_s"].to_numpy(),

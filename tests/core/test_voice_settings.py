@@ -20,8 +20,8 @@ def test_voice_is_a_part_with_prefixed_flat_names():
     assert s.voice == VoiceSettings() and s.voice.enabled and s.voice.model == "voice-cnn"
     names = AnalysisSettings.flat_names()
     assert set(VOICE_NAMES) <= set(names) and len(names) == len(set(names))
-    s = AnalysisSettings.from_flat(voice_enabled=False, voice_model="/models/ser",
-                                   voice_window_s=3, voice_hop_s=1.5, model="mini-xception")  # fmt: skip
+    s = AnalysisSettings.from_flat(voice_enabled=False, voice_model="/models/ser", voice_window_s=3,
+                                   voice_hop_s=1.5, model="mini-xception")  # fmt: skip
     assert s.voice == VoiceSettings(enabled=False, model="/models/ser", window_s=3.0, hop_s=1.5)
     assert s.model == "mini-xception"  # the face model and the voice model stay apart
     flat = json.loads(json.dumps(s.to_flat()))
