@@ -91,9 +91,9 @@ def face_voice_radar_figure(face_probs: np.ndarray, voice_probs: np.ndarray, per
     fig.add_trace(radar_trace(voice_probs, "Voice", VOICE_COLOR, subplot="polar2"))
     fig.update_layout(polar=radar_polar_layout(), polar2=radar_polar_layout(),
                       title="Mean expression: face and voice", showlegend=False,
-                      height=420)  # fmt: skip
+                      height=460, margin={"t": 110})  # fmt: skip
     for annotation in fig.layout.annotations:  # subplot titles above the angular labels
-        annotation.update(y=1.08)
+        annotation.update(y=1.1)
     return apply_theme(fig)
 
 
@@ -118,6 +118,8 @@ def agreement_figure(agreed: pd.DataFrame) -> go.Figure:
             marker={"color": color, "size": 14, "symbol": "square"},
             hovertemplate="%{x:.2f} s: %{text}<extra></extra>",
         ))  # fmt: skip
-    fig.update_layout(title="Face and voice: same emotion? same valence?", height=220,
-                      showlegend=False, xaxis_title="time (s)")  # fmt: skip
+    fig.update_layout(title="Face and voice: same emotion? same valence? (green: same, red: "
+                            "differ, grey: not compared)", height=220, showlegend=False,
+                      xaxis_title="time (s)", margin={"l": 80},
+                      yaxis={"range": [-0.6, 1.6]})  # fmt: skip
     return apply_theme(fig)
