@@ -46,8 +46,9 @@ def _analysis(clip: str, model: str, device: str, repeats: int, end_s: float | N
         if model == "vit-base-random":
             model = _make_vit(tmp)
         clf = load_classifier(model, device)  # in memory now; the folder may go
+    # Faces only: the voice channel's speed is benchmarks/voice.py's figure.
     kwargs = {"classifier": clf, "device": device, "batch_frames": batch_frames,
-              "progress": False}  # fmt: skip
+              "progress": False, "voice_enabled": False}  # fmt: skip
     if warmup:  # first calls pay for lazy initialisation in torch and the decoder
         analyze(clip, end_s=0.5, **kwargs)
     seconds, result = [], None

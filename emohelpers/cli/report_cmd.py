@@ -51,8 +51,11 @@ def _line(result) -> str:
             f"{p} {e}" + (f" ({v})" if (v := key.get("verdicts", {}).get(p)) else "")
             for p, e in (key.get("dominant") or {}).items()
         )
+        status = key.get("voice_status")
+        voice = key.get("voice_dominant") or ("no speech" if status == "ok" else status)
         return (f"ok      {result.video.name}: {key.get('persons', 0)} person(s)"
-                f"{': ' + people if people else ''} -> {result.report} "
+                f"{': ' + people if people else ''}{'; voice ' + voice if voice else ''} "
+                f"-> {result.report} "
                 f"({result.seconds:.0f} s)")  # fmt: skip
     return f"FAILED  {result.video.name}: {result.error} -> {result.notebook}"
 
