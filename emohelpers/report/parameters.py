@@ -20,6 +20,7 @@ from emohelpers.core.settings import AnalysisSettings
 #: The report's sections, in page order (the values of the `sections` parameter).
 SECTIONS: tuple[str, ...] = (
     "clip", "timelines", "radar", "bars", "gallery", "video", "summaries", "explain", "voice",
+    "reels",
 )  # fmt: skip
 RADAR_STYLES = ("per-person", "main")
 VALENCE_MAPPINGS = ("default", "debate")

@@ -3,7 +3,7 @@ than neutral) as short clips of their strongest moments with sound, beside the r
 
 Reels are written to `<out_dir>/reels/` and referenced by a relative path, like the
 annotated video, so that the page stays small and plays offline (H.264 yuv420p + AAC).
-The lead wires it into the report notebook as its own section (`show_reels`).
+It is the report notebook's section "reels".
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 from IPython.display import HTML, Markdown, display
 
-from emohelpers.analysis.table import EMOTIONS, Analysis
+from emohelpers.analysis.table import CHANCE, EMOTIONS, Analysis
 from emohelpers.figures.reels import DEFAULT_SPAN_S, highlight_reel
 from emohelpers.figures.theme import person_label
 from emohelpers.report.html import video_html
@@ -24,7 +24,6 @@ from emohelpers.summaries.summary import main_persons
 log = logging.getLogger(__name__)
 
 REELS_FOLDER = "reels"
-CHANCE = 1 / len(EMOTIONS)
 
 
 def reel_choices(analysis: Analysis, max_persons: int = 4, per_person: int = 2) -> list[tuple]:
@@ -39,7 +38,7 @@ def reel_choices(analysis: Analysis, max_persons: int = 4, per_person: int = 2) 
     return out
 
 
-def show_reels(analysis: Analysis, params: Any, per_person: int = 2) -> dict[tuple, Path]:
+def show_reels(analysis: Analysis, params: Any, per_person: int = 1) -> dict[tuple, Path]:
     """Make and show the reels (see the module docstring).
 
     Args:
@@ -50,6 +49,9 @@ def show_reels(analysis: Analysis, params: Any, per_person: int = 2) -> dict[tup
     Returns:
         (person, emotion) -> the reel's path.
     """
+    if "reels" not in params.sections:
+        display(Markdown("*Section `reels` not included (parameter `sections`).*"))
+        return {}
     choices = reel_choices(analysis, params.max_persons, per_person)
     if not choices:
         display(Markdown("*No face with an expression above chance: no highlight reel.*"))
