@@ -128,7 +128,7 @@ def test_report_reels_section(wolf, tmp_path):
     assert [c[:2] for c in choices][:1] == [(1.0, "happy")] and len(choices) == 2
     assert all(c[1] != "neutral" and c[2] > 1 / 7 for c in choices)
     params = check_parameters(video=str(video), out_dir=str(tmp_path), model="mini-xception")
-    made = show_reels(analysis, params)
+    made = show_reels(analysis, params, per_person=2)
     assert sorted(made) == sorted(c[:2] for c in choices)
     for path in made.values():
         assert path.parent == tmp_path / "reels" and streams(path)[0][:3] == (
