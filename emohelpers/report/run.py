@@ -22,6 +22,7 @@ from tqdm.auto import tqdm
 from emohelpers.analysis.video import VIDEO_SUFFIXES, list_videos
 from emohelpers.core.assets import sample_clips
 from emohelpers.core.errors import AssetError, EmoError, ParameterError
+from emohelpers.core.output import ensure_out_dir
 from emohelpers.core.settings import AnalysisSettings
 from emohelpers.report.html import export_report
 from emohelpers.report.index_page import ClipResult, write_index
@@ -192,14 +193,14 @@ def run_reports(
 
     Raises:
         ParameterError: for invalid parameters or inputs (before any clip runs).
+        OutputError: when `out_dir` cannot be created or written (before any clip runs).
     """
     sections = sections if isinstance(sections, str) else list(sections)
     settings = settings or AnalysisSettings()
     params = {**settings.to_flat(), "sections": sections, **parameters}
     check_parameters(**{**params, "video": "check", "out_dir": "."})  # fail before any clip
     videos = collect_inputs(inputs)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = ensure_out_dir(out_dir)
     results: list[ClipResult] = []
     bar = tqdm(total=len(videos), desc="reports", unit="clip", disable=not progress)
     try:
