@@ -229,18 +229,21 @@ def run_reports(
     names = clip_folders(videos)
     for video, name in zip(videos, names, strict=True):  # an interrupted batch shows the rest
         write_status(out / name, "queued", video.name)
+    from emohelpers.report.kernel import quiet_after_interrupt  # loads jupyter_client
+
     bar = tqdm(total=len(videos), desc="reports", unit="clip", disable=not progress)
-    try:
-        for video, name in zip(videos, names, strict=True):
-            bar.set_postfix_str(video.name)
-            result = run_clip(video, out / name, params, show_inputs=show_inputs)
-            results.append(result)
-            write_index(results, out)
-            if on_result:
-                on_result(result)
-            bar.update(1)
-    finally:
-        bar.close()
-        if len(results) < len(videos):  # interrupted: the index lists what never finished
-            write_index(results, out)
+    with quiet_after_interrupt():
+        try:
+            for video, name in zip(videos, names, strict=True):
+                bar.set_postfix_str(video.name)
+                result = run_clip(video, out / name, params, show_inputs=show_inputs)
+                results.append(result)
+                write_index(results, out)
+                if on_result:
+                    on_result(result)
+                bar.update(1)
+        finally:
+            bar.close()
+            if len(results) < len(videos):  # interrupted: the index lists what never finished
+                write_index(results, out)
     return results
