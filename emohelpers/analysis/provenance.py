@@ -11,6 +11,7 @@ import datetime as _dt
 import platform
 from dataclasses import dataclass, field, replace
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import Any
 
 from emohelpers.core.errors import ParameterError, SchemaError
@@ -35,6 +36,16 @@ def package_versions() -> dict[str, str | None]:
         except PackageNotFoundError:
             out[name] = None
     return out
+
+
+def model_label(name: str) -> str:
+    """A model's name for pages and messages: a local folder's name, never its path.
+
+    Hub ids ("org/model") and "mini-xception" are kept; an absolute folder path becomes its
+    last part (the full path stays in the provenance's `classifier.name`).
+    """
+    text = str(name)
+    return (Path(text).name or text) if Path(text).is_absolute() else text
 
 
 def utc_now() -> str:
@@ -76,6 +87,16 @@ class Provenance:
     def model_name(self) -> str:
         """The classifier that ran (`auto` resolved), or the requested model."""
         return str(self.classifier.get("name") or self.settings.model)
+
+    @property
+    def model_label(self) -> str:
+        """`model_name` for pages and messages: a local folder's name, never its path."""
+        return model_label(self.model_name)
+
+    @property
+    def truncated(self) -> bool:
+        """Whether the video ended early (a cut or damaged file; see `video.DecodeStatus`)."""
+        return bool(self.video.get("truncated"))
 
     @property
     def video_sha256(self) -> str | None:

@@ -103,7 +103,7 @@ def run_analyze(args: argparse.Namespace) -> int:
     print(
         f"{args.video.name}: {s['frames_analysed']} frames analysed, "
         f"{s['frames_with_face']} with a face, {s['persons']} person(s), "
-        f"{s['seconds']:.1f} s ({prov.model_name}, {prov.device}); "
+        f"{s['seconds']:.1f} s ({prov.model_label}, {prov.device}); "
         f"voice {voice.get('status', 'off')}: {voice.get('message', '')} -> {out}"
     )
     return 0

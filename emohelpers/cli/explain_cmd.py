@@ -67,6 +67,7 @@ def page_html(title: str, moments: list) -> str:
 
 def run_explain(args: argparse.Namespace) -> int:
     from emohelpers.analysis.classifiers import load_classifier
+    from emohelpers.analysis.provenance import model_label
     from emohelpers.explain.moments import explain_strongest_moments
 
     if not 1 <= args.max_per_person <= 7:
@@ -79,7 +80,8 @@ def run_explain(args: argparse.Namespace) -> int:
     )  # fmt: skip
     args.out.mkdir(parents=True, exist_ok=True)
     page = args.out / PAGE_FILE
-    title = f"What the model looked at: {video.name} ({classifier.name}, {args.method})"
+    title = (f"What the model looked at: {video.name} ({model_label(classifier.name)}, "
+             f"{args.method})")  # fmt: skip
     page.write_text(page_html(title, moments), encoding="utf-8")
     print(f"{video.name}: {len(moments)} moment(s) explained -> {page}")
     return 0

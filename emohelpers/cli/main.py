@@ -1,7 +1,8 @@
 """The `emohelpers` command line: one sub-command per job.
 
 Errors of the `EmoError` family (and bad arguments) print one line and exit non-zero,
-never a traceback.
+never a traceback. Every command's `--out` folder is made and checked writable before the
+command starts (`core.output.ensure_out_dir`), so a bad one fails at once.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import sys
 
 from emohelpers.cli import analyze_cmd, bench_cmd, evaluate_cmd, explain_cmd, report_cmd, voice_cmd
 from emohelpers.core.errors import EmoError
+from emohelpers.core.output import ensure_out_dir
 from emohelpers.core.version import __version__
 
 log = logging.getLogger("emohelpers")
@@ -53,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     try:
+        if getattr(args, "out", None) is not None:  # every --out is a folder: check it first
+            ensure_out_dir(args.out)
         return int(args.func(args) or 0)
     except EmoError as exc:
         print(f"emohelpers {args.command}: error: {exc}", file=sys.stderr)

@@ -30,3 +30,7 @@ class AssetError(EmoError):
 
 class AudioReadError(VideoReadError):
     """An audio file or a clip's sound track is missing, empty, corrupt or not audio."""
+
+
+class OutputError(EmoError):
+    """An output location cannot be created or written (a file in the way, read-only...)."""

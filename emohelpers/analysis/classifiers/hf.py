@@ -68,6 +68,17 @@ def in_local_cache(model_id: str) -> bool:
     )
 
 
+def cached_revision(model_id: str) -> str | None:
+    """The commit of a Hub model's files in the local HF cache (`snapshots/<commit>/`, the
+    one `refs/main` points to), or None when the model is not cached."""
+    from huggingface_hub import try_to_load_from_cache
+
+    path = try_to_load_from_cache(model_id, "config.json")
+    if not isinstance(path, str) or Path(path).parent.parent.name != "snapshots":
+        return None
+    return Path(path).parent.name
+
+
 class _Reordered(torch.nn.Module):
     """Wraps a transformers model: pixel_values -> logits in `EMOTIONS` order."""
 
@@ -131,8 +142,9 @@ class HFClassifier(Classifier):
         perm = label_permutation(labels, source)
         self._model = _Reordered(hf_model.eval(), perm).to(device).eval()
         self.name = str(Path(source).resolve()) if is_folder else source
+        # transformers 5 no longer sets `_commit_hash`: the cache's snapshot names the commit.
         self.revision = getattr(hf_model.config, "_commit_hash", None) or (
-            "local folder" if is_folder else None
+            "local folder" if is_folder else cached_revision(source)
         )
         self.labels = labels
 

@@ -1,0 +1,68 @@
+"""Where each clip of a report folder stands, on disk: `<clip>/status.json`.
+
+A batch writes "queued" for each of its clips before the first one runs, "started" when a
+clip's notebook starts, and "ok" or "failed" when it ends; a killed or interrupted batch
+leaves "queued" and "started" behind, so the index (`index_page.write_index`) can list
+every clip of the folder, from this run and earlier ones, and say which were never
+finished. Only the video's file name is stored, never a path of the machine.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+STATUS_FILE = "status.json"
+
+#: The states of a clip, in the order a batch moves through them.
+STATES = ("queued", "started", "ok", "failed")
+
+#: States that mean the clip's report was not finished (the batch stopped first).
+UNFINISHED = ("queued", "started")
+
+
+def write_status(folder: str | Path, state: str, video_name: str, **fields: Any) -> Path:
+    """Write `folder/status.json` (through a temporary name) and return its path.
+
+    Args:
+        folder: the clip's output folder (created).
+        state: one of `STATES`.
+        video_name: the clip's file name (not its path).
+        **fields: JSON-ready extras: `error` (one line), `seconds`.
+
+    Raises:
+        ValueError: for an unknown state.
+    """
+    if state not in STATES:
+        raise ValueError(f"state={state!r}: expected one of {STATES}")
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    record = {"state": state, "video": video_name,
+              "updated_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+              **fields}  # fmt: skip
+    path = folder / STATUS_FILE
+    tmp = folder / f".{STATUS_FILE}.{os.getpid()}.tmp"
+    tmp.write_text(json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def read_status(folder: str | Path) -> dict[str, Any] | None:
+    """A clip folder's status: its `status.json`, or for folders of older versions (none)
+    "ok" where `report.html` exists and "started" where only `report.ipynb` does; None for
+    a folder that holds no clip."""
+    folder = Path(folder)
+    try:
+        record = json.loads((folder / STATUS_FILE).read_text(encoding="utf-8"))
+        if isinstance(record, dict) and record.get("state") in STATES:
+            return record
+    except (OSError, ValueError):
+        pass
+    if (folder / "report.html").is_file():
+        return {"state": "ok"}
+    if (folder / "report.ipynb").is_file():
+        return {"state": "started"}
+    return None
