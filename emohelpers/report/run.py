@@ -221,7 +221,11 @@ def run_reports(
     """
     sections = sections if isinstance(sections, str) else list(sections)
     settings = settings or AnalysisSettings()
-    params = {**settings.to_flat(), "sections": sections, **parameters}
+    # Only what differs from the defaults (the notebook's parameters cell holds the same
+    # defaults, tested): papermill warns about every name that cell does not list.
+    default = AnalysisSettings().to_flat()
+    changed = {k: v for k, v in settings.to_flat().items() if v != default[k]}
+    params = {**changed, "sections": sections, **parameters}
     check_parameters(**{**params, "video": "check", "out_dir": "."})  # fail before any clip
     videos = collect_inputs(inputs)
     out = ensure_out_dir(out_dir)
