@@ -140,9 +140,7 @@ def test_rerun_skips_finished_clips_and_retries_failed_ones(corpus):
     assert dataset.partition_path(out, "debate_a").stat().st_mtime_ns > before[files[0]]
 
 
-def test_a_worker_killed_mid_clip_is_retried_and_nothing_is_lost_or_doubled(
-    sample_dir, tmp_path
-):
+def test_a_worker_killed_mid_clip_is_retried_and_nothing_is_lost_or_doubled(sample_dir, tmp_path):
     videos = tmp_path / "videos"
     videos.mkdir()
     for i in range(3):  # 20 s clips, every 4th frame: several seconds each
