@@ -291,7 +291,7 @@ def _run_dask(
         threads = sum(hosts.values()) or 1
         dashboard = _dashboard(client)
         if dashboard:
-            log.info("Dask dashboard: %s", dashboard)
+            log.debug("Dask dashboard: %s", dashboard)
         if on_start:
             on_start(client)
         limit = max_in_flight or 2 * threads

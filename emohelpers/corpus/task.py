@@ -67,11 +67,19 @@ class TaskSettings:
                 f"analysis setting(s) {unknown}: unknown; allowed: {list(ANALYSIS_KEYS)}"
             )
         if self.reports:
-            extra = sorted(
-                k
-                for k, v in self.analysis.items()
-                if k not in _REPORT_ANALYSIS_KEYS and v is not None and k != "batch_frames"
-            )
+            from emohelpers.core.detector_settings import DetectorSettings
+
+            defaults = {
+                "detector": {**DetectorSettings().__dict__},
+                "iou_min": 0.25,
+                "max_gap_s": 1.0,
+                "start_s": None,
+                "end_s": None,
+            }
+            given = dict(self.analysis)
+            if isinstance(given.get("detector"), DetectorSettings):
+                given["detector"] = {**given["detector"].__dict__}
+            extra = sorted(k for k, d in defaults.items() if k in given and given[k] != d)
             if extra:
                 raise ParameterError(
                     f"--reports with {extra}: the report notebook takes only "
