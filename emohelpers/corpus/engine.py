@@ -39,6 +39,8 @@ WORKER_MEMORY = int(1.5 * 2**30)
 #: Times a worker may die on one clip before it is recorded as failed, beyond the first.
 ALLOWED_FAILURES = 1
 TORCH_THREADS_ENV = "EMOHELPERS_TORCH_THREADS"
+#: How long a run on an existing scheduler waits for its first worker, s.
+WAIT_FOR_WORKERS_S = 120
 
 
 def machine_cores() -> int:
@@ -283,6 +285,15 @@ def _run_dask(
 
     client, cluster = _connect(workers, scheduler, torch_threads)
     try:
+        if cluster is None:
+            try:
+                client.wait_for_workers(1, timeout=WAIT_FOR_WORKERS_S)
+            except TimeoutError as exc:
+                raise ParameterError(
+                    f"Dask scheduler {client.scheduler.address}: no worker joined in "
+                    f"{WAIT_FOR_WORKERS_S} s; fix: start workers with `dask worker "
+                    f"{client.scheduler.address}` on machines that see the same paths"
+                ) from exc
         hosts = _hosts(client)
         if cluster is None:  # a remote cluster: threads per host from the workers there
             client.register_plugin(TorchThreads(hosts))
@@ -294,7 +305,6 @@ def _run_dask(
             log.debug("Dask dashboard: %s", dashboard)
         if on_start:
             on_start(client)
-        limit = max_in_flight or 2 * threads
         futures: dict[Any, Clip] = {}
         for clip in [c for c in clips if c.problem]:
             record(failed_row(clip, clip.problem))
@@ -307,18 +317,26 @@ def _run_dask(
             futures[fut] = clip
             return fut
 
-        queue = as_completed([submit(c) for _, c in zip(range(limit), todo, strict=False)])
+        queue = as_completed()
+
+        def top_up() -> None:
+            # Workers may join (or leave) a running cluster: the bound follows them.
+            limit = max_in_flight or 2 * max(1, sum(client.nthreads().values()))
+            for _, clip in zip(range(limit - len(futures)), todo, strict=False):
+                queue.add(submit(clip))
+
+        top_up()
         try:
             for fut in queue:
                 clip = futures.pop(fut)
                 if fut.status == "finished":
                     record(fut.result())
-                else:
+                elif fut.status == "error":
                     record(_error_row(clip, fut.exception()))
+                else:  # cancelled or lost: not the clip's fault
+                    record(failed_row(clip, f"its task was {fut.status} by the cluster; rerun"))
                 fut.release()
-                nxt = next(todo, None)
-                if nxt is not None:
-                    queue.add(submit(nxt))
+                top_up()
         finally:
             if futures:
                 client.cancel(list(futures))

@@ -112,37 +112,49 @@ def _model_loaded() -> bool:
     return bool(task._CLASSIFIERS)
 
 
+def kill_mid_clip(times: int, killed: list):
+    """An `on_start` hook: SIGKILL the worker running a clip (model loaded), `times` times."""
+
+    def start(client):
+        def watch():
+            deadline = time.monotonic() + 300
+            while time.monotonic() < deadline and len(killed) < times:
+                for worker, keys in client.processing().items():
+                    # Mid-clip: the worker has a clip and has loaded the model for it.
+                    if keys and client.run(_model_loaded, workers=[worker]).get(worker):
+                        pid = client.run(os.getpid, workers=[worker])[worker]
+                        os.kill(pid, signal.SIGKILL)
+                        killed.append(pid)
+                        time.sleep(1.0)  # let the scheduler notice before looking again
+                        break
+                time.sleep(0.1)
+
+        threading.Thread(target=watch, daemon=True).start()
+
+    return start
+
+
 def test_a_worker_killed_mid_clip_is_retried_and_nothing_is_lost_or_doubled(sample_dir, tmp_path):
     videos = tmp_path / "videos"
     videos.mkdir()
     for i in range(2):  # 20 s clips, every 6th frame: seconds each
         shutil.copy(sample_dir / "WolfgangLanger_Pexels.mp4", videos / f"long_{i}.mp4")
-    killed: dict = {}
-
-    def killer(client):
-        def watch():
-            deadline = time.monotonic() + 300
-            while time.monotonic() < deadline and not killed:
-                for worker, keys in client.processing().items():
-                    # Mid-clip: the worker has a clip and has loaded the model for it.
-                    if keys and client.run(_model_loaded, workers=[worker]).get(worker):
-                        pid = client.run(os.getpid, workers=[worker])[worker]
-                        killed.update(pid=pid, keys=client.processing()[worker])
-                        os.kill(pid, signal.SIGKILL)
-                        return
-                time.sleep(0.1)
-
-        threading.Thread(target=watch, daemon=True).start()
+    killed: list[int] = []
 
     settings = TaskSettings(analysis={"model": "mini-xception", "every_n": 6})
     out = tmp_path / "out"
     run = run_corpus(
-        read_inputs([videos]), out, settings, workers=2, progress=False, on_start=killer
+        read_inputs([videos]),
+        out,
+        settings,
+        workers=2,
+        progress=False,
+        on_start=kill_mid_clip(1, killed),
     )
-    assert killed.get("keys"), "the worker was not processing a clip when killed"
+    assert len(killed) == 1, "no worker was killed mid-clip"
     assert run.ok, [r.get("error") for r in run.rows]
     assert sorted(r["clip"] for r in run.rows) == ["long_0", "long_1"]
-    assert killed["pid"] not in {r["pid"] for r in run.rows}  # its clip ran elsewhere
+    assert killed[0] not in {r["pid"] for r in run.rows}  # its clip ran elsewhere
     frame = dataset.read_emotions(out)
     for name in ["long_0", "long_1"]:
         parts = list(dataset.partition_path(out, name).parent.iterdir())
@@ -151,6 +163,21 @@ def test_a_worker_killed_mid_clip_is_retried_and_nothing_is_lost_or_doubled(samp
         rows = frame.loc[frame["clip"] == name]
         assert len(rows) == len(table) and not rows.duplicated(["frame", "face"]).any()
         assert rows["frame"].nunique() == 79  # 472 frames, every 6th
+
+
+def test_a_clip_whose_worker_dies_twice_is_recorded_as_failed(sample_dir, tmp_path):
+    videos = tmp_path / "videos"
+    videos.mkdir()
+    shutil.copy(sample_dir / "WolfgangLanger_Pexels.mp4", videos / "fatal.mp4")
+    killed: list[int] = []
+    settings = TaskSettings(analysis={"model": "mini-xception", "every_n": 6})
+    run = run_corpus(read_inputs([videos]), tmp_path / "out", settings, workers=2,
+                     progress=False, on_start=kill_mid_clip(2, killed))  # fmt: skip
+    assert len(killed) == 2
+    (row,) = run.rows
+    assert row["status"] == "failed" and "worker process died 2 times" in row["error"]
+    assert dataset.read_clips(tmp_path / "out")["status"].tolist() == ["failed"]
+    assert len(dataset.read_emotions(tmp_path / "out")) == 0
 
 
 def test_interrupted_run_then_rerun_redoes_only_what_is_missing(sample_dir, tmp_path):
