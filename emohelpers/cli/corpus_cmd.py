@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from emohelpers.cli.analyze_cmd import add_sampling_args, analysis_kwargs
+from emohelpers.cli.analyze_cmd import add_sampling_args, settings_from_args
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -34,6 +34,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="output folder (default: %(default)s)",
     )
     add_sampling_args(p)
+    p.add_argument("--batch-frames", type=int, default=16, help="frames per detector call")
     p.add_argument("--reports", action="store_true", help="also write each clip's HTML report")
     p.add_argument(
         "--golden",
@@ -93,6 +94,7 @@ def run_corpus_cmd(args: argparse.Namespace) -> int:
 
     from tqdm.auto import tqdm
 
+    # pandas, Dask and the analysis load here, when the command runs, not at --help.
     from emohelpers.corpus.engine import run_corpus
     from emohelpers.corpus.manifest import read_inputs
     from emohelpers.corpus.task import TaskSettings
@@ -101,11 +103,11 @@ def run_corpus_cmd(args: argparse.Namespace) -> int:
         for name in ("papermill", "distributed"):
             logging.getLogger(name).setLevel(logging.WARNING)
         logging.getLogger("bokeh").setLevel(logging.ERROR)  # its dashboard host notice
-    kwargs = analysis_kwargs(args)
-    kwargs.pop("progress", None)
-    kwargs["detector"] = dict(kwargs["detector"].__dict__)
     settings = TaskSettings(
-        analysis=kwargs, reports=args.reports, valence_mapping=args.valence_mapping
+        analysis=settings_from_args(args),
+        batch_frames=args.batch_frames,
+        reports=args.reports,
+        valence_mapping=args.valence_mapping,
     )
     clips = read_inputs(args.inputs, exclude=args.out)
 

@@ -233,7 +233,7 @@ def run_corpus_report(
     """
     import papermill as pm
 
-    from emohelpers.report.index_page import export_report
+    from emohelpers.report.html import export_report
     from emohelpers.report.run import kernel_name
 
     out = Path(out_dir).resolve()

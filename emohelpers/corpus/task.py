@@ -8,6 +8,7 @@ keyed by model and device, so a worker loads a model once and reuses it for all 
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import socket
@@ -18,27 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from emohelpers.core.errors import EmoError, ParameterError
+from emohelpers.core.settings import AnalysisSettings
 from emohelpers.corpus import dataset
 from emohelpers.corpus.manifest import Clip
 
 log = logging.getLogger(__name__)
-
-#: `analyze` keyword arguments a corpus run may set (the rest are the task's own).
-ANALYSIS_KEYS: tuple[str, ...] = (
-    "model",
-    "every_n",
-    "fps",
-    "start_s",
-    "end_s",
-    "device",
-    "detector",
-    "iou_min",
-    "max_gap_s",
-    "batch_frames",
-)
-_SETTINGS_KEYS = ("model", "every_n", "fps", "start_s", "end_s", "detector", "iou_min", "max_gap_s")
-# The report notebook takes only these analysis settings (until they all travel as one).
-_REPORT_ANALYSIS_KEYS = ("model", "every_n", "fps", "device")
 
 
 @dataclass(frozen=True)
@@ -46,46 +31,29 @@ class TaskSettings:
     """What every clip of a run shares.
 
     Attributes:
-        analysis: `analyze` keyword arguments (keys in `ANALYSIS_KEYS`; `detector` as a dict
-            or `DetectorSettings`).
+        analysis: the analysis settings; a dict of flat names (`model`, `every_n`,
+            `min_face_px`, ...) is turned into `AnalysisSettings`.
+        batch_frames: frames per detector call.
         reports: also write each clip's HTML report (`clips/<clip>/report.html`).
         report_parameters: further report-notebook parameters (`sections`, `radar`, ...).
         valence_mapping: "default" | "debate", for the main person's verdict.
         valence_margin: |score| a verdict needs, in [0, 1].
     """
 
-    analysis: dict[str, Any] = field(default_factory=dict)
+    analysis: AnalysisSettings = field(default_factory=AnalysisSettings)
+    batch_frames: int = 16
     reports: bool = False
     report_parameters: dict[str, Any] = field(default_factory=dict)
     valence_mapping: str = "default"
     valence_margin: float = 0.1
 
     def __post_init__(self) -> None:
-        unknown = sorted(set(self.analysis) - set(ANALYSIS_KEYS))
-        if unknown:
-            raise ParameterError(
-                f"analysis setting(s) {unknown}: unknown; allowed: {list(ANALYSIS_KEYS)}"
-            )
-        if self.reports:
-            from emohelpers.core.detector_settings import DetectorSettings
-
-            defaults = {
-                "detector": {**DetectorSettings().__dict__},
-                "iou_min": 0.25,
-                "max_gap_s": 1.0,
-                "start_s": None,
-                "end_s": None,
-            }
-            given = dict(self.analysis)
-            if isinstance(given.get("detector"), DetectorSettings):
-                given["detector"] = {**given["detector"].__dict__}
-            extra = sorted(k for k, d in defaults.items() if k in given and given[k] != d)
-            if extra:
-                raise ParameterError(
-                    f"--reports with {extra}: the report notebook takes only "
-                    f"{list(_REPORT_ANALYSIS_KEYS)} and would re-analyse with other settings; "
-                    "fix: drop those options or run without --reports"
-                )
+        if isinstance(self.analysis, dict):
+            object.__setattr__(self, "analysis", AnalysisSettings.from_flat(**self.analysis))
+        if not isinstance(self.analysis, AnalysisSettings):
+            raise ParameterError(f"analysis={self.analysis!r}: expected AnalysisSettings")
+        if not (isinstance(self.batch_frames, int) and self.batch_frames >= 1):
+            raise ParameterError(f"batch_frames={self.batch_frames!r}: an integer >= 1")
 
 
 # Per worker process: (model, device) -> loaded classifier; and how many loads happened.
@@ -142,7 +110,7 @@ def summary_row(clip: Clip, analysis: Any, settings: TaskSettings) -> dict[str, 
     from emohelpers.summaries.valence import valence_verdict
 
     table, prov = analysis
-    s = prov.get("summary", {})
+    s = prov.summary
     n_frames = int(table["frame"].nunique())
     face_frames = int(table.loc[table["face"].notna(), "frame"].nunique())
     who = main_person(table)
@@ -155,7 +123,7 @@ def summary_row(clip: Clip, analysis: Any, settings: TaskSettings) -> dict[str, 
         )
         mine = val.loc[val["person"] == who].iloc[0]
         verdict, score = str(mine["verdict"]), float(mine["score"])
-    video = prov.get("video", {})
+    video = prov.video
     return {
         "clip": clip.name,
         "video": str(clip.video),
@@ -173,8 +141,8 @@ def summary_row(clip: Clip, analysis: Any, settings: TaskSettings) -> dict[str, 
         "dominant": dominant,
         "valence_score": score,
         "verdict": verdict,
-        "model": prov.get("classifier", {}).get("name"),
-        "device": prov.get("device"),
+        "model": prov.model_name,
+        "device": prov.device,
         "analysis_seconds": s.get("seconds"),
         "frames_per_s": s.get("frames_per_s"),
         "video_sha256": video.get("sha256"),
@@ -196,35 +164,35 @@ def _finished(folder: Path, out_dir: Path, clip: Clip, wanted: dict, reports: bo
     return row
 
 
-def _analysis(video: Path, folder: Path, wanted: dict, kwargs: dict) -> tuple[Any, bool]:
+def _analysis(
+    video: Path,
+    folder: Path,
+    wanted: dict,
+    settings: TaskSettings,
+) -> tuple[Any, bool]:
     """The saved analysis in `folder` when made with `wanted` settings, else a new one."""
     from emohelpers.analysis.pipeline import analyze
     from emohelpers.analysis.table import Analysis
 
     try:
         saved = Analysis.load(folder)
-        if saved.provenance.get("settings") == wanted:
+        if saved.provenance.cache_key() == wanted:
             return saved, False
     except EmoError:
         pass
-    clf, loaded = cached_classifier(kwargs.get("model", "auto"), kwargs.get("device", "auto"))
-    result = analyze(
-        video,
-        classifier=clf,
-        progress=False,
-        **{k: v for k, v in kwargs.items() if k not in ("model", "progress")},
-    )
+    a = settings.analysis
+    clf, loaded = cached_classifier(a.model, a.device)
+    result = analyze(video, a, classifier=clf, batch_frames=settings.batch_frames, progress=False)
     result.save(folder)
     return result, loaded
 
 
 def _report(clip: Clip, folder: Path, settings: TaskSettings) -> str | None:
-    """Run the clip's report; return None when made, else the reason."""
+    """Run the clip's report (it reuses the saved analysis); None when made, else why not."""
     from emohelpers.report.run import run_clip as run_report_clip
 
-    params = {k: v for k, v in settings.analysis.items() if k in _REPORT_ANALYSIS_KEYS}
-    params = {k: v for k, v in params.items() if v is not None}
-    result = run_report_clip(clip.video, folder, {**params, **settings.report_parameters})
+    params = {**settings.analysis.to_flat(), **settings.report_parameters}
+    result = run_report_clip(clip.video, folder, params)
     return None if result.ok else f"report: {result.error}"
 
 
@@ -245,25 +213,22 @@ def run_clip(clip: Clip, out_dir: str | Path, settings: TaskSettings) -> dict[st
         The clip's row (JSON-ready, small); failures are described in it, not raised,
         except those of unforeseen kinds, which the engine records from the task's error.
     """
-    from emohelpers.analysis.pipeline import analysis_settings
+    from emohelpers.analysis.pipeline import cache_key
 
     t0 = time.perf_counter()
     out = Path(out_dir)
     folder = dataset.clip_folder(out, clip.name)
     if clip.problem:
         return failed_row(clip, clip.problem)
-    kwargs = dict(settings.analysis)
     try:
-        wanted = analysis_settings(
-            clip.video, **{k: kwargs[k] for k in _SETTINGS_KEYS if k in kwargs}
-        )
+        wanted = json.loads(json.dumps(cache_key(clip.video, settings.analysis)))
         done = _finished(folder, out, clip, wanted, settings.reports)
         if done is not None:
             log.info("%s: finished earlier with the same settings; skipped", clip.name)
             return {**done, "skipped": True, "model_loaded": False}
         dataset.remove_partition(out, clip.name)
         (folder / dataset.MARKER_FILE).unlink(missing_ok=True)
-        analysis, loaded = _analysis(clip.video, folder, wanted, kwargs)
+        analysis, loaded = _analysis(clip.video, folder, wanted, settings)
         dataset.write_partition(out, clip.name, analysis.table, clip.metadata)
         row = summary_row(clip, analysis, settings)
         error = _report(clip, folder, settings) if settings.reports else None
