@@ -76,7 +76,7 @@ def test_clips_table_agrees_with_the_per_clip_tables(corpus):
         assert row["status"] == "ok" and row["frames_analysed"] == table["frame"].nunique()
         assert row["frames_with_face"] == face_frames
         assert row["face_coverage"] == pytest.approx(face_frames / table["frame"].nunique())
-        assert row["video_sha256"] == prov["video"]["sha256"]
+        assert row["video_sha256"] == prov.video_sha256
         assert row["model"] == "mini-xception" and row["seconds"] > 0
     assert clips.loc["debate_a", "dominant"] in (
         "angry", "disgust", "fear", "happy", "neutral", "sad", "surprise")  # fmt: skip
