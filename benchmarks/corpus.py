@@ -53,7 +53,7 @@ def plain_loop(clips, out: Path, every_n: int) -> dict:
             failed += 1
             continue
         result.save(out / clip.name)
-        frames += result.provenance["summary"]["frames_analysed"]
+        frames += result.provenance.summary["frames_analysed"]
     return {"seconds": time.perf_counter() - t0, "frames": frames, "failed": failed}
 
 
@@ -83,9 +83,9 @@ def one_clip_every_20th() -> dict:
     result = analyze(sample_clip(), classifier=clf, every_n=20, progress=False)
     seconds = time.perf_counter() - t0
     return {
-        "video_s": result.provenance["video"]["duration_s"],
+        "video_s": result.provenance.video["duration_s"],
         "seconds": seconds,
-        "frames": result.provenance["summary"]["frames_analysed"],
+        "frames": result.provenance.summary["frames_analysed"],
     }
 
 
