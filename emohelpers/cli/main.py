@@ -11,7 +11,15 @@ import argparse
 import logging
 import sys
 
-from emohelpers.cli import analyze_cmd, bench_cmd, evaluate_cmd, explain_cmd, report_cmd, voice_cmd
+from emohelpers.cli import (
+    analyze_cmd,
+    bench_cmd,
+    corpus_cmd,
+    evaluate_cmd,
+    explain_cmd,
+    report_cmd,
+    voice_cmd,
+)
 from emohelpers.core.errors import EmoError
 from emohelpers.core.output import ensure_out_dir
 from emohelpers.core.version import __version__
@@ -19,7 +27,8 @@ from emohelpers.core.version import __version__
 log = logging.getLogger("emohelpers")
 
 # Each module registers its sub-commands (and imports torch only when one runs).
-_COMMAND_MODULES = (analyze_cmd, report_cmd, evaluate_cmd, explain_cmd, bench_cmd, voice_cmd)
+_COMMAND_MODULES = (analyze_cmd, report_cmd, evaluate_cmd, explain_cmd, bench_cmd, voice_cmd,
+                    corpus_cmd)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -1,0 +1,134 @@
+"""`emohelpers corpus`: many clips on Dask, one corpus dataset and a corpus report."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from emohelpers.cli.analyze_cmd import add_sampling_args, settings_from_args
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "corpus",
+        help="analyse a corpus of clips in parallel (Dask): dataset, clips table, report",
+        description="Analyse every clip (video files, folders searched recursively, CSV "
+        "manifests with a 'video' column and metadata columns) as one Dask task each, on a "
+        "local cluster sized to this machine or on a running scheduler. Writes DIR/clips/<clip>/, "
+        "the Parquet dataset DIR/corpus/emotions/ (partitioned by clip), DIR/corpus/clips.parquet "
+        "and the report DIR/corpus/index.html. Clips finished earlier with the same video and "
+        "settings are skipped. Exit status 1 when any clip failed.",
+    )
+    p.add_argument(
+        "inputs",
+        nargs="*",
+        type=Path,
+        metavar="VIDEO|DIR|CSV",
+        help="videos, folders of videos, CSV manifests (default: the sample clips)",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=Path("outputs/corpus"),
+        metavar="DIR",
+        help="output folder (default: %(default)s)",
+    )
+    add_sampling_args(p)
+    p.add_argument("--batch-frames", type=int, default=16, help="frames per detector call")
+    p.add_argument("--reports", action="store_true", help="also write each clip's HTML report")
+    p.add_argument(
+        "--golden",
+        type=Path,
+        default=None,
+        metavar="CSV",
+        help="golden labels to score the corpus against (see `evaluate`)",
+    )
+    p.add_argument("--no-report", action="store_true", help="skip the corpus report")
+    p.add_argument(
+        "--valence-mapping",
+        choices=("default", "debate"),
+        default="default",
+        help="valence preset of the clips' verdicts (default: %(default)s)",
+    )
+    e = p.add_argument_group("engine")
+    e.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="local worker processes (default: one per core as memory allows; "
+        "0: no cluster, clips one after another in this process)",
+    )
+    e.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDR",
+        help="a running Dask scheduler, e.g. tcp://HOST:8786 (default: "
+        "$DASK_SCHEDULER_ADDRESS, else a local cluster)",
+    )
+    e.add_argument(
+        "--torch-threads",
+        type=int,
+        default=None,
+        metavar="T",
+        help="torch threads per local worker (default: cores / workers)",
+    )
+    p.set_defaults(func=run_corpus_cmd)
+
+
+def _line(row: dict) -> str:
+    name = row["clip"]
+    if row["status"] != "ok":
+        return f"FAILED  {name}: {row.get('error')}"
+    if row.get("skipped"):
+        return f"skipped {name}: finished earlier with the same video and settings"
+    who = f"{row.get('dominant')} ({row.get('verdict')})" if row.get("dominant") else "no face"
+    return (
+        f"ok      {name}: {row.get('frames_analysed')} frames, {row.get('persons')} "
+        f"person(s), main person {who}, {row.get('seconds', 0):.1f} s"
+    )
+
+
+def run_corpus_cmd(args: argparse.Namespace) -> int:
+    import logging
+
+    from tqdm.auto import tqdm
+
+    # pandas, Dask and the analysis load here, when the command runs, not at --help.
+    from emohelpers.corpus.engine import run_corpus
+    from emohelpers.corpus.manifest import read_inputs
+    from emohelpers.corpus.task import TaskSettings
+
+    if not args.verbose:  # papermill's and distributed's INFO lines would drown the results
+        for name in ("papermill", "distributed"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+        logging.getLogger("bokeh").setLevel(logging.ERROR)  # its dashboard host notice
+    settings = TaskSettings(
+        analysis=settings_from_args(args),
+        batch_frames=args.batch_frames,
+        reports=args.reports,
+        valence_mapping=args.valence_mapping,
+    )
+    clips = read_inputs(args.inputs, exclude=args.out)
+
+    def started(client) -> None:
+        if client.dashboard_link:
+            tqdm.write(f"Dask dashboard: {client.dashboard_link}")
+
+    run = run_corpus(
+        clips,
+        args.out,
+        settings,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        torch_threads=args.torch_threads,
+        progress=not args.quiet,
+        on_result=lambda r: tqdm.write(_line(r)),
+        on_start=started,
+    )
+    print(run.summary_line() + f"; table: {args.out / 'corpus' / 'clips.parquet'}")
+    if not args.no_report:
+        from emohelpers.corpus.report import run_corpus_report
+
+        print(f"corpus report: {run_corpus_report(args.out, golden=args.golden)}")
+    return 0 if run.ok else 1

@@ -1,0 +1,220 @@
+"""The corpus on disk: `corpus/emotions/` (one Parquet dataset, hive-partitioned by clip) and
+`corpus/clips.parquet` (one row per clip).
+
+Layout of a corpus run's output folder `DIR`:
+
+```
+DIR/clips/<clip>/emotions.parquet, provenance.json   the clip's analysis (as `analyze`)
+DIR/clips/<clip>/clip.json                           its row of clips.parquet, written last
+DIR/clips/<clip>/report.html                         with --reports
+DIR/corpus/emotions/clip=<clip>/part-0.parquet       the clip's table + manifest metadata
+DIR/corpus/clips.parquet                             one row per clip (CLIP_COLUMNS + metadata)
+DIR/corpus/index.html                                the corpus report
+```
+
+Every file is written under a hidden temporary name in its final folder and renamed when
+complete; readers of the dataset (`pyarrow.dataset`, pandas, Dask, DuckDB) skip hidden
+files, so a killed writer never leaves a part that is read as data.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from emohelpers.analysis.table import DTYPES
+from emohelpers.core.errors import SchemaError
+
+CLIPS_DIR = "clips"
+CORPUS_DIR = "corpus"
+DATASET_DIR = "emotions"
+PARTITION_FILE = "part-0.parquet"
+CLIPS_FILE = "clips.parquet"
+MARKER_FILE = "clip.json"
+
+#: Statuses of a clip in `clips.parquet`.
+STATUSES: tuple[str, ...] = ("ok", "failed", "pending")
+
+#: Column of `clips.parquet` -> dtype; the manifest's metadata columns follow as strings.
+CLIP_DTYPES: dict[str, Any] = {
+    "clip": "string",
+    "video": "string",
+    "status": "string",  # ok | failed | pending (the run stopped before the clip ran)
+    "error": "string",  # one line, for a failed clip
+    "skipped": "boolean",  # finished by an earlier run with the same video and settings
+    "seconds": "float64",  # wall time of the clip's task when it ran, s
+    "duration_s": "float64",
+    "fps": "float64",
+    "frames_analysed": "Int64",
+    "frames_with_face": "Int64",
+    "face_coverage": "float64",  # frames_with_face / frames_analysed
+    "faces": "Int64",
+    "persons": "Int64",
+    "main_person": "float64",  # the person with the most frames with a face
+    "dominant": "string",  # the main person's dominant emotion (by vote)
+    "valence_score": "float64",
+    "verdict": "string",  # the main person's valence verdict
+    "model": "string",
+    "device": "string",
+    "analysis_seconds": "float64",
+    "frames_per_s": "float64",
+    "report": "string",  # clips/<clip>/report.html, relative to DIR; with --reports
+    "worker": "string",  # host:pid that ran it
+    "video_sha256": "string",
+}
+CLIP_COLUMNS: tuple[str, ...] = tuple(CLIP_DTYPES)
+
+
+def clip_folder(out_dir: str | Path, name: str) -> Path:
+    """`DIR/clips/<name>`."""
+    return Path(out_dir) / CLIPS_DIR / name
+
+
+def dataset_dir(out_dir: str | Path) -> Path:
+    """`DIR/corpus/emotions`."""
+    return Path(out_dir) / CORPUS_DIR / DATASET_DIR
+
+
+def partition_path(out_dir: str | Path, name: str) -> Path:
+    """`DIR/corpus/emotions/clip=<name>/part-0.parquet`."""
+    return dataset_dir(out_dir) / f"clip={name}" / PARTITION_FILE
+
+
+def _tmp(path: Path) -> Path:
+    # Hidden (leading dot): dataset readers skip it; unique per process: writers never clash.
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+
+def write_atomic_bytes(path: Path, data: bytes) -> Path:
+    """Write `data` to `path` through a hidden temporary file and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _tmp(path)
+    tmp.write_bytes(data)
+    tmp.replace(path)
+    return path
+
+
+def write_partition(
+    out_dir: str | Path, name: str, table: pd.DataFrame, metadata: Mapping[str, str | None]
+) -> Path:
+    """Write one clip's partition: its emotion table plus one string column per metadata key.
+
+    Args:
+        out_dir: the corpus run's folder.
+        name: the clip's name (the partition value; safe characters).
+        table: its emotion table (n rows).
+        metadata: {column: value or None}, repeated on every row.
+
+    Returns:
+        The partition file.
+    """
+    path = partition_path(out_dir, name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    part = table.copy()
+    for column, value in metadata.items():
+        part[column] = pd.array([value] * len(part), dtype="string")
+    tmp = _tmp(path)
+    part.to_parquet(tmp, index=False)
+    tmp.replace(path)
+    return path
+
+
+def remove_partition(out_dir: str | Path, name: str) -> None:
+    """Remove a clip's partition (a clip being redone or failed has none)."""
+    shutil.rmtree(partition_path(out_dir, name).parent, ignore_errors=True)
+
+
+def prune_partitions(out_dir: str | Path, keep: Sequence[str]) -> list[str]:
+    """Remove partitions of clips not in `keep` (removed from the manifest, or failed), so
+    that the dataset holds exactly the finished clips of `clips.parquet`; returns their names.
+    """
+    root = dataset_dir(out_dir)
+    if not root.is_dir():
+        return []
+    wanted = {f"clip={n}" for n in keep}
+    gone = sorted(p.name for p in root.iterdir() if p.name not in wanted)
+    for name in gone:
+        target = root / name
+        if target.is_dir():
+            shutil.rmtree(target)
+        else:
+            target.unlink()
+    return [g.removeprefix("clip=") for g in gone]
+
+
+def read_marker(folder: Path) -> dict[str, Any] | None:
+    """A clip folder's `clip.json` (its finished row), or None when absent or unreadable."""
+    try:
+        return json.loads((folder / MARKER_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def write_marker(folder: Path, row: Mapping[str, Any]) -> Path:
+    """Write a clip's row as `clip.json`, atomically (the last file a finished clip gets)."""
+    clean = {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items()}
+    text = json.dumps(clean, indent=2, default=str) + "\n"
+    return write_atomic_bytes(folder / MARKER_FILE, text.encode())
+
+
+def clips_frame(rows: Sequence[Mapping[str, Any]], metadata: Sequence[str] = ()) -> pd.DataFrame:
+    """`clips.parquet`'s table from the clips' rows: `CLIP_COLUMNS`, then the metadata."""
+    columns = [*CLIP_COLUMNS, *[m for m in metadata if m not in CLIP_DTYPES]]
+    df = pd.DataFrame([{c: r.get(c) for c in columns} for r in rows], columns=columns)
+    dtypes = {**CLIP_DTYPES, **{m: "string" for m in columns[len(CLIP_COLUMNS) :]}}
+    for column, dtype in dtypes.items():
+        values = df[column].astype(object).where(df[column].notna(), None)
+        df[column] = pd.array(values.to_list(), dtype=dtype)
+    return df
+
+
+def write_clips(
+    out_dir: str | Path, rows: Sequence[Mapping[str, Any]], metadata: Sequence[str] = ()
+) -> Path:
+    """Write `DIR/corpus/clips.parquet` atomically; returns its path."""
+    path = Path(out_dir) / CORPUS_DIR / CLIPS_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _tmp(path)
+    clips_frame(rows, metadata).to_parquet(tmp, index=False)
+    tmp.replace(path)
+    return path
+
+
+def read_clips(out_dir: str | Path) -> pd.DataFrame:
+    """`DIR/corpus/clips.parquet`.
+
+    Raises:
+        SchemaError: when it is missing (no corpus run wrote `DIR`).
+    """
+    path = Path(out_dir) / CORPUS_DIR / CLIPS_FILE
+    if not path.is_file():
+        raise SchemaError(f"{path}: not found; run `emohelpers corpus INPUT... --out {out_dir}`")
+    return pd.read_parquet(path)
+
+
+def read_emotions(out_dir: str | Path, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """The corpus dataset as one DataFrame (column `clip` from the partitions, as strings).
+
+    Args:
+        out_dir: the corpus run's folder.
+        columns: only these columns (faster on a large corpus); None for all.
+    """
+    import pyarrow.dataset as ds
+
+    root = dataset_dir(out_dir)
+    if not root.is_dir() or not any(root.iterdir()):
+        empty = pd.DataFrame({c: pd.Series(dtype=d) for c, d in DTYPES.items()})
+        empty.insert(0, "clip", pd.Series(dtype="string"))
+        return empty if columns is None else empty[list(columns)]
+    data = ds.dataset(root, format="parquet", partitioning="hive")
+    df = data.to_table(columns=list(columns) if columns else None).to_pandas()
+    if "clip" in df:
+        df["clip"] = df["clip"].astype("string")
+    return df

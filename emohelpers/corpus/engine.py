@@ -1,0 +1,355 @@
+"""The corpus engine: one Dask task per clip, on a local cluster, a scheduler, or in-process.
+
+- Default: a `distributed.LocalCluster` sized to the machine (worker processes with one
+  thread each; torch's intra-op threads set per worker to the cores it may use, so workers
+  never oversubscribe the machine).
+- `scheduler="tcp://HOST:8786"` (or `$DASK_SCHEDULER_ADDRESS`): an existing cluster whose
+  workers have emohelpers installed and see the same paths.
+- `workers=0`: the same task in a plain loop in this process (for debugging).
+
+At most `max_in_flight` clips (default: twice the worker threads) are submitted at a time;
+each task writes its outputs itself and returns only its small row, so a manifest of
+thousands of clips never holds thousands of results. A clip on a worker that died twice
+(`distributed.scheduler.allowed-failures` = 1) is recorded as failed and the rest go on.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from distributed.diagnostics.plugin import WorkerPlugin
+from tqdm.auto import tqdm
+
+from emohelpers.core.errors import ParameterError
+from emohelpers.corpus import dataset
+from emohelpers.corpus.manifest import Clip, metadata_columns
+from emohelpers.corpus.task import TaskSettings, failed_row, one_line, run_clip
+
+log = logging.getLogger(__name__)
+
+#: Peak memory of one worker analysing a clip (torch + a model + a batch of frames), bytes.
+WORKER_MEMORY = int(1.5 * 2**30)
+#: Times a worker may die on one clip before it is recorded as failed, beyond the first.
+ALLOWED_FAILURES = 1
+TORCH_THREADS_ENV = "EMOHELPERS_TORCH_THREADS"
+#: How long a run on an existing scheduler waits for its first worker, s.
+WAIT_FOR_WORKERS_S = 120
+
+
+def machine_cores() -> int:
+    """Cores this process may use (its CPU affinity, else the CPU count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def default_workers(cores: int | None = None, memory_bytes: int | None = None) -> int:
+    """Worker processes for a local cluster: one per core, as many as memory allows."""
+    cores = cores or machine_cores()
+    if memory_bytes is None:
+        try:
+            memory_bytes = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        except (ValueError, OSError, AttributeError):
+            memory_bytes = cores * WORKER_MEMORY
+    return max(1, min(cores, memory_bytes // WORKER_MEMORY))
+
+
+class TorchThreads(WorkerPlugin):
+    """Worker plugin: torch intra-op threads = the host's cores / its worker threads.
+
+    `$EMOHELPERS_TORCH_THREADS` on a worker (set for local clusters) overrides it.
+
+    Args:
+        workers_per_host: {host: worker threads on it} when registered.
+    """
+
+    name = "emohelpers-torch-threads"
+    idempotent = True
+
+    def __init__(self, workers_per_host: dict[str, int]) -> None:
+        self.workers_per_host = dict(workers_per_host)
+
+    def setup(self, worker: Any) -> None:
+        import torch
+
+        host = worker.address.rsplit(":", 1)[0]
+        share = self.workers_per_host.get(host) or worker.state.nthreads
+        threads = int(os.environ.get(TORCH_THREADS_ENV) or max(1, machine_cores() // share))
+        torch.set_num_threads(threads)
+        log.info("worker %s: torch uses %d thread(s)", worker.address, threads)
+
+
+@dataclass
+class CorpusRun:
+    """The outcome of `run_corpus`.
+
+    Attributes:
+        out_dir: the run's folder.
+        rows: one row per clip (see `dataset.CLIP_DTYPES`), in manifest order.
+        seconds: wall time of the run.
+        dashboard: the Dask dashboard's address (None in-process or without bokeh).
+        interrupted: the run stopped before every clip ran (rows of the rest: "pending").
+    """
+
+    out_dir: Path
+    rows: list[dict[str, Any]]
+    seconds: float
+    dashboard: str | None = None
+    interrupted: bool = False
+    workers: int = 0
+    metadata: list[str] = field(default_factory=list)
+
+    def count(self, status: str, skipped: bool | None = None) -> int:
+        return sum(
+            r["status"] == status and (skipped is None or bool(r.get("skipped")) == skipped)
+            for r in self.rows
+        )
+
+    @property
+    def ok(self) -> bool:
+        """Every clip finished."""
+        return all(r["status"] == "ok" for r in self.rows)
+
+    def summary_line(self) -> str:
+        """`N clips: a done, b skipped, c failed in S s (R clips/min)`."""
+        ran = self.count("ok", skipped=False)
+        rate = 60 * (ran + self.count("failed")) / self.seconds if self.seconds > 0 else 0.0
+        pending = self.count("pending")
+        return (
+            f"{len(self.rows)} clip(s): {ran} done, {self.count('ok', skipped=True)} "
+            f"skipped, {self.count('failed')} failed"
+            + (f", {pending} not run (interrupted)" if pending else "")
+            + f" in {self.seconds:.1f} s ({rate:.1f} clips/min)"
+        )
+
+
+def _connect(workers: int | None, scheduler: str | None, threads: int | None):
+    """A Dask client (and the LocalCluster it owns, or None)."""
+    import dask
+    from distributed import Client, LocalCluster
+
+    address = scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS")
+    if address:
+        log.info("connecting to the Dask scheduler at %s", address)
+        return Client(address, timeout="30s"), None
+    n = workers or default_workers()
+    per_worker = threads or max(1, machine_cores() // n)
+    env = {
+        k: str(per_worker)
+        for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", TORCH_THREADS_ENV)
+    }
+    with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):
+        cluster = LocalCluster(
+            n_workers=n,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",
+            env=env,
+            silence_logs=logging.WARNING,
+        )
+    return Client(cluster), cluster
+
+
+def _hosts(client: Any) -> dict[str, int]:
+    hosts: dict[str, int] = {}
+    for w in client.scheduler_info(n_workers=-1)["workers"].values():
+        host = w["host"]
+        hosts[host] = hosts.get(host, 0) + int(w.get("nthreads", 1))
+    return hosts
+
+
+def _error_row(clip: Clip, exc: BaseException) -> dict[str, Any]:
+    if type(exc).__name__ == "KilledWorker":
+        reason = (
+            f"the worker process died {ALLOWED_FAILURES + 1} times while analysing it "
+            "(KilledWorker: out of memory or a crash in a native library?)"
+        )
+    else:
+        reason = one_line(f"{type(exc).__name__}: {exc}", clip.video)
+    return failed_row(clip, reason)
+
+
+def run_corpus(
+    clips: Sequence[Clip],
+    out_dir: str | Path,
+    settings: TaskSettings | None = None,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    torch_threads: int | None = None,
+    max_in_flight: int | None = None,
+    progress: bool = True,
+    on_result: Callable[[dict[str, Any]], None] | None = None,
+    on_start: Callable[[Any], None] | None = None,
+) -> CorpusRun:
+    """Run every clip and write the corpus: clip folders, the dataset, `clips.parquet`.
+
+    Args:
+        clips: the corpus (see `manifest.read_inputs`).
+        out_dir: the run's folder (see `dataset` for its layout).
+        settings: analysis and report settings shared by all clips.
+        workers: local worker processes (default: sized to the machine; 0: in-process).
+        scheduler: a Dask scheduler address; default `$DASK_SCHEDULER_ADDRESS`, else local.
+        torch_threads: torch threads per local worker (default: cores / workers).
+        max_in_flight: clips submitted at a time (default: twice the worker threads).
+        progress: show a progress bar (done / failed / skipped, rate, ETA).
+        on_result: called with each clip's row as it finishes.
+        on_start: called with the Dask client once connected (the dashboard, tests).
+
+    Returns:
+        A `CorpusRun`; `clips.parquet` is written also when the run is interrupted.
+
+    Raises:
+        ParameterError: for workers < 0 or an empty corpus.
+    """
+    settings = settings or TaskSettings()
+    if workers is not None and workers < 0:
+        raise ParameterError(f"workers={workers}: must be >= 0 (0 runs in this process)")
+    if not clips:
+        raise ParameterError("no clips to run; give video files, folders or a CSV manifest")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    meta = metadata_columns(clips)
+    t0 = time.perf_counter()
+    rows: dict[str, dict[str, Any]] = {}
+    run = CorpusRun(out_dir=out, rows=[], seconds=0.0, metadata=meta)
+    bar = tqdm(total=len(clips), desc="corpus", unit="clip", disable=not progress)
+
+    def record(row: dict[str, Any]) -> None:
+        rows[row["clip"]] = row
+        bar.update(1)
+        bar.set_postfix(
+            done=sum(r["status"] == "ok" for r in rows.values()),
+            failed=sum(r["status"] == "failed" for r in rows.values()),
+            skipped=sum(bool(r.get("skipped")) for r in rows.values()),
+        )
+        if on_result:
+            on_result(row)
+
+    local = scheduler is None and not os.environ.get("DASK_SCHEDULER_ADDRESS") and workers == 0
+    try:
+        if local:
+            for clip in clips:
+                record(run_clip(clip, out, settings))
+        else:
+            run.dashboard, run.workers = _run_dask(
+                clips,
+                out,
+                settings,
+                record,
+                workers=workers,
+                scheduler=scheduler,
+                torch_threads=torch_threads,
+                max_in_flight=max_in_flight,
+                on_start=on_start,
+            )
+    except KeyboardInterrupt:
+        run.interrupted = True
+        raise
+    finally:
+        bar.close()
+        run.rows = [
+            rows.get(c.name)
+            or {"clip": c.name, "video": str(c.video), "status": "pending", **c.metadata}
+            for c in clips
+        ]
+        run.interrupted = run.interrupted or any(r["status"] == "pending" for r in run.rows)
+        if not run.interrupted:
+            gone = dataset.prune_partitions(
+                out, [r["clip"] for r in run.rows if r["status"] == "ok"]
+            )
+            if gone:
+                log.info(
+                    "removed %d partition(s) of clips not finished in this run: %s",
+                    len(gone),
+                    gone[:5],
+                )
+        dataset.write_clips(out, run.rows, meta)
+        run.seconds = time.perf_counter() - t0
+    return run
+
+
+def _run_dask(
+    clips, out, settings, record, *, workers, scheduler, torch_threads, max_in_flight, on_start
+) -> tuple[str | None, int]:
+    """The Dask path of `run_corpus`; returns (dashboard link, worker threads)."""
+    from distributed import as_completed
+
+    client, cluster = _connect(workers, scheduler, torch_threads)
+    try:
+        if cluster is None:
+            try:
+                client.wait_for_workers(1, timeout=WAIT_FOR_WORKERS_S)
+            except TimeoutError as exc:
+                raise ParameterError(
+                    f"Dask scheduler {client.scheduler.address}: no worker joined in "
+                    f"{WAIT_FOR_WORKERS_S} s; fix: start workers with `dask worker "
+                    f"{client.scheduler.address}` on machines that see the same paths"
+                ) from exc
+        hosts = _hosts(client)
+        if cluster is None:  # a remote cluster: threads per host from the workers there
+            client.register_plugin(TorchThreads(hosts))
+        else:
+            client.register_plugin(TorchThreads(dict.fromkeys(hosts, sum(hosts.values()))))
+        threads = sum(hosts.values()) or 1
+        dashboard = _dashboard(client)
+        if dashboard:
+            log.debug("Dask dashboard: %s", dashboard)
+        if on_start:
+            on_start(client)
+        futures: dict[Any, Clip] = {}
+        for clip in [c for c in clips if c.problem]:
+            record(failed_row(clip, clip.problem))
+        todo: Iterator[Clip] = (c for c in clips if not c.problem)
+
+        def submit(clip: Clip):
+            fut = client.submit(
+                run_clip, clip, out, settings, pure=False, key=f"emohelpers-clip-{uuid.uuid4().hex}"
+            )
+            futures[fut] = clip
+            return fut
+
+        queue = as_completed()
+
+        def top_up() -> None:
+            # Workers may join (or leave) a running cluster: the bound follows them.
+            limit = max_in_flight or 2 * max(1, sum(client.nthreads().values()))
+            for _, clip in zip(range(limit - len(futures)), todo, strict=False):
+                queue.add(submit(clip))
+
+        top_up()
+        try:
+            for fut in queue:
+                clip = futures.pop(fut)
+                if fut.status == "finished":
+                    record(fut.result())
+                elif fut.status == "error":
+                    record(_error_row(clip, fut.exception()))
+                else:  # cancelled or lost: not the clip's fault
+                    record(failed_row(clip, f"its task was {fut.status} by the cluster; rerun"))
+                fut.release()
+                top_up()
+        finally:
+            if futures:
+                client.cancel(list(futures))
+        return dashboard, threads
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _dashboard(client: Any) -> str | None:
+    try:
+        import bokeh  # noqa: F401  (the dashboard needs it)
+    except ImportError:
+        return None
+    return client.dashboard_link

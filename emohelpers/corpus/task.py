@@ -1,0 +1,255 @@
+"""One clip of a corpus run, as it runs on a worker: analyse, write, summarise.
+
+`run_clip` is the Dask task (and the in-process loop's step). It writes the clip's files
+itself (`clips/<clip>/`, its dataset partition, optionally its report) and returns only a
+small dict, the clip's row of `clips.parquet`. Classifiers are cached per worker process,
+keyed by model and device, so a worker loads a model once and reuses it for all its clips.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from emohelpers.core.errors import EmoError, ParameterError
+from emohelpers.core.settings import AnalysisSettings
+from emohelpers.corpus import dataset
+from emohelpers.corpus.manifest import Clip
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TaskSettings:
+    """What every clip of a run shares.
+
+    Attributes:
+        analysis: the analysis settings; a dict of flat names (`model`, `every_n`,
+            `min_face_px`, ...) is turned into `AnalysisSettings`.
+        batch_frames: frames per detector call.
+        reports: also write each clip's HTML report (`clips/<clip>/report.html`).
+        report_parameters: further report-notebook parameters (`sections`, `radar`, ...).
+        valence_mapping: "default" | "debate", for the main person's verdict.
+        valence_margin: |score| a verdict needs, in [0, 1].
+    """
+
+    analysis: AnalysisSettings = field(default_factory=AnalysisSettings)
+    batch_frames: int = 16
+    reports: bool = False
+    report_parameters: dict[str, Any] = field(default_factory=dict)
+    valence_mapping: str = "default"
+    valence_margin: float = 0.1
+
+    def __post_init__(self) -> None:
+        if isinstance(self.analysis, dict):
+            object.__setattr__(self, "analysis", AnalysisSettings.from_flat(**self.analysis))
+        if not isinstance(self.analysis, AnalysisSettings):
+            raise ParameterError(f"analysis={self.analysis!r}: expected AnalysisSettings")
+        if not (isinstance(self.batch_frames, int) and self.batch_frames >= 1):
+            raise ParameterError(f"batch_frames={self.batch_frames!r}: an integer >= 1")
+
+
+# Per worker process: (model, device) -> loaded classifier; and how many loads happened.
+_CLASSIFIERS: dict[tuple[str, str], Any] = {}
+
+
+def cached_classifier(model: str, device: str) -> tuple[Any, bool]:
+    """The classifier for (model, device), loaded on first use in this process.
+
+    Returns:
+        (classifier, whether this call loaded it).
+    """
+    from emohelpers.analysis.classifiers import load_classifier, resolve_model
+    from emohelpers.core.device import resolve_device
+
+    key = (resolve_model(model), str(resolve_device(device)))
+    if key in _CLASSIFIERS:
+        return _CLASSIFIERS[key], False
+    clf = load_classifier(key[0], key[1])
+    _CLASSIFIERS[key] = clf
+    return clf, True
+
+
+def worker_name() -> str:
+    """`host:pid` of this process."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def one_line(text: str, video: Path | None = None) -> str:
+    """The first non-empty line of `text`, with the video's folder cut from paths."""
+    if video is not None:
+        text = text.replace(str(video.parent) + os.sep, "")
+    lines = [ln.strip() for ln in str(text).splitlines() if ln.strip()]
+    return lines[0] if lines else "unknown error"
+
+
+def failed_row(clip: Clip, error: str, seconds: float = 0.0) -> dict[str, Any]:
+    """The row of a clip that failed (or could not start)."""
+    return {
+        "clip": clip.name,
+        "video": str(clip.video),
+        "status": "failed",
+        "error": error,
+        "skipped": False,
+        "seconds": round(seconds, 3),
+        "worker": worker_name(),
+        **clip.metadata,
+    }
+
+
+def summary_row(clip: Clip, analysis: Any, settings: TaskSettings) -> dict[str, Any]:
+    """The clip's row of `clips.parquet` from its analysis (see `dataset.CLIP_DTYPES`)."""
+    from emohelpers.summaries.summary import dominant_emotion, main_person
+    from emohelpers.summaries.valence import valence_verdict
+
+    table, prov = analysis
+    s = prov.summary
+    n_frames = int(table["frame"].nunique())
+    face_frames = int(table.loc[table["face"].notna(), "frame"].nunique())
+    who = main_person(table)
+    dominant = verdict = score = None
+    if who == who:  # not NaN: somebody was tracked
+        dom = dominant_emotion(table)
+        dominant = str(dom.loc[dom["person"] == who, "dominant_vote"].iloc[0])
+        val = valence_verdict(
+            table, settings.valence_mapping, level="person", margin=settings.valence_margin
+        )
+        mine = val.loc[val["person"] == who].iloc[0]
+        verdict, score = str(mine["verdict"]), float(mine["score"])
+    video = prov.video
+    return {
+        "clip": clip.name,
+        "video": str(clip.video),
+        "status": "ok",
+        "error": None,
+        "skipped": False,
+        "duration_s": video.get("duration_s"),
+        "fps": video.get("fps"),
+        "frames_analysed": n_frames,
+        "frames_with_face": face_frames,
+        "face_coverage": face_frames / n_frames if n_frames else None,
+        "faces": int(table["face"].notna().sum()),
+        "persons": int(table["person"].nunique()),
+        "main_person": who,
+        "dominant": dominant,
+        "valence_score": score,
+        "verdict": verdict,
+        "model": prov.model_name,
+        "device": prov.device,
+        "analysis_seconds": s.get("seconds"),
+        "frames_per_s": s.get("frames_per_s"),
+        "video_sha256": video.get("sha256"),
+        **clip.metadata,
+    }
+
+
+def _finished(folder: Path, out_dir: Path, clip: Clip, wanted: dict, reports: bool) -> dict | None:
+    """The stored row when the clip is complete for these settings, else None."""
+    row = dataset.read_marker(folder)
+    if not row or row.get("status") != "ok" or row.get("settings") != wanted:
+        return None
+    if not dataset.partition_path(out_dir, clip.name).is_file():
+        return None
+    if reports and not (folder / "report.html").is_file():
+        return None
+    if {k: row.get(k) for k in clip.metadata} != clip.metadata:
+        return None  # the manifest's metadata changed: rewrite the partition
+    return row
+
+
+def _analysis(
+    video: Path,
+    folder: Path,
+    wanted: dict,
+    settings: TaskSettings,
+) -> tuple[Any, bool]:
+    """The saved analysis in `folder` when made with `wanted` settings, else a new one."""
+    from emohelpers.analysis.pipeline import analyze
+    from emohelpers.analysis.table import Analysis
+
+    try:
+        saved = Analysis.load(folder)
+        if saved.provenance.cache_key() == wanted:
+            return saved, False
+    except EmoError:
+        pass
+    a = settings.analysis
+    clf, loaded = cached_classifier(a.model, a.device)
+    result = analyze(video, a, classifier=clf, batch_frames=settings.batch_frames, progress=False)
+    result.save(folder)
+    return result, loaded
+
+
+def _report(clip: Clip, folder: Path, settings: TaskSettings) -> str | None:
+    """Run the clip's report (it reuses the saved analysis); None when made, else why not."""
+    from emohelpers.report.run import run_clip as run_report_clip
+
+    params = {**settings.analysis.to_flat(), **settings.report_parameters}
+    result = run_report_clip(clip.video, folder, params)
+    return None if result.ok else f"report: {result.error}"
+
+
+def run_clip(clip: Clip, out_dir: str | Path, settings: TaskSettings) -> dict[str, Any]:
+    """Analyse one clip and write its outputs; the task of a corpus run.
+
+    Skips the work when `clips/<clip>/clip.json` says the clip is finished for the same video
+    content (sha256) and settings, and its partition (and report, if asked) exist. Otherwise
+    removes its partition, analyses (reusing a saved analysis of the same settings), writes
+    `clips/<clip>/`, the partition, the report if asked, and `clip.json` last.
+
+    Args:
+        clip: the clip (see `manifest.Clip`).
+        out_dir: the corpus run's folder.
+        settings: the run's shared settings.
+
+    Returns:
+        The clip's row (JSON-ready, small); failures are described in it, not raised,
+        except those of unforeseen kinds, which the engine records from the task's error.
+    """
+    from emohelpers.analysis.pipeline import cache_key
+
+    t0 = time.perf_counter()
+    out = Path(out_dir)
+    folder = dataset.clip_folder(out, clip.name)
+    if clip.problem:
+        return failed_row(clip, clip.problem)
+    try:
+        wanted = json.loads(json.dumps(cache_key(clip.video, settings.analysis)))
+        done = _finished(folder, out, clip, wanted, settings.reports)
+        if done is not None:
+            log.info("%s: finished earlier with the same settings; skipped", clip.name)
+            return {**done, "skipped": True, "model_loaded": False}
+        dataset.remove_partition(out, clip.name)
+        (folder / dataset.MARKER_FILE).unlink(missing_ok=True)
+        analysis, loaded = _analysis(clip.video, folder, wanted, settings)
+        dataset.write_partition(out, clip.name, analysis.table, clip.metadata)
+        row = summary_row(clip, analysis, settings)
+        error = _report(clip, folder, settings) if settings.reports else None
+        if settings.reports and error is None:
+            row["report"] = f"{dataset.CLIPS_DIR}/{clip.name}/report.html"
+        if error:
+            row.update(status="failed", error=error)
+    except (EmoError, OSError, RuntimeError, ValueError) as exc:
+        log.debug("%s failed:\n%s", clip.name, traceback.format_exc())
+        dataset.remove_partition(out, clip.name)
+        row = failed_row(clip, one_line(f"{type(exc).__name__}: {exc}", clip.video))
+        wanted, loaded = None, False
+    row.update(
+        seconds=round(time.perf_counter() - t0, 3),
+        worker=worker_name(),
+        pid=os.getpid(),
+        model_loaded=loaded,
+        settings=wanted,
+    )
+    if row["status"] != "ok":
+        dataset.remove_partition(out, clip.name)
+    folder.mkdir(parents=True, exist_ok=True)
+    dataset.write_marker(folder, row)
+    return row
