@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from emohelpers.analysis.provenance import Provenance
+from emohelpers.analysis.table_checks import check_columns, check_probabilities
 from emohelpers.analysis.voice.table import VOICE_FILE, load_voice_table, save_voice_table
 from emohelpers.core.emotions import CHANCE, EMOTIONS  # noqa: F401 (CHANCE re-exported)
 from emohelpers.core.errors import SchemaError
@@ -41,9 +42,6 @@ COLUMNS: tuple[str, ...] = tuple(DTYPES)
 
 TABLE_FILE = "emotions.parquet"
 PROVENANCE_FILE = "provenance.json"
-
-# Probabilities come from float32 softmax outputs: allow their rounding.
-_SUM_TOL = 1e-3
 
 
 def empty_table() -> pd.DataFrame:
@@ -105,19 +103,7 @@ def validate_table(df: pd.DataFrame) -> pd.DataFrame:
         SchemaError: naming the first broken rule (missing column, dtype, probabilities
             that do not sum to 1, an emotion that is not the argmax, ...).
     """
-    if not isinstance(df, pd.DataFrame):
-        raise SchemaError(f"emotion table: expected a pandas DataFrame, got {type(df).__name__}")
-    missing = [c for c in COLUMNS if c not in df.columns]
-    if missing:
-        raise SchemaError(f"emotion table: missing columns {missing}; expected {list(COLUMNS)}")
-    for col, dtype in DTYPES.items():
-        actual = df[col].dtype
-        if col == "emotion":
-            ok = pd.api.types.is_string_dtype(actual) or pd.api.types.is_object_dtype(actual)
-        else:
-            ok = actual == np.dtype(dtype)
-        if not ok:
-            raise SchemaError(f"emotion table: column {col!r} has dtype {actual}, expected {dtype}")
+    check_columns(df, DTYPES, "emotion table")
     if df.empty:
         return df
     probs = df[list(EMOTIONS)].to_numpy(dtype=np.float64)
@@ -128,18 +114,7 @@ def validate_table(df: pd.DataFrame) -> pd.DataFrame:
     face_only = ["person", *BOX_COLUMNS, "det_prob", *EMOTIONS]
     if df.loc[no_face, face_only].notna().any().any():
         raise SchemaError("emotion table: a row without a face has face fields that are not NaN")
-    p = probs[~no_face]
-    if p.size:
-        if (p < -1e-6).any() or (p > 1 + 1e-6).any():
-            raise SchemaError("emotion table: probabilities outside [0, 1]")
-        sums = p.sum(axis=1)
-        if np.abs(sums - 1).max() > _SUM_TOL:
-            raise SchemaError(
-                f"emotion table: probabilities sum to {sums.min():.4f}..{sums.max():.4f}, not 1"
-            )
-        expected = np.asarray(EMOTIONS)[p.argmax(axis=1)]
-        if (df.loc[~no_face, "emotion"].to_numpy(dtype=object) != expected).any():
-            raise SchemaError("emotion table: 'emotion' is not the most probable of the seven")
+    check_probabilities(df, ~no_face, "emotion table")
     if df.loc[no_face, "emotion"].notna().any():
         raise SchemaError("emotion table: a row without a face has an emotion")
     if (np.diff(df["frame"].to_numpy()) < 0).any():

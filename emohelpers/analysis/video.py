@@ -19,6 +19,7 @@ from pathlib import Path
 import av
 import numpy as np
 
+from emohelpers.analysis.media import check_media_file, open_media
 from emohelpers.core.background import in_background
 from emohelpers.core.errors import VideoReadError
 from emohelpers.core.settings import check_sampling
@@ -87,23 +88,11 @@ class Frame:
 
 
 def _check_file(path: str | Path) -> Path:
-    p = Path(path)
-    if not p.exists():
-        raise VideoReadError(f"{p}: no such file; check the path")
-    if p.is_dir():
-        raise VideoReadError(f"{p}: is a directory, expected a video file")
-    if p.stat().st_size == 0:
-        raise VideoReadError(f"{p}: the file is empty (0 bytes)")
-    return p
+    return check_media_file(path, VideoReadError, "a video file")
 
 
 def _open(path: Path) -> av.container.InputContainer:
-    try:
-        container = av.open(str(path))
-    except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
-        raise VideoReadError(
-            f"{path}: cannot be read as a video (corrupt or unsupported format: {exc})"
-        ) from exc
+    container = open_media(path, VideoReadError, "a video")
     if not container.streams.video:
         container.close()
         raise VideoReadError(f"{path}: has no video stream (audio only or not a video)")

@@ -6,7 +6,6 @@ classifier's own `predict`, the same preprocessing as video analysis.
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +15,8 @@ from tqdm.auto import tqdm
 
 from emohelpers.analysis.table import EMOTIONS
 from emohelpers.core.errors import SchemaError
+from emohelpers.summaries.labelled_folder import list_labelled_files
 from emohelpers.summaries.metrics import classification_metrics
-
-log = logging.getLogger(__name__)
 
 IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff"})
 
@@ -39,32 +37,9 @@ def list_labelled_images(
         SchemaError: for a missing folder, an unknown label folder (unless `skip_unknown`:
             then skipped with a warning) or no images at all.
     """
-    from emohelpers.analysis.classifiers.labels import (
-        canonical_label,  # the classifiers package loads torch
+    return list_labelled_files(
+        folder, IMAGE_EXTENSIONS, item="image", plural="images", skip_unknown=skip_unknown
     )
-
-    root = Path(folder)
-    if not root.is_dir():
-        raise SchemaError(f"{root}: not a folder; expected {root}/<label>/<image>")
-    items: list[tuple[Path, str]] = []
-    skipped = []
-    for sub in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        label = canonical_label(sub.name)
-        if label is None:
-            if not skip_unknown:
-                raise SchemaError(
-                    f"{sub}: label folder {sub.name!r} is not one of {list(EMOTIONS)} or a "
-                    "synonym; rename it, or skip it with --skip-unknown"
-                )
-            log.warning("%s: unknown label folder %r, skipped", sub, sub.name)
-            skipped.append(sub.name)
-            continue
-        files = sorted(f for f in sub.iterdir() if f.suffix.lower() in IMAGE_EXTENSIONS)
-        items += [(f, label) for f in files if not f.name.startswith(".")]
-    if not items:
-        exts = sorted(IMAGE_EXTENSIONS)
-        raise SchemaError(f"{root}: no images in {root}/<label>/ (extensions {exts})")
-    return items, skipped
 
 
 def evaluate_images(

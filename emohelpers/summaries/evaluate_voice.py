@@ -9,7 +9,6 @@ no prediction (counted wrong, and listed).
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +17,8 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from emohelpers.analysis.table import EMOTIONS
-from emohelpers.core.errors import SchemaError
+from emohelpers.summaries.labelled_folder import list_labelled_files
 from emohelpers.summaries.metrics import classification_metrics
-
-log = logging.getLogger(__name__)
 
 AUDIO_EXTENSIONS = frozenset({".wav", ".flac", ".mp3", ".ogg", ".oga", ".opus", ".m4a"})
 
@@ -54,30 +51,9 @@ def list_labelled_audio(
         SchemaError: a missing folder, an unknown label folder (unless `skip_unknown`), or
             no audio files at all.
     """
-    from emohelpers.analysis.classifiers.labels import canonical_label  # loads torch
-
-    root = Path(folder)
-    if not root.is_dir():
-        raise SchemaError(f"{root}: not a folder; expected {root}/<label>/<audio file>")
-    items: list[tuple[Path, str]] = []
-    skipped = []
-    for sub in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        label = canonical_label(sub.name)
-        if label is None:
-            if not skip_unknown:
-                raise SchemaError(
-                    f"{sub}: label folder {sub.name!r} is not one of {list(EMOTIONS)} or a "
-                    "synonym; rename it, or skip it with --skip-unknown"
-                )
-            log.warning("%s: unknown label folder %r, skipped", sub, sub.name)
-            skipped.append(sub.name)
-            continue
-        files = sorted(f for f in sub.iterdir() if f.suffix.lower() in AUDIO_EXTENSIONS)
-        items += [(f, label) for f in files if not f.name.startswith(".")]
-    if not items:
-        exts = sorted(AUDIO_EXTENSIONS)
-        raise SchemaError(f"{root}: no audio files in {root}/<label>/ (extensions {exts})")
-    return items, skipped
+    return list_labelled_files(
+        folder, AUDIO_EXTENSIONS, item="audio file", plural="audio files", skip_unknown=skip_unknown
+    )
 
 
 def evaluate_voice(

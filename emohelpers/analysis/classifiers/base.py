@@ -30,14 +30,14 @@ def to_pil(crop: Crop) -> Image.Image:
     return Image.fromarray(arr).convert("RGB")
 
 
-class Classifier(ABC):
-    """Base of every expression classifier.
+class BatchedModel:
+    """What face and voice classifiers share: a name, a revision, a device, a batch size.
 
     Attributes:
-        name: what every output names as the classifier (e.g. "mini-xception" or a Hub id).
+        name: what every output names as the model (e.g. "mini-xception" or a Hub id).
         revision: the weights' revision or checksum, recorded in the provenance.
         device: the torch device the model runs on.
-        batch_size: crops per forward pass.
+        batch_size: inputs (crops, speech windows) per forward pass.
     """
 
     name: str = ""
@@ -46,6 +46,19 @@ class Classifier(ABC):
     def __init__(self, device: torch.device, batch_size: int = 32) -> None:
         self.device = device
         self.batch_size = int(batch_size)
+
+    def info(self) -> dict[str, Any]:
+        """What the provenance records about this model."""
+        return {
+            "name": self.name,
+            "revision": self.revision,
+            "device": str(self.device),
+            "batch_size": self.batch_size,
+        }
+
+
+class Classifier(BatchedModel, ABC):
+    """Base of every expression classifier (see `BatchedModel` for its attributes)."""
 
     # -- what subclasses provide -------------------------------------------------------
     @abstractmethod
@@ -90,12 +103,3 @@ class Classifier(ABC):
         with torch.inference_mode():
             logits = self.model(batch.to(self.device))
             return torch.softmax(logits.float(), dim=1).cpu().numpy()
-
-    def info(self) -> dict[str, Any]:
-        """What the provenance records about this classifier."""
-        return {
-            "name": self.name,
-            "revision": self.revision,
-            "device": str(self.device),
-            "batch_size": self.batch_size,
-        }

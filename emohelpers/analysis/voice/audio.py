@@ -16,6 +16,7 @@ from pathlib import Path
 import av
 import numpy as np
 
+from emohelpers.analysis.media import check_media_file, open_media
 from emohelpers.core.errors import AudioReadError, ParameterError
 
 log = logging.getLogger(__name__)
@@ -70,23 +71,11 @@ class AudioChunk:
 
 
 def _check_file(path: str | Path) -> Path:
-    p = Path(path)
-    if not p.exists():
-        raise AudioReadError(f"{p}: no such file; check the path")
-    if p.is_dir():
-        raise AudioReadError(f"{p}: is a directory, expected an audio or video file")
-    if p.stat().st_size == 0:
-        raise AudioReadError(f"{p}: the file is empty (0 bytes)")
-    return p
+    return check_media_file(path, AudioReadError, "an audio or video file")
 
 
 def _open(path: Path) -> av.container.InputContainer:
-    try:
-        return av.open(str(path))
-    except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
-        raise AudioReadError(
-            f"{path}: cannot be read as audio or video (corrupt or unsupported format: {exc})"
-        ) from exc
+    return open_media(path, AudioReadError, "audio or video")
 
 
 def _start_s(stream) -> float:

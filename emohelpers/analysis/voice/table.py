@@ -4,7 +4,8 @@ Columns: `start_s`, `end_s`, `speech_prob`, the seven probabilities in `EMOTIONS
 `emotion`. A window without speech is a row with NaN probabilities and no emotion, never
 "neutral". Saved as `voice.parquet` beside `emotions.parquet` (`analysis.table.Analysis`
 saves and loads it with the face table); `pseudo_person.as_emotion_table` reads it as an
-emotion table. Imports no other analysis module, so that `analysis.table` may import it.
+emotion table. Imports no other analysis module but `analysis.table_checks`, so that
+`analysis.table` may import it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from emohelpers.analysis.table_checks import check_columns, check_probabilities
 from emohelpers.core.emotions import EMOTIONS
 from emohelpers.core.errors import SchemaError
 
@@ -28,8 +30,6 @@ VOICE_DTYPES: dict[str, Any] = {
     "emotion": pd.StringDtype(na_value=np.nan),
 }
 VOICE_COLUMNS: tuple[str, ...] = tuple(VOICE_DTYPES)
-
-_SUM_TOL = 1e-3
 
 
 def empty_voice_table() -> pd.DataFrame:
@@ -73,19 +73,7 @@ def validate_voice_table(df: pd.DataFrame) -> pd.DataFrame:
     Raises:
         SchemaError: naming the first broken rule.
     """
-    if not isinstance(df, pd.DataFrame):
-        raise SchemaError(f"voice table: expected a pandas DataFrame, got {type(df).__name__}")
-    missing = [c for c in VOICE_COLUMNS if c not in df.columns]
-    if missing:
-        raise SchemaError(f"voice table: missing columns {missing}; expected {list(VOICE_COLUMNS)}")
-    for col, dtype in VOICE_DTYPES.items():
-        actual = df[col].dtype
-        if col == "emotion":
-            ok = pd.api.types.is_string_dtype(actual) or pd.api.types.is_object_dtype(actual)
-        else:
-            ok = actual == np.dtype(dtype)
-        if not ok:
-            raise SchemaError(f"voice table: column {col!r} has dtype {actual}, expected {dtype}")
+    check_columns(df, VOICE_DTYPES, "voice table")
     if df.empty:
         return df
     start, end = df["start_s"].to_numpy(), df["end_s"].to_numpy()
@@ -100,18 +88,7 @@ def validate_voice_table(df: pd.DataFrame) -> pd.DataFrame:
     nan_any, nan_all = np.isnan(probs).any(axis=1), np.isnan(probs).all(axis=1)
     if (nan_any & ~nan_all).any():
         raise SchemaError("voice table: a row has some probabilities NaN and others not")
-    p = probs[~nan_all]
-    if p.size:
-        if (p < -1e-6).any() or (p > 1 + 1e-6).any():
-            raise SchemaError("voice table: probabilities outside [0, 1]")
-        sums = p.sum(axis=1)
-        if np.abs(sums - 1).max() > _SUM_TOL:
-            raise SchemaError(
-                f"voice table: probabilities sum to {sums.min():.4f}..{sums.max():.4f}, not 1"
-            )
-        expected = np.asarray(EMOTIONS)[p.argmax(axis=1)]
-        if (df.loc[~nan_all, "emotion"].to_numpy(dtype=object) != expected).any():
-            raise SchemaError("voice table: 'emotion' is not the most probable of the seven")
+    check_probabilities(df, ~nan_all, "voice table")
     if df.loc[nan_all, "emotion"].notna().any():
         raise SchemaError("voice table: a window without speech has an emotion")
     return df

@@ -9,30 +9,17 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
-import torch
 
+from emohelpers.analysis.classifiers.base import BatchedModel
 from emohelpers.analysis.table import EMOTIONS
 
 
-class VoiceClassifier(ABC):
-    """Base of every speech-emotion classifier.
-
-    Attributes:
-        name: what every output names as the voice model ("voice-cnn", a Hub id, a folder).
-        revision: the weights' revision or sha256, recorded in the provenance.
-        device: the torch device the model runs on.
-        batch_size: windows per forward pass.
+class VoiceClassifier(BatchedModel, ABC):
+    """Base of every speech-emotion classifier (see `BatchedModel` for its attributes:
+    `name` is e.g. "voice-cnn", a Hub id or a folder; `batch_size` counts windows).
     """
-
-    name: str = ""
-    revision: str | None = None
-
-    def __init__(self, device: torch.device, batch_size: int = 32) -> None:
-        self.device = device
-        self.batch_size = int(batch_size)
 
     @abstractmethod
     def _forward(self, windows: list[np.ndarray]) -> np.ndarray:
@@ -60,12 +47,3 @@ class VoiceClassifier(ABC):
                 part = idx[start : start + self.batch_size]
                 out[part] = self._forward([windows[i] for i in part])
         return out
-
-    def info(self) -> dict[str, Any]:
-        """What the provenance records about this classifier."""
-        return {
-            "name": self.name,
-            "revision": self.revision,
-            "device": str(self.device),
-            "batch_size": self.batch_size,
-        }
