@@ -36,15 +36,24 @@ def missing(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")  # session, as report_dir: so it is set up (or skips) first
-def browser():
-    chrome = find_chrome()
-    if chrome is None:
+@pytest.fixture(scope="session")  # session, as report_dir: so it skips before the report is made
+def chrome() -> str:
+    path = find_chrome()
+    if path is None:
         missing(f"needs a Chrome on PATH ({', '.join(CHROME_NAMES)}): apt-get install chromium")
     try:
-        from playwright.sync_api import sync_playwright
+        import playwright.sync_api  # noqa: F401
     except ImportError:
         missing("needs playwright (the test extra)")
+    return path
+
+
+@pytest.fixture(scope="module")
+def browser(chrome):
+    """Playwright for this module only: its sync API keeps an event loop running in this
+    thread until it stops, and another module's `sync_playwright()` would refuse to start."""
+    from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=chrome, args=ARGS)
         yield b
@@ -73,7 +82,7 @@ def open_offline(browser, path: Path):
     return page, outside, errors
 
 
-def test_report_renders_offline(browser, report_dir):
+def test_report_renders_offline(chrome, browser, report_dir):
     good = report_dir.good
     assert good.ok, good.error
     page, outside, errors = open_offline(browser, good.report)
@@ -95,7 +104,7 @@ def test_report_renders_offline(browser, report_dir):
     page.close()
 
 
-def test_index_renders_offline(browser, report_dir):
+def test_index_renders_offline(chrome, browser, report_dir):
     page, outside, errors = open_offline(browser, report_dir.out / "index.html")
     assert outside == [] and errors == []
     assert page.locator("tr").count() == 1 + len(report_dir.results)
