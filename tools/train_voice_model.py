@@ -46,8 +46,8 @@ from emohelpers.analysis.voice.audio import read_audio  # noqa: E402
 from emohelpers.analysis.voice.classifiers.base import VoiceClassifier  # noqa: E402
 from emohelpers.analysis.voice.classifiers.voice_cnn import WINDOW_S, VoiceCNN  # noqa: E402
 from emohelpers.analysis.voice.features import HOP, log_mel, mfcc, n_frames  # noqa: E402
-from emohelpers.core.voice_settings import VoiceSettings  # noqa: E402
 from emohelpers.analysis.voice.vad import FRAME, SpeechDetector  # noqa: E402
+from emohelpers.core.voice_settings import VoiceSettings  # noqa: E402
 from emohelpers.summaries.evaluate_voice import file_prediction  # noqa: E402
 from emohelpers.summaries.metrics import classification_metrics  # noqa: E402
 

@@ -27,8 +27,15 @@ from emohelpers.core.version import __version__
 log = logging.getLogger("emohelpers")
 
 # Each module registers its sub-commands (and imports torch only when one runs).
-_COMMAND_MODULES = (analyze_cmd, report_cmd, evaluate_cmd, explain_cmd, bench_cmd, voice_cmd,
-                    corpus_cmd)
+_COMMAND_MODULES = (
+    analyze_cmd,
+    report_cmd,
+    evaluate_cmd,
+    explain_cmd,
+    bench_cmd,
+    voice_cmd,
+    corpus_cmd,
+)
 
 
 class _Parser(argparse.ArgumentParser):
