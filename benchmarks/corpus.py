@@ -2,10 +2,11 @@
 
 The same corpus (the five sample clips repeated to `--clips` clips) is analysed by:
 
-- `loop`: `analyze` + `save` per clip in this process, one classifier loaded once (no
-  engine at all: the baseline);
+- `loop`: `analyze` + `save` per clip in a fresh child process, one classifier loaded once
+  (no engine at all: the baseline), timed from before its imports (torch, the pipeline);
 - `engine-N`: `emohelpers.corpus.run_corpus` with a LocalCluster of N worker processes
-  (cluster start, worker imports, model loads, dataset and clips.parquet included).
+  (cluster start and stop, worker imports, model loads, dataset and clips.parquet included);
+  `task_seconds` is the time spent inside the clips' tasks, the rest is the engine's own.
 
 Each run starts from an empty output folder. Prints a table, then the figures as one JSON
 object on the last line. Also measures one clip at every 20th frame, the basis of the
@@ -18,7 +19,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -37,24 +41,47 @@ def corpus_folder(root: Path, n: int) -> Path:
     return folder
 
 
-def plain_loop(clips, out: Path, every_n: int) -> dict:
-    """The baseline: one process, one classifier, analyse and save each clip."""
+def plain_loop(folder: Path, out: Path, every_n: int) -> dict:
+    """The baseline: a fresh process analyses and saves each clip with one classifier.
+
+    Run in a child interpreter and timed there from before its first import, as the engine's
+    workers import torch and the pipeline inside the engine's time; its CPU seconds say how
+    many cores one analysis keeps busy.
+    """
+    proc = subprocess.run(
+        [sys.executable, __file__, "--loop", str(folder), str(out), str(every_n)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"the plain loop failed:\n{proc.stderr[-2000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _loop_child(folder: str, out: str, every_n: int) -> None:
+    t0 = time.perf_counter()
+    cpu0 = resource.getrusage(resource.RUSAGE_SELF)
     from emohelpers.analysis.classifiers import load_classifier
     from emohelpers.analysis.pipeline import analyze
     from emohelpers.core.errors import EmoError
+    from emohelpers.corpus.manifest import read_inputs
 
-    t0 = time.perf_counter()
     clf = load_classifier("mini-xception", "cpu")
     frames = failed = 0
-    for clip in clips:
+    for clip in read_inputs([Path(folder)]):
         try:
             result = analyze(clip.video, classifier=clf, every_n=every_n, progress=False)
         except EmoError:
             failed += 1
             continue
-        result.save(out / clip.name)
+        result.save(Path(out) / clip.name)
         frames += result.provenance.summary["frames_analysed"]
-    return {"seconds": time.perf_counter() - t0, "frames": frames, "failed": failed}
+    seconds = time.perf_counter() - t0
+    cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
+    print(json.dumps({"seconds": seconds, "frames": frames, "failed": failed,
+                      "cores_busy": round(cpu / seconds, 2)}))  # fmt: skip
 
 
 def engine(clips, out: Path, every_n: int, workers: int) -> dict:
@@ -68,7 +95,12 @@ def engine(clips, out: Path, every_n: int, workers: int) -> dict:
     run = run_corpus(clips, out, settings, workers=workers, progress=False)
     seconds = time.perf_counter() - t0
     frames = sum(r.get("frames_analysed") or 0 for r in run.rows if r["status"] == "ok")
-    return {"seconds": seconds, "frames": frames, "failed": run.count("failed")}
+    return {
+        "seconds": seconds,
+        "frames": frames,
+        "failed": run.count("failed"),
+        "task_seconds": round(sum(r.get("seconds") or 0 for r in run.rows), 2),
+    }
 
 
 def one_clip_every_20th() -> dict:
@@ -95,7 +127,12 @@ def main() -> None:
     parser.add_argument("--every-n", type=int, default=1)
     parser.add_argument("--workers", default="1,2", help="comma-separated worker counts")
     parser.add_argument("--quick", action="store_true", help="5 clips, every 4th frame")
+    parser.add_argument("--loop", nargs=3, metavar=("FOLDER", "OUT", "EVERY_N"),
+                        help=argparse.SUPPRESS)  # fmt: skip
     args = parser.parse_args()
+    if args.loop:
+        _loop_child(args.loop[0], args.loop[1], int(args.loop[2]))
+        return
     if args.quick:
         args.clips, args.every_n = 5, 4
 
@@ -104,8 +141,9 @@ def main() -> None:
     results: dict[str, dict] = {}
     with tempfile.TemporaryDirectory(prefix="emo-corpus-bench-") as tmp:
         root = Path(tmp)
-        clips = read_inputs([corpus_folder(root, args.clips)])
-        results["loop"] = plain_loop(clips, root / "loop", args.every_n)
+        folder = corpus_folder(root, args.clips)
+        clips = read_inputs([folder])
+        results["loop"] = plain_loop(folder, root / "loop", args.every_n)
         for n in [int(w) for w in args.workers.split(",")]:
             results[f"engine-{n}"] = engine(clips, root / f"engine-{n}", args.every_n, n)
     base = results["loop"]["seconds"]

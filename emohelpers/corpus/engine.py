@@ -146,7 +146,17 @@ def _connect(workers: int | None, scheduler: str | None, threads: int | None):
         k: str(per_worker)
         for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", TORCH_THREADS_ENV)
     }
-    with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):
+    config = {
+        "distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
+        "distributed.worker.profile.enabled": False,
+        # Set before a worker process starts. Not Dask's MALLOC_TRIM_THRESHOLD_=65536: glibc
+        # giving freed memory back at once makes the analysis 2-3x slower in page faults
+        # (measured by benchmarks/corpus.py); the thread counts as above.
+        "distributed.nanny.pre-spawn-environ": {
+            k: v for k, v in env.items() if k != TORCH_THREADS_ENV
+        },
+    }
+    with dask.config.set(config):
         cluster = LocalCluster(
             n_workers=n,
             threads_per_worker=1,
