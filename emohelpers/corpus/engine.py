@@ -30,7 +30,14 @@ from tqdm.auto import tqdm
 from emohelpers.core.errors import ParameterError
 from emohelpers.corpus import dataset
 from emohelpers.corpus.manifest import Clip, metadata_columns
-from emohelpers.corpus.task import TaskSettings, failed_row, one_line, run_clip
+from emohelpers.corpus.task import (
+    TaskSettings,
+    failed_row,
+    one_line,
+    run_clip,
+    set_task_torch_threads,
+    undo_dask_malloc_trim,
+)
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +70,9 @@ def default_workers(cores: int | None = None, memory_bytes: int | None = None) -
 
 
 class TorchThreads(WorkerPlugin):
-    """Worker plugin: torch intra-op threads = the host's cores / its worker threads.
+    """Worker plugin: torch intra-op threads = the host's cores / its worker threads, and
+    glibc's malloc thresholds where Dask's environment fixed them low (see
+    `task.undo_dask_malloc_trim`).
 
     `$EMOHELPERS_TORCH_THREADS` on a worker (set for local clusters) overrides it.
 
@@ -84,7 +93,10 @@ class TorchThreads(WorkerPlugin):
         share = self.workers_per_host.get(host) or worker.state.nthreads
         threads = int(os.environ.get(TORCH_THREADS_ENV) or max(1, machine_cores() // share))
         torch.set_num_threads(threads)
+        set_task_torch_threads(threads)
         log.info("worker %s: torch uses %d thread(s)", worker.address, threads)
+        if undo_dask_malloc_trim():
+            log.info("worker %s: glibc's malloc thresholds restored", worker.address)
 
 
 @dataclass

@@ -222,3 +222,47 @@ def test_interrupted_run_then_rerun_redoes_only_what_is_missing(sample_dir, tmp_
     assert {n: counts[n] for n in rows} == {
         n: len(Analysis.load(out / "clips" / n).table) for n in rows
     }
+
+
+def _task_thread_torch_threads() -> tuple[int, str | None, bool]:
+    import torch
+
+    from emohelpers.corpus.task import _apply_torch_threads, undo_dask_malloc_trim
+
+    _apply_torch_threads()  # what run_clip does before it analyses
+    return (torch.get_num_threads(), os.environ.get("MALLOC_TRIM_THRESHOLD_"),
+            undo_dask_malloc_trim())  # fmt: skip
+
+
+def test_workers_tasks_use_the_torch_threads_the_plugin_decides():
+    """The engine's local workers run without Dask's MALLOC_TRIM_THRESHOLD_ (it made the
+    analysis 2.2-2.4x slower); on a cluster started with Dask's default worker environment
+    (OMP_NUM_THREADS=1, MALLOC_TRIM_THRESHOLD_=65536), the plugin's thread count reaches the
+    task thread and glibc's thresholds are set back."""
+    from distributed import Client, LocalCluster
+
+    from emohelpers.corpus.engine import TorchThreads, _connect, _hosts, machine_cores
+
+    environ = dict(os.environ)  # a Nanny sets its workers' variables in this process too
+    client, cluster = _connect(1, None, None)
+    try:
+        client.register_plugin(TorchThreads(_hosts(client)))
+        threads, trim, undone = client.submit(_task_thread_torch_threads, pure=False).result()
+        assert threads == max(1, machine_cores()) and trim is None and not undone
+    finally:
+        client.close()
+        cluster.close()
+        os.environ.clear()
+        os.environ.update(environ)
+    try:
+        dask_default = LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+        )
+        with dask_default as cluster, Client(cluster) as client:
+            client.register_plugin(TorchThreads(_hosts(client)))
+            threads, trim, undone = client.submit(_task_thread_torch_threads, pure=False).result()
+            assert threads == max(1, machine_cores()) and trim == "65536"  # Dask's default
+            assert undone  # on glibc: thresholds set back (mallopt accepted them)
+    finally:
+        os.environ.clear()
+        os.environ.update(environ)
