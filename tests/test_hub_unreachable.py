@@ -13,10 +13,12 @@ import pytest
 _CHILD = """
 import sys, time, torch, transformers
 from emohelpers.analysis.classifiers import HFClassifier
+from emohelpers.analysis.voice.classifiers.hf import HFVoiceClassifier
 from emohelpers.core.errors import ModelLoadError
+load = {"face": HFClassifier, "voice": HFVoiceClassifier}[sys.argv[1]]
 t0 = time.perf_counter()
 try:
-    HFClassifier("someone/not-in-any-cache", torch.device("cpu"))
+    load("someone/not-in-any-cache", torch.device("cpu"))
 except ModelLoadError as exc:
     print(f"{time.perf_counter() - t0:.2f}")
     print(exc)
@@ -24,15 +26,16 @@ except ModelLoadError as exc:
 """
 
 
-def _load(tmp_path, **env):
+def _load(tmp_path, kind="face", **env):
     environ = {**os.environ, "HF_HOME": str(tmp_path / "hf"), **env}
     environ.pop("HF_HUB_OFFLINE", None) if "HF_HUB_OFFLINE" not in env else None
-    done = subprocess.run([sys.executable, "-c", _CHILD], env=environ, capture_output=True,
+    done = subprocess.run([sys.executable, "-c", _CHILD, kind], env=environ, capture_output=True,
                           text=True, timeout=300)  # fmt: skip
     seconds, _, message = done.stdout.partition("\n")
     return done, float(seconds or "nan"), message.strip()
 
 
+@pytest.mark.parametrize("kind", ["face", "voice"])
 @pytest.mark.parametrize(
     "env, reason",
     [
@@ -41,8 +44,8 @@ def _load(tmp_path, **env):
         ({"HF_HUB_OFFLINE": "1"}, "HF_HUB_OFFLINE is set"),
     ],
 )
-def test_an_unreachable_hub_fails_in_seconds_with_the_whole_message(tmp_path, env, reason):
-    done, seconds, message = _load(tmp_path, **env)
+def test_an_unreachable_hub_fails_in_seconds_with_the_whole_message(tmp_path, kind, env, reason):
+    done, seconds, message = _load(tmp_path, kind, **env)
     assert done.returncode == 3, done.stderr[-2000:]
     assert "someone/not-in-any-cache" in message and reason in message
     assert message.endswith("(~/.cache/huggingface).")  # the fixes, to the last word

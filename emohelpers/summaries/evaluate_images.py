@@ -16,7 +16,7 @@ from tqdm.auto import tqdm
 from emohelpers.analysis.table import EMOTIONS
 from emohelpers.core.errors import SchemaError
 from emohelpers.summaries.labelled_folder import list_labelled_files
-from emohelpers.summaries.metrics import classification_metrics
+from emohelpers.summaries.metrics import classification_metrics, metrics_fields
 
 IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff"})
 
@@ -89,11 +89,6 @@ def evaluate_images(
     return {
         "folder": str(root),
         "classifier": getattr(classifier, "name", type(classifier).__name__),
-        "n": metrics["n"],
-        "accuracy": metrics["accuracy"],
-        "macro_f1": metrics["macro_f1"],
-        "recall": {c: v["recall"] for c, v in metrics["per_class"].items() if v["support"]},
-        "per_class": metrics["per_class"],
-        "confusion": metrics["confusion"],
+        **metrics_fields(metrics),
         "skipped": skipped,
     }

@@ -18,7 +18,7 @@ from tqdm.auto import tqdm
 
 from emohelpers.analysis.table import EMOTIONS
 from emohelpers.summaries.labelled_folder import list_labelled_files
-from emohelpers.summaries.metrics import classification_metrics
+from emohelpers.summaries.metrics import classification_metrics, metrics_fields
 
 AUDIO_EXTENSIONS = frozenset({".wav", ".flac", ".mp3", ".ogg", ".oga", ".opus", ".m4a"})
 
@@ -102,12 +102,7 @@ def evaluate_voice(
         "folder": str(root),
         "classifier": getattr(classifier, "name", type(classifier).__name__),
         "settings": settings.as_dict(),
-        "n": metrics["n"],
-        "accuracy": metrics["accuracy"],
-        "macro_f1": metrics["macro_f1"],
-        "recall": {c: v["recall"] for c, v in metrics["per_class"].items() if v["support"]},
-        "per_class": metrics["per_class"],
-        "confusion": metrics["confusion"],
+        **metrics_fields(metrics),
         "n_no_speech": len(no_speech),
         "no_speech": no_speech,
         "skipped": skipped,

@@ -83,3 +83,17 @@ def per_class_frame(metrics: dict[str, Any]) -> pd.DataFrame:
     frame = pd.DataFrame.from_dict(metrics["per_class"], orient="index")
     frame.index.name = "class"
     return frame
+
+
+def metrics_fields(metrics: dict[str, Any]) -> dict[str, Any]:
+    """The fields every accuracy report shows, from `classification_metrics`: n, accuracy,
+    macro F1, recall per class (classes with golden items only), per-class scores and the
+    confusion matrix."""
+    return {
+        "n": metrics["n"],
+        "accuracy": metrics["accuracy"],
+        "macro_f1": metrics["macro_f1"],
+        "recall": {c: v["recall"] for c, v in metrics["per_class"].items() if v["support"]},
+        "per_class": metrics["per_class"],
+        "confusion": metrics["confusion"],
+    }

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -79,6 +80,48 @@ def cached_revision(model_id: str) -> str | None:
     return Path(path).parent.name
 
 
+def load_pretrained(
+    source: str, loaders: Sequence[str], *, what: str, hint: str, local_files_only=None
+) -> list[Any]:
+    """`transformers.<loader>.from_pretrained(source)` for each loader, offline first.
+
+    A local folder or a Hub id already in the local cache is loaded without the network; any
+    other Hub id only after one short connection attempt says the Hub is reachable, so an
+    unreachable Hub fails in seconds. Every failure is one `ModelLoadError` naming `source`
+    and ending with `hint`.
+
+    Args:
+        source: a Hub id or a folder saved with `save_pretrained`.
+        loaders: names of transformers Auto classes ("AutoImageProcessor", ...).
+        what: what is loaded, for the message ("image classifier", "audio classifier").
+        hint: the fixes the message ends with.
+        local_files_only: None: decide as above; True: never touch the network.
+    """
+    is_folder = Path(source).is_dir()
+    if local_files_only is None:
+        local_files_only = is_folder or in_local_cache(source)
+    offline = None if local_files_only else hub_unreachable()
+    if offline:
+        raise ModelLoadError(
+            f"{source}: not a local folder, not in the local Hugging Face cache, and "
+            f"{offline}. {hint}"
+        )
+    # Imported after the checks above: it takes seconds, the checks do not.
+    import transformers
+
+    try:
+        return [
+            getattr(transformers, name).from_pretrained(source, local_files_only=local_files_only)
+            for name in loaders
+        ]
+    except (OSError, ValueError, KeyError) as exc:
+        where = "the folder" if is_folder else "the local cache or the Hugging Face Hub"
+        raise ModelLoadError(
+            f"{source}: cannot load the {what} from {where} "
+            f"({type(exc).__name__}: {' '.join(str(exc).split())}). {hint}"
+        ) from exc
+
+
 class _Reordered(torch.nn.Module):
     """Wraps a transformers model: pixel_values -> logits in `EMOTIONS` order."""
 
@@ -114,30 +157,13 @@ class HFClassifier(Classifier):
         super().__init__(device, batch_size)
         source = str(model_id)
         is_folder = Path(source).is_dir()
-        if local_files_only is None:
-            local_files_only = is_folder or in_local_cache(source)
-        offline = None if local_files_only else hub_unreachable()
-        if offline:
-            raise ModelLoadError(
-                f"{source}: not a local folder, not in the local Hugging Face cache, and "
-                f"{offline}. {_OFFLINE_HINT}"
-            )
-        # Imported after the checks above: it takes seconds, the checks do not.
-        from transformers import AutoImageProcessor, AutoModelForImageClassification
-
-        try:
-            self.processor = AutoImageProcessor.from_pretrained(
-                source, local_files_only=local_files_only
-            )
-            hf_model = AutoModelForImageClassification.from_pretrained(
-                source, local_files_only=local_files_only
-            )
-        except (OSError, ValueError, KeyError) as exc:
-            where = "the folder" if is_folder else "the local cache or the Hugging Face Hub"
-            raise ModelLoadError(
-                f"{source}: cannot load the image classifier from {where} "
-                f"({type(exc).__name__}: {' '.join(str(exc).split())}). {_OFFLINE_HINT}"
-            ) from exc
+        self.processor, hf_model = load_pretrained(
+            source,
+            ("AutoImageProcessor", "AutoModelForImageClassification"),
+            what="image classifier",
+            hint=_OFFLINE_HINT,
+            local_files_only=local_files_only,
+        )
         labels = [hf_model.config.id2label[i] for i in range(hf_model.config.num_labels)]
         perm = label_permutation(labels, source)
         self._model = _Reordered(hf_model.eval(), perm).to(device).eval()

@@ -25,12 +25,23 @@ def canonical_label(label: str) -> str | None:
     return SYNONYMS.get(str(label).strip().lower().replace("_", " "))
 
 
-def label_permutation(labels: Sequence[str], source: str) -> np.ndarray:
+#: What a face model's refusal suggests instead.
+FACE_MODEL_FIX = (
+    "use a 7-class facial expression model (e.g. trpakov/vit-face-expression) "
+    "or --model mini-xception"
+)
+
+
+def label_permutation(
+    labels: Sequence[str], source: str, *, kind: str = "expressions", fix: str = FACE_MODEL_FIX
+) -> np.ndarray:
     """Indices that reorder a model's outputs into `EMOTIONS` order.
 
     Args:
         labels: the model's labels, in its output order (id2label values).
         source: the model's name, for the error message.
+        kind: what the seven are called in the message ("expressions", "emotions").
+        fix: what the message suggests instead.
 
     Returns:
         (7,) int array `perm` such that `outputs[:, perm]` is in `EMOTIONS` order.
@@ -41,8 +52,7 @@ def label_permutation(labels: Sequence[str], source: str) -> np.ndarray:
     mapped = [canonical_label(lbl) for lbl in labels]
     if len(labels) != len(EMOTIONS) or None in mapped or len(set(mapped)) != len(EMOTIONS):
         raise ModelLoadError(
-            f"{source}: its labels {list(labels)} cannot be mapped onto the seven expressions "
-            f"{list(EMOTIONS)}; use a 7-class facial expression model (e.g. "
-            "trpakov/vit-face-expression) or --model mini-xception"
+            f"{source}: its labels {list(labels)} cannot be mapped onto the seven {kind} "
+            f"{list(EMOTIONS)}; {fix}"
         )
     return np.array([mapped.index(e) for e in EMOTIONS], dtype=np.int64)

@@ -14,9 +14,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from emohelpers.analysis.classifiers.hf import in_local_cache
-from emohelpers.analysis.classifiers.labels import canonical_label
-from emohelpers.analysis.table import EMOTIONS
+from emohelpers.analysis.classifiers.hf import cached_revision, load_pretrained
+from emohelpers.analysis.classifiers.labels import label_permutation
 from emohelpers.analysis.voice.audio import SAMPLE_RATE
 from emohelpers.analysis.voice.classifiers.base import VoiceClassifier
 from emohelpers.core.errors import ModelLoadError
@@ -31,21 +30,18 @@ _HINT = (
 
 
 def voice_label_permutation(labels: list[str], source: str) -> np.ndarray:
-    """Indices that reorder a voice model's outputs into `EMOTIONS` order.
-
-    Speech-emotion models often have 7 classes in other spellings ("ang", "hap" are not
-    accepted; "calm" is read as neutral, as for faces).
+    """Indices that reorder a voice model's outputs into `EMOTIONS` order, by the face
+    models' rules ("calm" is read as neutral; "ang", "hap" are not accepted).
 
     Raises:
-        ModelLoadError: when the labels are not exactly the seven expressions.
+        ModelLoadError: when the labels are not exactly the seven emotions.
     """
-    mapped = [canonical_label(lbl) for lbl in labels]
-    if len(labels) != len(EMOTIONS) or None in mapped or len(set(mapped)) != len(EMOTIONS):
-        raise ModelLoadError(
-            f"{source}: its labels {list(labels)} cannot be mapped onto the seven emotions "
-            f"{list(EMOTIONS)}; use a 7-class speech-emotion model or --voice-model voice-cnn"
-        )
-    return np.array([mapped.index(e) for e in EMOTIONS], dtype=np.int64)
+    return label_permutation(
+        labels,
+        source,
+        kind="emotions",
+        fix="use a 7-class speech-emotion model or --voice-model voice-cnn",
+    )
 
 
 class HFVoiceClassifier(VoiceClassifier):
@@ -64,20 +60,14 @@ class HFVoiceClassifier(VoiceClassifier):
         self, model_id: str | Path, device: torch.device = torch.device("cpu"), batch_size=16
     ) -> None:
         super().__init__(device, batch_size)
-        from transformers import AutoFeatureExtractor, AutoModelForAudioClassification
-
         source = str(model_id)
         is_folder = Path(source).is_dir()
-        local = is_folder or in_local_cache(source)
-        try:
-            self.extractor = AutoFeatureExtractor.from_pretrained(source, local_files_only=local)
-            model = AutoModelForAudioClassification.from_pretrained(source, local_files_only=local)
-        except (OSError, ValueError, KeyError) as exc:
-            where = "the folder" if is_folder else "the local cache or the Hugging Face Hub"
-            raise ModelLoadError(
-                f"{source}: cannot load the audio classifier from {where} "
-                f"({type(exc).__name__}: {str(exc).splitlines()[0][:300]}). {_HINT}"
-            ) from exc
+        self.extractor, model = load_pretrained(
+            source,
+            ("AutoFeatureExtractor", "AutoModelForAudioClassification"),
+            what="audio classifier",
+            hint=_HINT,
+        )
         rate = getattr(self.extractor, "sampling_rate", SAMPLE_RATE)
         if rate != SAMPLE_RATE:
             raise ModelLoadError(
@@ -88,7 +78,7 @@ class HFVoiceClassifier(VoiceClassifier):
         self.model = model.eval().to(device)
         self.name = str(Path(source).resolve()) if is_folder else source
         self.revision = getattr(model.config, "_commit_hash", None) or (
-            "local folder" if is_folder else None
+            "local folder" if is_folder else cached_revision(source)
         )
 
     def _forward(self, windows: list[np.ndarray]) -> np.ndarray:
