@@ -58,30 +58,31 @@ def status_figure(clips: pd.DataFrame) -> go.Figure:
     return apply_theme(fig)
 
 
-def dominant_figure(clips: pd.DataFrame) -> go.Figure:
-    """Finished clips by the main person's dominant emotion ("no face": nobody tracked)."""
-    counts = _counts(_done(clips)["dominant"], [*EMOTIONS, NO_FACE])
-    colors = [EMOTION_COLORS.get(e, NO_PERSON_COLOR) for e in counts.index]
+def _count_bars(values: pd.Series, order: list[str], colors: dict[str, str], title: str):
+    """Finished clips counted by a column's values, one coloured bar per value."""
+    counts = _counts(values, order)
     fig = go.Figure(
         go.Bar(
-            x=list(counts.index), y=counts.to_numpy(), marker_color=colors, text=counts.to_numpy()
+            x=list(counts.index),
+            y=counts.to_numpy(),
+            marker_color=[colors.get(v, NO_PERSON_COLOR) for v in counts.index],
+            text=counts.to_numpy(),
         )
     )
-    fig.update_layout(title="Dominant emotion of the main person", yaxis_title="clips")
+    fig.update_layout(title=title, yaxis_title="clips")
     return apply_theme(fig)
+
+
+def dominant_figure(clips: pd.DataFrame) -> go.Figure:
+    """Finished clips by the main person's dominant emotion ("no face": nobody tracked)."""
+    return _count_bars(_done(clips)["dominant"], [*EMOTIONS, NO_FACE], EMOTION_COLORS,
+                       "Dominant emotion of the main person")  # fmt: skip
 
 
 def verdict_figure(clips: pd.DataFrame) -> go.Figure:
     """Finished clips by the main person's valence verdict."""
-    counts = _counts(_done(clips)["verdict"], list(VERDICT_COLORS))
-    colors = [VERDICT_COLORS.get(v, NO_PERSON_COLOR) for v in counts.index]
-    fig = go.Figure(
-        go.Bar(
-            x=list(counts.index), y=counts.to_numpy(), marker_color=colors, text=counts.to_numpy()
-        )
-    )
-    fig.update_layout(title="Valence verdict of the main person", yaxis_title="clips")
-    return apply_theme(fig)
+    return _count_bars(_done(clips)["verdict"], list(VERDICT_COLORS), VERDICT_COLORS,
+                       "Valence verdict of the main person")  # fmt: skip
 
 
 def coverage_figure(clips: pd.DataFrame) -> go.Figure:
