@@ -198,6 +198,12 @@ def _report_cmd(inputs: list[Path], out: Path) -> list[str]:
             "--model", "mini-xception", "--every-n", "8", "--sections", "clip"]  # fmt: skip
 
 
+def _default_sigint() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.slow
 @pytest.mark.notebooks
 def test_ctrl_c_is_quiet_and_the_index_remembers(sample_dir, tmp_path):
@@ -215,10 +221,13 @@ def test_ctrl_c_is_quiet_and_the_index_remembers(sample_dir, tmp_path):
     for name in ("a.mp4", "b.mp4"):
         shutil.copy(sample_dir / "single_face.mp4", clips / name)
     out = tmp_path / "out"
-    # Its own session, signalled as a group: what a terminal's Ctrl-C does.
+    # Its own session, signalled as a group: what a terminal's Ctrl-C does. SIGINT as a
+    # terminal's shell leaves it: a test run started in the background (`cmd &` in a script)
+    # would otherwise hand its ignored SIGINT down to the command.
     proc = subprocess.Popen(_report_cmd([clips / "a.mp4", clips / "b.mp4"], out),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)  # fmt: skip
+                            start_new_session=True,
+                            preexec_fn=_default_sigint)  # fmt: skip
     deadline = time.monotonic() + 120
     while not (out / "a" / "kernel.log").is_file() and proc.poll() is None:
         assert time.monotonic() < deadline, "the first clip's kernel never started"
