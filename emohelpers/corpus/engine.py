@@ -154,29 +154,36 @@ def _connect(workers: int | None, scheduler: str | None, threads: int | None):
         return Client(address, timeout="30s"), None
     n = workers or default_workers()
     per_worker = threads or max(1, machine_cores() // n)
-    env = {
-        k: str(per_worker)
-        for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", TORCH_THREADS_ENV)
+    # Set before each worker process starts (numpy's BLAS reads them when it is imported,
+    # before `env=` applies): the thread counts, and not Dask's default
+    # MALLOC_TRIM_THRESHOLD_=65536, with which glibc maps and unmaps every frame buffer and
+    # the analysis ran 2.2-2.4x slower (`TorchThreads` covers workers started elsewhere).
+    spawn_env = {
+        k: str(per_worker) for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
     }
     config = {
         "distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
-        "distributed.worker.profile.enabled": False,
-        # Set before a worker process starts. Not Dask's MALLOC_TRIM_THRESHOLD_=65536: glibc
-        # giving freed memory back at once makes the analysis 2-3x slower in page faults
-        # (measured by benchmarks/corpus.py); the thread counts as above.
-        "distributed.nanny.pre-spawn-environ": {
-            k: v for k, v in env.items() if k != TORCH_THREADS_ENV
-        },
+        "distributed.nanny.pre-spawn-environ": spawn_env,
     }
-    with dask.config.set(config):
-        cluster = LocalCluster(
-            n_workers=n,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=":0",
-            env=env,
-            silence_logs=logging.WARNING,
-        )
+    # Dask lets this process's environment override them, and a nanny writes them into it
+    # (at every worker start): out of the way while the cluster starts, then given back.
+    saved = {k: os.environ.pop(k, None) for k in spawn_env}
+    try:
+        with dask.config.set(config):
+            cluster = LocalCluster(
+                n_workers=n,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=":0",
+                env={TORCH_THREADS_ENV: str(per_worker)},  # the worker's only: see TorchThreads
+                silence_logs=logging.WARNING,
+            )
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
     return Client(cluster), cluster
 
 
