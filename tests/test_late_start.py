@@ -142,6 +142,16 @@ def test_reel_moments_pictures_and_sound_on_player_times(late, tmp_path):
     shown = int(np.searchsorted(times, start + 1e-6, side="right")) - 1
     near = player_frames(clip, range(max(0, shown - 30), min(len(times), shown + 30)))
     assert abs(closest(first_picture(path), near) - shown) <= 1
+    # At each moment's peak the reel shows the table's frame of that moment.
+    import av
+
+    with av.open(str(path)) as c:
+        reel = [(f.time, f.to_ndarray(format="rgb24")) for f in c.decode(video=0)]
+    for r in moments.itertuples():
+        at = r.reel_start_s + r.time_s - r.start_s
+        rgb = min(reel, key=lambda tf: abs(tf[0] - reel[0][0] - at))[1]
+        near = player_frames(clip, range(max(0, r.frame - 30), min(len(times), r.frame + 30)))
+        assert abs(closest(rgb, near) - r.frame) <= 1
     # Each beep inside a moment sounds at its place in the reel.
     expected = [
         r.reel_start_s + b - r.start_s
