@@ -85,7 +85,11 @@ def test_voice_windows_start_at_the_sound_not_before(late):
     voice = analysis.voice
     assert analysis.provenance.voice["status"] == "ok"
     assert voice["start_s"].min() == pytest.approx(0.0, abs=1e-6)
-    assert (voice["start_s"] >= 0).all() and (voice["end_s"] <= 5.0 + 1e-6).all()
+    import av
+
+    with av.open(str(clip)) as c:
+        sound_end = max(f.time + f.samples / f.sample_rate for f in c.decode(audio=0))
+    assert (voice["start_s"] >= 0).all() and (voice["end_s"] <= sound_end + 1e-3).all()
 
 
 def test_frame_reader_by_index_and_time(late):

@@ -79,14 +79,16 @@ def _video_frames(path):
 
 
 def _beep_onset_s(path):
-    """Time of the first loud sample of the sound, seconds on the file's timeline."""
+    """Time of the first loud sample of the sound, seconds on the player's clock (its
+    timestamp minus the container's start)."""
     with av.open(str(path)) as c:
+        origin = (c.start_time or 0) / 1e6
         s = c.streams.audio[0]
         for f in c.decode(s):
             x = np.abs(f.to_ndarray()).max(axis=0)
             loud = np.flatnonzero(x > 0.2)
             if len(loud):
-                return float(f.pts * s.time_base) + loud[0] / f.sample_rate
+                return float(f.pts * s.time_base) - origin + loud[0] / f.sample_rate
     return None
 
 
@@ -97,28 +99,32 @@ def _audio_duration_s(path):
 
 
 def _beep_in_video_time(clip):
-    """When the source's beep sounds, in seconds of its video stream."""
+    """When the source's beep sounds, in seconds after its first frame is shown."""
     return _beep_onset_s(clip) - stream_timing(clip)[1]
 
 
-def vfr_table():
-    return make_table((i, t, 0, "happy") for i, t in enumerate(TIMES))
+def vfr_table(clip):
+    """The clip's table: its frames at `TIMES` after its first one, on the player's clock."""
+    start = stream_timing(clip)[1]
+    return make_table((i, start + t, 0, "happy") for i, t in enumerate(TIMES))
 
 
 def test_the_clip_is_what_the_test_needs(tmp_path):
     clip = make_vfr_clip(tmp_path / "vfr.ts")
-    time_base, offset_s = stream_timing(clip)
-    # MPEG-TS keeps each stream's own start (the muxer adds a few ms of its own).
-    assert offset_s == pytest.approx(VIDEO_DELAY_S, abs=0.1)
+    time_base, start_s = stream_timing(clip)
+    # MPEG-TS keeps each stream's own start (the muxer adds a few ms of its own): on the
+    # player's clock the first frame is shown about 0.5 s after the sound starts.
+    assert start_s == pytest.approx(VIDEO_DELAY_S, abs=0.1)
     assert _beep_in_video_time(clip) == pytest.approx(BEEP_AT_S, abs=0.01)
     from emohelpers.analysis.video import iter_frames
 
-    np.testing.assert_allclose([f.time_s for f in iter_frames(clip)], TIMES, atol=1e-3)
+    times = [f.time_s for f in iter_frames(clip)]
+    np.testing.assert_allclose(times, np.array(TIMES) + start_s, atol=1e-3)
 
 
 def test_vfr_frames_keep_their_times_and_the_sound_stays_in_sync(tmp_path, no_kaleido):
     clip = make_vfr_clip(tmp_path / "vfr.ts")
-    out = render_annotated_video(clip, vfr_table(), tmp_path / "out.mp4", progress=False)
+    out = render_annotated_video(clip, vfr_table(clip), tmp_path / "out.mp4", progress=False)
     frames = _video_frames(out)
     np.testing.assert_allclose([t for t, _ in frames], TIMES, atol=2e-3)
     # Each picture is the source frame of that time (grey levels survive the scaling).
@@ -132,7 +138,7 @@ def test_vfr_frames_keep_their_times_and_the_sound_stays_in_sync(tmp_path, no_ka
 
 def test_a_constant_rate_repeats_and_drops_frames_by_time(tmp_path, no_kaleido):
     clip = make_vfr_clip(tmp_path / "vfr.ts")
-    out = render_annotated_video(clip, vfr_table(), tmp_path / "out.mp4", fps=4,
+    out = render_annotated_video(clip, vfr_table(clip), tmp_path / "out.mp4", fps=4,
                                  progress=False)  # fmt: skip
     frames = _video_frames(out)
     times = [t for t, _ in frames]

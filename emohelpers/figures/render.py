@@ -17,7 +17,8 @@ from PIL import Image, ImageDraw
 from tqdm.auto import tqdm
 
 from emohelpers.analysis.table import BOX_COLUMNS, EMOTIONS, validate_table
-from emohelpers.analysis.video import iter_frames, probe_video
+from emohelpers.analysis.source import shared_source
+from emohelpers.analysis.video import iter_frames
 from emohelpers.core.errors import ParameterError, SchemaError, VideoReadError
 from emohelpers.figures.drawing import draw_boxes, label_font
 from emohelpers.figures.radar_panel import (
@@ -33,7 +34,7 @@ from emohelpers.figures.theme import (
     person_color,
     person_label,
 )
-from emohelpers.figures.video_timing import mux_audio, schedule, stream_timing
+from emohelpers.figures.video_timing import mux_audio, schedule
 from emohelpers.summaries.summary import main_persons
 
 log = logging.getLogger(__name__)
@@ -145,8 +146,8 @@ def render_annotated_video(
     if table.empty:
         raise SchemaError("render_annotated_video: the emotion table has no rows")
     source, out_path = Path(video_path), Path(out_path)
-    info = probe_video(source)
-    time_base, offset_s = stream_timing(source)
+    video = shared_source(source)  # the clip's one open source: frames and clock
+    info = video.info
 
     if radar == "per-person":
         shown = sorted(float(p) for p in table["person"].dropna().unique())
@@ -159,7 +160,7 @@ def render_annotated_video(
     by_frame = {int(f): rows for f, rows in table.groupby("frame", sort=True)}
     frames = np.array(sorted(by_frame))
     times = np.array([float(by_frame[f]["time_s"].iloc[0]) for f in frames])
-    plan = schedule(times, time_base=time_base, fps=fps, source_fps=info.fps)
+    plan = schedule(times, time_base=video.time_base, fps=fps, source_fps=info.fps)
     position = {int(f): i for i, f in enumerate(frames)}
     steps = np.unique(np.diff(frames))
     # Let the decoder skip frames when the table is every n-th frame from a multiple of n.
@@ -178,7 +179,7 @@ def render_annotated_video(
             stream = container.add_stream("libx264", rate=plan.rate, options=options)
             stream.width, stream.height, stream.pix_fmt = composer.width, height, "yuv420p"
             stream.codec_context.time_base = plan.time_base
-            decoded = iter_frames(source, every_n=every_n, start_s=start_s - 1e-3,
+            decoded = iter_frames(video, every_n=every_n, start_s=start_s - 1e-3,
                                   end_s=end_s + 1e-4)  # fmt: skip
             with tqdm(total=len(frames), desc="render", unit="frame",
                       disable=not progress) as bar:  # fmt: skip
@@ -204,7 +205,8 @@ def render_annotated_video(
                 "decoded; render with the video the table was made from"
             )
         if info.has_audio:
-            mux_audio(video_only, source, partial, offset_s + plan.start_s, plan.duration_s)
+            # The player's clock is FFmpeg's input timeline: `-ss` at the first frame's time.
+            mux_audio(video_only, source, partial, plan.start_s, plan.duration_s)
         partial.replace(out_path)
     finally:
         video_only.unlink(missing_ok=True)

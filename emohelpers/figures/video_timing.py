@@ -1,10 +1,10 @@
 """When each frame of the annotated video is shown, and the sound that goes with it.
 
-The annotated video keeps the analysed frames' own presentation times (`time_s`, seconds
-from the start of the source's video stream), so variable-frame-rate clips stay in sync
-with their sound; or, when a constant output rate is asked for, it repeats and drops frames
-by time. The sound is cut from the source at the same instants, counted from the video
-stream's start (not the file's: a container may start its video after its sound).
+The annotated video keeps the analysed frames' own presentation times (`time_s`, seconds on
+the player's clock: a timestamp minus the container's start), so variable-frame-rate clips
+stay in sync with their sound; or, when a constant output rate is asked for, it repeats and
+drops frames by time. The sound is cut from the source at the same instants: FFmpeg's input
+timeline (`-ss`) is that clock too, also when a container starts its video after its sound.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-import av
 import imageio_ffmpeg
 import numpy as np
 
+from emohelpers.analysis.source import shared_source
 from emohelpers.core.errors import VideoReadError
 
 #: Time base of the output when the source has none usable, seconds per tick.
@@ -36,7 +36,7 @@ class Schedule:
         pts: (n,) int64 first output pts of each analysed frame.
         repeats: (n,) int64 output frames made of each analysed frame (0: dropped;
             always 1 at the source's own times).
-        start_s: source time of output time 0, seconds from the video stream's start.
+        start_s: source time of output time 0, seconds on the player's clock.
         duration_s: output duration, seconds (the last frame shown for its own duration).
         rate: nominal output frame rate, frames per second (for the encoder and players).
     """
@@ -121,18 +121,14 @@ def _strictly_increasing(pts: np.ndarray) -> np.ndarray:
 
 
 def stream_timing(path: Path) -> tuple[Fraction | None, float]:
-    """The video stream's time base and its start on the file's timeline, seconds.
+    """The video stream's time base and when its first frame is shown, seconds on the
+    player's clock (0.85 for a video that starts 0.85 s after the container).
 
     Returns:
-        `(time_base, offset_s)`: `offset_s` is the video stream's start minus the file's
-        start, which FFmpeg's input `-ss` counts from.
+        `(time_base, start_s)`, from the clip's `VideoSource`.
     """
-    with av.open(str(path)) as container:
-        stream = container.streams.video[0]
-        start = stream.start_time if stream.start_time is not None else 0
-        video_start = float(start * stream.time_base) if stream.time_base else 0.0
-        file_start = container.start_time / av.time_base if container.start_time else 0.0
-        return stream.time_base, video_start - file_start
+    source = shared_source(path)
+    return source.time_base, source.info.start_s
 
 
 def mux_audio(video_only: Path, source: Path, out_path: Path, start_s: float, dur_s: float):
@@ -142,7 +138,8 @@ def mux_audio(video_only: Path, source: Path, out_path: Path, start_s: float, du
         video_only: the annotated pictures, no sound.
         source: the source video with its sound.
         out_path: the file to write.
-        start_s: position in the source's file timeline (see `stream_timing`), seconds.
+        start_s: where the sound starts, seconds on the player's clock (FFmpeg's input
+            timeline, which `-ss` counts from).
         dur_s: the annotated video's duration, seconds.
 
     The sound is cut to the video, never the video to the sound (`-shortest` would drop

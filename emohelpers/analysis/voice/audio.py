@@ -2,8 +2,11 @@
 
 PyAV decodes the first audio stream and its `AudioResampler` converts it to 16 kHz mono
 float32 on the fly, so a long video is never held in memory as a whole: `iter_audio` yields
-chunks of a few seconds. Times are on the same axis as the video frames' `time_s` (seconds
-from the start of the video stream; from the start of the audio stream for audio files).
+chunks of a few seconds. Times are on the player's clock, the axis of the video frames'
+`time_s`: a sample's presentation time minus the container's start time.
+
+`decode_audio` works on an open container, so that `source.VideoSource` reads a clip's sound
+through the container it already holds; `iter_audio` opens a file (an audio file too).
 """
 
 from __future__ import annotations
@@ -38,8 +41,8 @@ class AudioInfo:
         source_rate: the stream's own sample rate, Hz (0 without audio).
         channels: the stream's channel count (0 without audio).
         duration_s: duration of the audio stream, seconds (0.0 when unknown).
-        offset_s: start of the audio stream minus start of the video stream, seconds (0.0
-            for audio files); sample k of the decoded sound is at `offset_s + k / 16000`.
+        offset_s: start of the audio stream on the player's clock (its start time minus the
+            container's), seconds; sample k of the decoded sound is at `offset_s + k / rate`.
     """
 
     path: Path
@@ -62,8 +65,9 @@ class AudioChunk:
     """A run of decoded sound.
 
     Attributes:
-        start_s: time of the first sample, seconds (see `AudioInfo.offset_s`).
-        samples: (n,) float32 mono samples at `SAMPLE_RATE`, in [-1, 1].
+        start_s: time of the first sample, seconds on the player's clock.
+        samples: (n,) float32 mono samples (at `SAMPLE_RATE` unless asked otherwise), in
+            [-1, 1]; (channels, n) for a stereo layout.
     """
 
     start_s: float
@@ -78,11 +82,13 @@ def _open(path: Path) -> av.container.InputContainer:
     return open_media(path, AudioReadError, "audio or video")
 
 
-def _start_s(stream) -> float:
-    return float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
+def container_start_s(container: av.container.InputContainer) -> float:
+    """The container's start time, seconds: the zero of the player's clock."""
+    return container.start_time / 1e6 if container.start_time is not None else 0.0
 
 
-def _info(path: Path, container: av.container.InputContainer) -> AudioInfo:
+def audio_info(path: Path, container: av.container.InputContainer) -> AudioInfo:
+    """What the sound track of an open container is (see `AudioInfo`)."""
     if not container.streams.audio:
         return AudioInfo(path=path, has_audio=False)
     stream = container.streams.audio[0]
@@ -92,9 +98,7 @@ def _info(path: Path, container: av.container.InputContainer) -> AudioInfo:
         duration = container.duration / av.time_base
     else:
         duration = 0.0
-    offset = 0.0
-    if container.streams.video:
-        offset = _start_s(stream) - _start_s(container.streams.video[0])
+    start = float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
     return AudioInfo(
         path=path,
         has_audio=True,
@@ -102,7 +106,7 @@ def _info(path: Path, container: av.container.InputContainer) -> AudioInfo:
         source_rate=int(stream.rate or 0),
         channels=int(stream.channels or 0),
         duration_s=duration,
-        offset_s=offset,
+        offset_s=start - container_start_s(container),
     )
 
 
@@ -118,7 +122,7 @@ def probe_audio(path: str | Path) -> AudioInfo:
     p = _check_file(path)
     container = _open(p)
     try:
-        return _info(p, container)
+        return audio_info(p, container)
     finally:
         container.close()
 
@@ -154,56 +158,109 @@ def iter_audio(
             message says after how many seconds; the chunks before were already yielded).
         ParameterError: for a non-positive `chunk_s` or an invalid time range.
     """
-    if not (np.isfinite(chunk_s) and chunk_s > 0):
-        raise ParameterError(f"chunk_s={chunk_s!r}: must be a number > 0 (seconds)")
     _check_range(start_s, end_s)
     p = _check_file(path)
     container = _open(p)
     try:
-        info = _info(p, container)
-        if not info.has_audio:
-            return
-        chunk_n = max(1, int(round(chunk_s * SAMPLE_RATE)))
-        first = 0 if start_s is None else max(0, int(round((start_s - info.offset_s) * 16000)))
-        stop = None if end_s is None else max(0, int(round((end_s - info.offset_s) * 16000)))
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
-        pending: list[np.ndarray] = []
-        n_pending = 0
-        n_done = 0  # samples decoded so far (before trimming)
-        emitted = max(first, 0)  # index of the next sample to yield
-
-        def frames():
-            for frame in container.decode(container.streams.audio[0]):
-                yield from resampler.resample(frame)
-            yield from resampler.resample(None)  # flush the resampler's tail
-
-        try:
-            for out in frames():
-                x = out.to_ndarray().reshape(-1).astype(np.float32, copy=False)
-                lo, hi = n_done, n_done + len(x)
-                n_done = hi
-                # Keep the part of this frame inside [first, stop).
-                a = max(lo, emitted)
-                b = hi if stop is None else min(hi, stop)
-                if b > a:
-                    pending.append(x[a - lo : b - lo])
-                    n_pending += b - a
-                while n_pending >= chunk_n:
-                    joined = np.concatenate(pending)
-                    yield AudioChunk(info.offset_s + emitted / SAMPLE_RATE, joined[:chunk_n])
-                    emitted += chunk_n
-                    pending, n_pending = [joined[chunk_n:]], len(joined) - chunk_n
-                if stop is not None and n_done >= stop:
-                    break
-        except av.error.FFmpegError as exc:
-            raise AudioReadError(
-                f"{p}: the sound track breaks after {n_done / SAMPLE_RATE:.2f} s "
-                f"(corrupt audio: {exc})"
-            ) from exc
-        if n_pending:
-            yield AudioChunk(info.offset_s + emitted / SAMPLE_RATE, np.concatenate(pending))
+        yield from decode_audio(p, container, chunk_s, start_s=start_s, end_s=end_s)
     finally:
         container.close()
+
+
+def decode_audio(
+    path: Path,
+    container: av.container.InputContainer,
+    chunk_s: float = 10.0,
+    *,
+    start_s: float | None = None,
+    end_s: float | None = None,
+    rate: int = SAMPLE_RATE,
+    layout: str = "mono",
+    seek: bool = False,
+) -> Iterator[AudioChunk]:
+    """The sound track of an open container, resampled, in chunks on the player's clock.
+
+    Args:
+        path: the file (for messages).
+        container: the open container; decoding starts where it is (or at `start_s`).
+        chunk_s: length of the yielded chunks, seconds.
+        start_s, end_s: the time range, seconds (end exclusive).
+        rate: output sample rate, Hz.
+        layout: "mono" (samples (n,)) or "stereo" (samples (2, n)), float32.
+        seek: seek to `start_s` first (short cuts of long files) instead of decoding from
+            the start of the stream.
+
+    Yields:
+        `AudioChunk`s, contiguous, in time order; nothing without a sound track.
+
+    Raises:
+        AudioReadError: a sound track that breaks while decoding.
+        ParameterError: for a non-positive `chunk_s`.
+    """
+    if not (np.isfinite(chunk_s) and chunk_s > 0):
+        raise ParameterError(f"chunk_s={chunk_s!r}: must be a number > 0 (seconds)")
+    info = audio_info(path, container)
+    if not info.has_audio:
+        return
+    stream = container.streams.audio[0]
+    origin_s = container_start_s(container)
+    if seek and start_s:
+        # Back a little: the first decoded frame's own time then says where the samples are.
+        at = max(0.0, start_s - 0.5) + origin_s
+        container.seek(int(at / stream.time_base), stream=stream, backward=True)
+    elif seek:
+        container.seek(0, stream=stream)
+    chunk_n = max(1, int(round(chunk_s * rate)))
+    resampler = av.AudioResampler(format="fltp", layout=layout, rate=rate)
+    pending: list[np.ndarray] = []
+    n_pending = 0
+    n_done = 0  # samples decoded so far (before trimming)
+    first = stop = emitted = 0
+    t0: float | None = None  # time of decoded sample 0, seconds
+
+    def out(samples: np.ndarray) -> np.ndarray:
+        return samples[0] if layout == "mono" else samples
+
+    try:
+        for frame in container.decode(stream):
+            if t0 is None:  # after a seek, the first frame's own time; else the stream's start
+                own = frame.time if seek and frame.pts is not None else None
+                t0 = info.offset_s if own is None else own - origin_s
+                first = 0 if start_s is None else max(0, int(round((start_s - t0) * rate)))
+                stop = None if end_s is None else max(0, int(round((end_s - t0) * rate)))
+                emitted = first
+            for piece in resampler.resample(frame):
+                x = piece.to_ndarray().astype(np.float32, copy=False)
+                lo, hi = n_done, n_done + x.shape[1]
+                n_done = hi
+                a = max(lo, emitted + n_pending)
+                b = hi if stop is None else min(hi, stop)
+                if b > a:
+                    pending.append(x[:, a - lo : b - lo])
+                    n_pending += b - a
+                while n_pending >= chunk_n:
+                    joined = np.concatenate(pending, axis=1)
+                    yield AudioChunk(t0 + emitted / rate, out(joined[:, :chunk_n]))
+                    emitted += chunk_n
+                    pending, n_pending = [joined[:, chunk_n:]], joined.shape[1] - chunk_n
+            if stop is not None and n_done >= stop:
+                break
+        else:
+            for piece in resampler.resample(None):  # flush the resampler's tail
+                x = piece.to_ndarray().astype(np.float32, copy=False)
+                lo, hi = n_done, n_done + x.shape[1]
+                n_done = hi
+                a, b = max(lo, emitted + n_pending), hi if stop is None else min(hi, stop)
+                if b > a:
+                    pending.append(x[:, a - lo : b - lo])
+                    n_pending += b - a
+    except av.error.FFmpegError as exc:
+        raise AudioReadError(
+            f"{path}: the sound track breaks after {n_done / rate:.2f} s "
+            f"(corrupt audio: {exc})"
+        ) from exc
+    if n_pending and t0 is not None:
+        yield AudioChunk(t0 + emitted / rate, out(np.concatenate(pending, axis=1)))
 
 
 def read_audio(
