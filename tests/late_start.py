@@ -35,17 +35,49 @@ def make_late_start_clip(sample_dir: Path, out: Path) -> Path:
     )
     beeps = "0.5*sin(2*PI*1000*t)*lt(mod(t\\,1)\\,0.1)"
     _ffmpeg(
-        "-i", str(sample_dir / "WolfgangLanger_Pexels.mp4"),
-        "-i", str(sample_dir / "single_face.mp4"),
-        "-f", "lavfi", "-i", f"aevalsrc={beeps}:s=48000:d=5",
-        "-filter_complex", graph, "-map", "[v]", "-map", "2:a",
-        "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-g", "24",
-        "-c:a", "aac", "-b:a", "96k", str(base),
-    )  # fmt: skip
+        "-i",
+        str(sample_dir / "WolfgangLanger_Pexels.mp4"),
+        "-i",
+        str(sample_dir / "single_face.mp4"),
+        "-f",
+        "lavfi",
+        "-i",
+        f"aevalsrc={beeps}:s=48000:d=5",
+        "-filter_complex",
+        graph,
+        "-map",
+        "[v]",
+        "-map",
+        "2:a",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-pix_fmt",
+        "yuv420p",
+        "-g",
+        "24",
+        "-c:a",
+        "aac",
+        "-b:a",
+        "96k",
+        str(base),
+    )
     _ffmpeg(
-        "-itsoffset", str(VIDEO_DELAY_S), "-i", str(base), "-i", str(base),
-        "-map", "0:v", "-map", "1:a", "-c", "copy", str(out),
-    )  # fmt: skip
+        "-itsoffset",
+        str(VIDEO_DELAY_S),
+        "-i",
+        str(base),
+        "-i",
+        str(base),
+        "-map",
+        "0:v",
+        "-map",
+        "1:a",
+        "-c",
+        "copy",
+        str(out),
+    )
     base.unlink()
     return out
 

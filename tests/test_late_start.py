@@ -179,5 +179,4 @@ def test_annotated_video_frames_and_sound_on_player_times(late, tmp_path, no_kal
     got = player_frame_times(out)
     np.testing.assert_allclose(got - got[0] + t0, np.unique(table["time_s"]), atol=2e-3)
     beeps = [b - t0 for b in BEEPS_S if b >= t0]
-    np.testing.assert_allclose(beep_onsets(out) - got[0], beeps[: len(beep_onsets(out))],
-                               atol=0.03)  # fmt: skip
+    np.testing.assert_allclose(beep_onsets(out) - got[0], beeps[: len(beep_onsets(out))], atol=0.03)

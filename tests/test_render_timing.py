@@ -138,8 +138,7 @@ def test_vfr_frames_keep_their_times_and_the_sound_stays_in_sync(tmp_path, no_ka
 
 def test_a_constant_rate_repeats_and_drops_frames_by_time(tmp_path, no_kaleido):
     clip = make_vfr_clip(tmp_path / "vfr.ts")
-    out = render_annotated_video(clip, vfr_table(clip), tmp_path / "out.mp4", fps=4,
-                                 progress=False)  # fmt: skip
+    out = render_annotated_video(clip, vfr_table(clip), tmp_path / "out.mp4", fps=4, progress=False)
     frames = _video_frames(out)
     times = [t for t, _ in frames]
     np.testing.assert_allclose(times, np.arange(len(times)) / 4, atol=2e-3)

@@ -1,4 +1,5 @@
-"""Frames by source index: the packet index, seeking, decoding forward, a small cache.
+"""Frames by source index (the packet index, seeking, decoding forward, a small cache) and
+the pictures shown at given times (`frames_at`), for a `source.VideoSource`.
 
 The packets of the video stream are indexed once (demuxing only, no decoding: ~0.1 s for 10
 minutes of video); the frame of a source index is then found by seeking to the nearest key
@@ -16,8 +17,9 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
+from fractions import Fraction
 from pathlib import Path
 from typing import Protocol
 
@@ -35,11 +37,15 @@ class Source(Protocol):
 
     path: Path
     epoch: int
+    origin_s: float
+    time_base: Fraction | None
 
     def container(self) -> AbstractContextManager[av.container.InputContainer]: ...
     def owns(self, container: av.container.InputContainer) -> bool: ...
+    def mark_moved(self, container: av.container.InputContainer) -> None: ...
     def rewind(self, container: av.container.InputContainer, stream) -> None: ...
     def seconds(self, pts: int | None, index: int = 0) -> float: ...
+
 
 #: Frames kept by default: 32 frames of 640x360 RGB are ~22 MB.
 DEFAULT_CACHE_FRAMES = 32
@@ -100,8 +106,9 @@ class IndexedFrames:
             self.key_frames = np.zeros(1, dtype=np.int64)
             self._index_of = {}
             self.times_s = np.array([self.source.seconds(None, i) for i in range(len(pts))])
-            log.info("%s: packets without timestamps; frames are read from the start",
-                     self.source.path)  # fmt: skip
+            log.info(
+                "%s: packets without timestamps; frames are read from the start", self.source.path
+            )
 
     def __len__(self) -> int:
         """Number of frames in the video."""
@@ -240,3 +247,48 @@ class IndexedFrames:
         self._cache.move_to_end(index)
         while len(self._cache) > self.cache_frames:
             self._cache.popitem(last=False)
+
+
+def frames_at(source: Source, times_s: Sequence[float]) -> Iterator[np.ndarray]:
+    """The picture shown at each of these increasing times, seconds: the last frame
+    starting at or before it (the first frame before the video starts), seeking first.
+
+    Yields:
+        One (h, w, 3) uint8 upright RGB per time (the same array for repeats).
+
+    Raises:
+        VideoReadError: the file cannot be decoded there.
+    """
+    if not len(times_s):
+        return
+    with source.container() as container:
+        stream = container.streams.video[0]
+        first = float(times_s[0])
+        if source.time_base is not None and first > 0.5:
+            at = int((first - 0.5 + source.origin_s) / source.time_base)
+            container.seek(at, stream=stream, backward=True)
+            source.mark_moved(container)
+        else:
+            source.rewind(container, stream)
+        k, shown, rgb = 0, None, None
+        try:
+            for i, frame in enumerate(container.decode(stream)):
+                t = source.seconds(frame.pts, i)
+                while k < len(times_s) and t > times_s[k] + 5e-7:
+                    if rgb is None and shown is None:
+                        shown = frame  # before the first frame: show the first
+                    if rgb is None:
+                        rgb = upright(shown)
+                    yield rgb
+                    k += 1
+                if k == len(times_s):
+                    return
+                shown, rgb = frame, None
+        except av.error.FFmpegError as exc:
+            raise VideoReadError(
+                f"{source.path}: decoding failed near {first:.2f} s ({exc})"
+            ) from exc
+        if shown is not None:  # after the last frame: it stays on screen
+            last = upright(shown) if rgb is None else rgb
+            for _ in range(k, len(times_s)):
+                yield last

@@ -7,7 +7,7 @@ clip whose video starts 0.85 s after its sound has its first frame at 0.85 s and
 sound at 0 s, in the table, the voice windows, the reels and the annotated video alike.
 
 It reads frames sequentially (sampled, in a time range: the analysis, the annotated video),
-a segment of frames by time (reels, segments with sound), frames by source index (seek,
+the pictures shown at given times (reels, segments with sound), frames by source index (seek,
 decode forward, a small cache: `seek.IndexedFrames`, for the report, the explainer and the
 explorer), the sound track (`voice.audio.decode_audio`) and thumbnails. Each read takes the
 one container, rewinding or seeking it first; a read while another is still running (a
@@ -23,7 +23,7 @@ import logging
 import os
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from fractions import Fraction
 from pathlib import Path
@@ -33,7 +33,7 @@ import numpy as np
 from PIL import Image
 
 from emohelpers.analysis.media import check_media_file, open_media
-from emohelpers.analysis.seek import IndexedFrames
+from emohelpers.analysis.seek import IndexedFrames, frames_at
 from emohelpers.analysis.video_types import (
     LARGE_FRAME_PX,
     LARGE_FRAME_THREADS,
@@ -132,6 +132,11 @@ class VideoSource:
     def owns(self, container: av.container.InputContainer) -> bool:
         """Whether `container` is this source's own (not a second one for a busy source)."""
         return container is self._container
+
+    def mark_moved(self, container: av.container.InputContainer) -> None:
+        """Note that a read seeked `container` (the next sequential read rewinds it)."""
+        if container is self._container:
+            self._moved = True
 
     def rewind(self, container: av.container.InputContainer, stream) -> None:
         """Put `container` back at the start of `stream` (nothing to do on a fresh one)."""
@@ -276,41 +281,18 @@ class VideoSource:
             )
         if status.truncated:
             until = status.decoded_until_s or 0.0
-            log.warning("%s: the video ends early, truncated or damaged: %s; only its first "
-                        "%.2f s are analysed", self.path.name, status.reason, until)  # fmt: skip
+            log.warning(
+                "%s: the video ends early, truncated or damaged: %s; only its first "
+                "%.2f s are analysed",
+                self.path.name,
+                status.reason,
+                until,
+            )
 
-    def segment(self, start_s: float, end_s: float) -> Iterator[tuple[float, np.ndarray]]:
-        """The frames shown in `[start_s, end_s)`: (time_s, upright RGB), seeking first.
-
-        The frame already on screen at `start_s` comes first, at `start_s`, so that a cut
-        starts with a picture.
-        """
-        with self.container() as container:
-            stream = container.streams.video[0]
-            if self.time_base is not None and start_s > 0.5:
-                at = int((start_s - 0.5 + self.origin_s) / self.time_base)
-                container.seek(at, stream=stream, backward=True)
-                self._moved = self._moved or container is self._container
-            else:
-                self.rewind(container, stream)
-            held: tuple[float, av.VideoFrame] | None = None
-            try:
-                for i, frame in enumerate(container.decode(stream)):
-                    t = self.seconds(frame.pts, i)
-                    if t >= end_s - 5e-7:
-                        break
-                    if t <= start_s + 5e-7:
-                        held = (t, frame)  # the latest frame at or before the start
-                        continue
-                    if held is not None:
-                        yield max(held[0], start_s), upright(held[1])
-                        held = None
-                    yield t, upright(frame)
-            except av.error.FFmpegError as exc:
-                raise VideoReadError(f"{self.path}: decoding failed near {start_s:.2f} s "
-                                     f"({exc})") from exc  # fmt: skip
-            if held is not None:
-                yield max(held[0], start_s), upright(held[1])
+    def frames_at(self, times_s: Sequence[float]) -> Iterator[np.ndarray]:
+        """The picture shown at each of these increasing times, seconds (see
+        `seek.frames_at`): what the reels and the segments with sound show."""
+        return frames_at(self, times_s)
 
     # --- frames by index -------------------------------------------------------------------
 
@@ -325,13 +307,20 @@ class VideoSource:
         """Frames of these source indices (see `IndexedFrames.read`)."""
         return self.indexed.read(indices)
 
-    def thumbnail(self, index: int = 0, width: int = 200) -> np.ndarray | None:
-        """(h, width, 3) uint8 RGB of a frame scaled to `width` pixels; None when missing."""
+    def thumbnail(
+        self,
+        index: int = 0,
+        width: int = 200,
+        draw: Callable[[np.ndarray], np.ndarray] | None = None,
+    ) -> np.ndarray | None:
+        """(h, width, 3) uint8 RGB of a frame (`draw` applied at full size, e.g. face
+        boxes) scaled to `width` pixels; None when the index is not in the video."""
         rgb = self.read([index]).get(index)
         if rgb is None:
             return None
-        image = Image.fromarray(rgb)
-        return np.asarray(image.resize((width, max(1, round(image.height * width / image.width)))))
+        image = Image.fromarray(draw(rgb) if draw is not None else rgb)
+        size = (width, max(1, round(image.height * width / image.width)))
+        return np.asarray(image.resize(size))
 
     # --- sound -----------------------------------------------------------------------------
 
@@ -358,11 +347,18 @@ class VideoSource:
         with self.container() as container:
             if not seek and container.streams.audio:
                 self.rewind(container, container.streams.audio[0])
-            elif container is self._container:
-                self._moved = True
-            yield from decode_audio(self.path, container, chunk_s, start_s=start_s,
-                                    end_s=end_s, rate=rate, layout=layout,
-                                    seek=seek)  # fmt: skip
+            else:
+                self.mark_moved(container)
+            yield from decode_audio(
+                self.path,
+                container,
+                chunk_s,
+                start_s=start_s,
+                end_s=end_s,
+                rate=rate,
+                layout=layout,
+                seek=seek,
+            )
 
 
 _SHARED: OrderedDict[tuple, VideoSource] = OrderedDict()

@@ -93,8 +93,7 @@ def iter_frames(
     if prefetch is None:
         info = source.info
         prefetch = frames_within(PREFETCH_BYTES, info.width, info.height, 8)
-    frames = source.frames(every_n, fps, start_s=start_s, end_s=end_s, status=status,
-                           shots=shots)  # fmt: skip
+    frames = source.frames(every_n, fps, start_s=start_s, end_s=end_s, status=status, shots=shots)
     yield from in_background(frames, depth=prefetch, name="emohelpers-decode")
 
 

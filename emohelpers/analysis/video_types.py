@@ -1,7 +1,7 @@
 """The plain values of video reading: what a file is (`VideoInfo`), one decoded frame
 (`Frame`), how far decoding got (`DecodeStatus`), which frames a sampling keeps, and the
-byte budgets of decoded frames. No I/O here: `source.VideoSource` reads; these describe (and `upright` turns a
-decoded frame into upright RGB).
+byte budgets of decoded frames, and `upright`, the one place rotation is applied. Reading
+is `source.VideoSource`'s.
 """
 
 from __future__ import annotations
@@ -148,8 +148,9 @@ class DecodeStatus:
         return {"decoded_until_s": self.decoded_until_s, "truncated": self.truncated}
 
 
-def ends_early(decoded_until_s: float | None, claimed_s: float, fps: float,
-               end_s: float | None = None) -> bool:  # fmt: skip
+def ends_early(
+    decoded_until_s: float | None, claimed_s: float, fps: float, end_s: float | None = None
+) -> bool:
     """Whether a stream's last frame falls well short of where it should end.
 
     Args:
@@ -168,5 +169,3 @@ def ends_early(decoded_until_s: float | None, claimed_s: float, fps: float,
     period = 1.0 / fps if fps > 0 else 0.0
     expected_end = claimed_s if end_s is None else min(claimed_s, end_s)
     return decoded_until_s + period < expected_end - max(2 * period, 0.2)
-
-

@@ -1,15 +1,15 @@
 """Moments as clips: a person's strongest moments of an emotion cut from the source video
-with their sound and joined into a short highlight reel (moviepy 2).
+with their sound and joined into a short highlight reel.
 
-moviepy is the right tool here: it cuts and joins clips with their sound kept in sync and
-writes them through ffmpeg. The reels are cut from the **source frames** (every frame, at
-the source's rate, with its sound), and the face boxes of the nearest analysed frame are
-drawn on them, so that the viewer sees whose face the moment is about. The annotated
+The reels are cut from the **source frames** (every frame, at the source's rate, with its
+sound) read through the clip's `VideoSource`, on the player's clock that the table's
+`time_s` is on, and written by `clip_writer`; the face boxes of the nearest analysed frame
+are drawn on them, so that the viewer sees whose face the moment is about. The annotated
 video is not used: it exists only when a report rendered it, holds only the analysed
 frames (every n-th), and its radar panel would halve the picture's size in a notebook.
 
 Output: H.264 with yuv420p pixels (browsers play it) and AAC sound when the source has
-sound, written to a temporary name and renamed when complete.
+sound, written to a temporary name and renamed when complete (see `clip_writer`).
 """
 
 from __future__ import annotations
@@ -22,8 +22,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from emohelpers.analysis.source import shared_source
 from emohelpers.analysis.table import EMOTIONS, validate_table
-from emohelpers.core.errors import ParameterError, VideoReadError
+from emohelpers.core.errors import ParameterError
+from emohelpers.figures.clip_writer import Draw, write_segments
 from emohelpers.figures.drawing import draw_boxes
 from emohelpers.figures.theme import person_label
 
@@ -82,56 +84,34 @@ def reel_moments(
         stop = min(end, start + span_s)
         if any(start < o["end_s"] and o["start_s"] < stop for o in taken):
             continue
-        taken.append({"frame": int(r.frame), "time_s": t, "probability": float(getattr(r, emotion)),
-                      "start_s": start, "end_s": stop})  # fmt: skip
+        taken.append(
+            {
+                "frame": int(r.frame),
+                "time_s": t,
+                "probability": float(getattr(r, emotion)),
+                "start_s": start,
+                "end_s": stop,
+            }
+        )
         if len(taken) == n:
             break
     return pd.DataFrame(taken, columns=columns).sort_values("time_s", ignore_index=True)
 
 
-def _boxes_over_time(table: pd.DataFrame, person: float | None):
-    """A moviepy frame filter drawing the boxes of the analysed frame shown at time t."""
+def _boxes_over_time(table: pd.DataFrame, person: float | None) -> Draw:
+    """`draw(rgb, t)`: the boxes of the analysed frame shown at time t drawn on `rgb`."""
     rows = table.dropna(subset=["person"])
     if person is not None:
         rows = rows[rows["person"] == float(person)]
     times = np.sort(table["time_s"].unique())
     by_time = {float(t): g for t, g in rows.groupby("time_s")}
 
-    def draw(get_frame, t: float) -> np.ndarray:
-        rgb = get_frame(t)
+    def draw(rgb: np.ndarray, t: float) -> np.ndarray:
         i = int(np.searchsorted(times, t + 1e-6, side="right")) - 1
         shown = by_time.get(float(times[i])) if i >= 0 else None
         return rgb if shown is None else draw_boxes(rgb, shown)
 
     return draw
-
-
-def _write(clip, out_path: Path, with_audio: bool) -> Path:
-    """Write a moviepy clip as H.264 yuv420p (+ AAC) to a temporary name, then rename."""
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_path.with_name(out_path.stem + ".part" + out_path.suffix)
-    try:
-        clip.write_videofile(
-            str(tmp), codec="libx264", audio=with_audio, audio_codec="aac", preset="veryfast",
-            ffmpeg_params=["-pix_fmt", "yuv420p", "-crf", "23", "-movflags", "+faststart"],
-            temp_audiofile_path=str(out_path.parent), logger=None,
-        )  # fmt: skip
-    except (OSError, ValueError) as exc:
-        tmp.unlink(missing_ok=True)
-        raise VideoReadError(f"{out_path}: writing the clip failed ({exc})") from exc
-    tmp.replace(out_path)
-    return out_path
-
-
-def _open_clip(video: Path):
-    from moviepy import VideoFileClip  # moviepy imports numpy/imageio plugins: only when cutting
-
-    if not video.is_file():
-        raise VideoReadError(f"{video}: no such file; pass the analysed video")
-    try:
-        return VideoFileClip(str(video))
-    except (OSError, KeyError, IndexError) as exc:
-        raise VideoReadError(f"{video}: moviepy cannot read it ({exc})") from exc
 
 
 def cut_segment(
@@ -145,7 +125,7 @@ def cut_segment(
 
     Args:
         video: the source video.
-        start_s, end_s: the segment, seconds (clipped to the video).
+        start_s, end_s: the segment, seconds on the player's clock (clipped to the video).
         out_path: the .mp4 to write.
         table: its emotion table: draw the face boxes of the analysed frames (optional).
 
@@ -156,20 +136,15 @@ def cut_segment(
         ParameterError: an empty segment.
         VideoReadError: the video cannot be read or the clip not written.
     """
-    source = _open_clip(Path(video))
-    try:
-        start, end = max(0.0, float(start_s)), min(float(end_s), source.duration)
-        if not end > start:
-            raise ParameterError(
-                f"segment {start_s}..{end_s} s of {Path(video).name} "
-                f"({source.duration:.2f} s): empty; give start_s < end_s inside the video"
-            )
-        clip = source.subclipped(start, end)
-        if table is not None:
-            clip = clip.transform(_boxes_over_time(table, None), apply_to=[])
-        return _write(clip, Path(out_path), source.audio is not None)
-    finally:
-        source.close()
+    source = shared_source(video)
+    start, end = max(0.0, float(start_s)), min(float(end_s), source.end_s)
+    if not end > start:
+        raise ParameterError(
+            f"segment {start_s}..{end_s} s of {Path(video).name} "
+            f"({source.end_s:.2f} s): empty; give start_s < end_s inside the video"
+        )
+    draw = _boxes_over_time(table, None) if table is not None else None
+    return write_segments(source, [(start, end)], out_path, draw)
 
 
 def highlight_reel(
@@ -200,40 +175,23 @@ def highlight_reel(
     Raises:
         ParameterError, VideoReadError: see `reel_moments` and `cut_segment`.
     """
-    from moviepy import concatenate_videoclips  # only when cutting
-
-    source = _open_clip(Path(video))
-    try:
-        moments = reel_moments(table, person, emotion, n, span_s, duration_s=source.duration)
-        if moments.empty:
-            return None
-        parts = [source.subclipped(r.start_s, r.end_s) for r in moments.itertuples()]
-        reel = concatenate_videoclips(parts).transform(
-            _boxes_over_time_in_reel(table, person, moments), apply_to=[]
-        )
-        _write(reel, Path(out_path), source.audio is not None)
-    finally:
-        source.close()
+    source = shared_source(video)
+    moments = reel_moments(table, person, emotion, n, span_s, duration_s=source.end_s)
+    if moments.empty:
+        return None
+    segments = [(float(r.start_s), float(r.end_s)) for r in moments.itertuples()]
+    write_segments(source, segments, out_path, _boxes_over_time(table, person))
     lengths = (moments["end_s"] - moments["start_s"]).to_numpy()
     moments["reel_start_s"] = np.concatenate([[0.0], np.cumsum(lengths)[:-1]])
-    log.info("%s: reel of %s %s, %d moments, %.1f s", Path(out_path).name,
-             person_label(person), emotion, len(moments), lengths.sum())  # fmt: skip
+    log.info(
+        "%s: reel of %s %s, %d moments, %.1f s",
+        Path(out_path).name,
+        person_label(person),
+        emotion,
+        len(moments),
+        lengths.sum(),
+    )
     return Path(out_path), moments
-
-
-def _boxes_over_time_in_reel(table: pd.DataFrame, person: float, moments: pd.DataFrame):
-    """The box filter of `_boxes_over_time`, with reel time mapped back to source time."""
-    draw_at_source = _boxes_over_time(table, person)
-    lengths = (moments["end_s"] - moments["start_s"]).to_numpy()
-    reel_starts = np.concatenate([[0.0], np.cumsum(lengths)[:-1]])
-    starts = moments["start_s"].to_numpy()
-
-    def draw(get_frame, t: float) -> np.ndarray:
-        k = max(0, int(np.searchsorted(reel_starts, t + 1e-9, side="right")) - 1)
-        source_t = starts[k] + (t - reel_starts[k])
-        return draw_at_source(lambda _t: get_frame(t), source_t)
-
-    return draw
 
 
 def highlight_reels(

@@ -16,8 +16,8 @@ import pandas as pd
 from PIL import Image, ImageDraw
 from tqdm.auto import tqdm
 
-from emohelpers.analysis.table import BOX_COLUMNS, EMOTIONS, validate_table
 from emohelpers.analysis.source import shared_source
+from emohelpers.analysis.table import BOX_COLUMNS, EMOTIONS, validate_table
 from emohelpers.analysis.video import iter_frames
 from emohelpers.core.errors import ParameterError, SchemaError, VideoReadError
 from emohelpers.figures.drawing import draw_boxes, label_font
@@ -173,16 +173,17 @@ def render_annotated_video(
     target = video_only if info.has_audio else partial
     written = 0
     try:
-        with av.open(str(target), mode="w", format="mp4",
-                     options={"movflags": "+faststart"}) as container:  # fmt: skip
+        with av.open(
+            str(target), mode="w", format="mp4", options={"movflags": "+faststart"}
+        ) as container:
             options = {"crf": str(crf), "preset": preset}
             stream = container.add_stream("libx264", rate=plan.rate, options=options)
             stream.width, stream.height, stream.pix_fmt = composer.width, height, "yuv420p"
             stream.codec_context.time_base = plan.time_base
-            decoded = iter_frames(video, every_n=every_n, start_s=start_s - 1e-3,
-                                  end_s=end_s + 1e-4)  # fmt: skip
-            with tqdm(total=len(frames), desc="render", unit="frame",
-                      disable=not progress) as bar:  # fmt: skip
+            decoded = iter_frames(
+                video, every_n=every_n, start_s=start_s - 1e-3, end_s=end_s + 1e-4
+            )
+            with tqdm(total=len(frames), desc="render", unit="frame", disable=not progress) as bar:
                 for frame in decoded:
                     i = position.get(frame.index)
                     if i is None:
@@ -213,8 +214,7 @@ def render_annotated_video(
         partial.unlink(missing_ok=True)
     if written < len(frames):
         missing = len(frames) - written
-        log.warning("%s: %d of the table's %d frames not found", source.name, missing,
-                    len(frames))  # fmt: skip
+        log.warning("%s: %d of the table's %d frames not found", source.name, missing, len(frames))
     size = f"{composer.width}x{height}"
     log.info("wrote %s: %d frames, %.2f s, %s", out_path.name, written, plan.duration_s, size)
     return out_path

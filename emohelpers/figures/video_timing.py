@@ -146,11 +146,34 @@ def mux_audio(video_only: Path, source: Path, out_path: Path, start_s: float, du
     frames when the sound ends first).
     """
     cmd = [
-        imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-i", str(video_only),
-        "-ss", f"{max(start_s, 0.0):.6f}", "-t", f"{dur_s:.6f}", "-i", str(source),
-        "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy", "-c:a", "aac", "-b:a", "128k",
-        "-movflags", "+faststart", "-f", "mp4", str(out_path),
-    ]  # fmt: skip
+        imageio_ffmpeg.get_ffmpeg_exe(),
+        "-y",
+        "-loglevel",
+        "error",
+        "-i",
+        str(video_only),
+        "-ss",
+        f"{max(start_s, 0.0):.6f}",
+        "-t",
+        f"{dur_s:.6f}",
+        "-i",
+        str(source),
+        "-map",
+        "0:v:0",
+        "-map",
+        "1:a:0",
+        "-c:v",
+        "copy",
+        "-c:a",
+        "aac",
+        "-b:a",
+        "128k",
+        "-movflags",
+        "+faststart",
+        "-f",
+        "mp4",
+        str(out_path),
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise VideoReadError(

@@ -14,8 +14,8 @@ from urllib.parse import quote
 
 from PIL import Image
 
-from emohelpers.analysis.frames import read_frames
 from emohelpers.analysis.provenance import model_label
+from emohelpers.analysis.source import shared_source
 from emohelpers.analysis.table import Analysis
 from emohelpers.core.errors import EmoError
 from emohelpers.figures.drawing import draw_boxes
@@ -66,10 +66,15 @@ class ClipResult:
         except (OSError, ValueError):
             pass
         name = status.get("video") or key.get("video") or folder.name
-        return cls(video=Path(str(name)), folder=folder, ok=state == "ok",
-                   error=status.get("error"), seconds=float(status.get("seconds") or 0),
-                   key_figures=key if isinstance(key, dict) else {},
-                   state=state)  # fmt: skip
+        return cls(
+            video=Path(str(name)),
+            folder=folder,
+            ok=state == "ok",
+            error=status.get("error"),
+            seconds=float(status.get("seconds") or 0),
+            key_figures=key if isinstance(key, dict) else {},
+            state=state,
+        )
 
     @property
     def finished(self) -> bool:
@@ -109,13 +114,11 @@ def make_thumbnail(video: Path, folder: Path, width: int = 200) -> Path | None:
             rows = table[table["frame"] == frame]
         except EmoError:
             frame, rows = 0, None
-        rgb = read_frames(video, [frame]).get(frame)
+        draw = (lambda rgb: draw_boxes(rgb, rows)) if rows is not None else None
+        rgb = shared_source(video).thumbnail(frame, width, draw)
         if rgb is None:
             return None
-        if rows is not None:
-            rgb = draw_boxes(rgb, rows)
         image = Image.fromarray(rgb)
-        image = image.resize((width, max(1, round(image.height * width / image.width))))
         out = folder / THUMBNAIL_FILE
         image.save(out, "JPEG", quality=80)
         return out

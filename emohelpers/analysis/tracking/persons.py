@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 
 import numpy as np
 
@@ -27,7 +28,7 @@ from emohelpers.core.settings import TrackerSettings
 log = logging.getLogger(__name__)
 
 
-def _check_face_id_models() -> None:
+def check_face_id_models() -> None:
     """Fetch (first use) or find the re-identification models.
 
     Raises:
@@ -49,6 +50,8 @@ class Persons:
     Args:
         settings: tracking settings (defaults when None).
         embedder: a loaded face embedder to reuse across clips (loaded on first need).
+        make_embedder: what builds the embedder on first need instead of `FaceEmbedder()`
+            (an `Analyzer` builds it once for all its clips).
 
     Attributes:
         shots: the shot detector to pass to `iter_frames(shots=...)`.
@@ -56,21 +59,26 @@ class Persons:
     """
 
     def __init__(
-        self, settings: TrackerSettings | None = None, embedder: FaceEmbedder | None = None
+        self,
+        settings: TrackerSettings | None = None,
+        embedder: FaceEmbedder | None = None,
+        make_embedder: Callable[[], FaceEmbedder] | None = None,
     ) -> None:
         self.settings = settings or TrackerSettings()
         self.shots = ShotDetector(self.settings.shot_threshold, self.settings.min_shot_s)
         self.tracker = Tracker(self.settings)
         self.gallery = TrackGallery(self.settings.reid_faces) if self.settings.reid else None
         self.embedder = embedder
-        if self.settings.reid and embedder is None:
-            _check_face_id_models()  # fail now, not after the whole clip was analysed
+        self._make_embedder = make_embedder or FaceEmbedder
+        if self.settings.reid and embedder is None and make_embedder is None:
+            check_face_id_models()  # fail now, not after the whole clip was analysed
         self.seconds = 0.0
         self._merged: dict[int, int] = {}
         self.embedded = 0
 
-    def update(self, rgb: np.ndarray, xyxy: np.ndarray, det_prob: np.ndarray, time_s: float,
-               shot: int) -> np.ndarray:  # fmt: skip
+    def update(
+        self, rgb: np.ndarray, xyxy: np.ndarray, det_prob: np.ndarray, time_s: float, shot: int
+    ) -> np.ndarray:
         """Track ids of the faces of one analysed frame.
 
         Args:
@@ -105,7 +113,7 @@ class Persons:
         candidates = mergeable_tracks(track, frame) if self.gallery is not None else set()
         if candidates:
             if self.embedder is None:
-                self.embedder = FaceEmbedder()
+                self.embedder = self._make_embedder()
             embeddings = track_embeddings(self.gallery, self.embedder, candidates)
         self.embedded = len(embeddings)
         mapping = merge_tracks(track, frame, embeddings, self.settings.reid_max_distance)
@@ -114,8 +122,12 @@ class Persons:
         has = ~np.isnan(track)
         out[has] = [mapping[int(t)] for t in track[has]]
         self.seconds += time.perf_counter() - t0
-        log.info("%d tracks -> %d persons, %d shots", len(mapping),
-                 len(set(mapping.values())), self.shots.shot + 1)  # fmt: skip
+        log.info(
+            "%d tracks -> %d persons, %d shots",
+            len(mapping),
+            len(set(mapping.values())),
+            self.shots.shot + 1,
+        )
         return out
 
     def info(self) -> dict:

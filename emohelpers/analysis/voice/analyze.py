@@ -19,8 +19,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from emohelpers.analysis.source import VideoSource
 from emohelpers.analysis.table import EMOTIONS
-from emohelpers.analysis.voice.audio import SAMPLE_RATE, AudioInfo, iter_audio, probe_audio
+from emohelpers.analysis.voice.audio import (
+    SAMPLE_RATE,
+    AudioInfo,
+    check_range,
+    iter_audio,
+    probe_audio,
+)
 from emohelpers.analysis.voice.table import build_voice_table, empty_voice_table
 from emohelpers.analysis.voice.windows import Window, Windower
 from emohelpers.core.errors import AudioReadError
@@ -110,7 +117,7 @@ def analyze_signal(
 
 
 def analyze_voice(
-    path: str | Path,
+    path: str | Path | VideoSource,
     settings: VoiceSettings | None = None,
     *,
     device: str = "auto",
@@ -123,7 +130,8 @@ def analyze_voice(
     """Analyse the sound track of a clip (or an audio file): the voice table + provenance.
 
     Args:
-        path: a video or audio file.
+        path: a video or audio file, or a clip's open `VideoSource` (its sound is read
+            through the container it holds).
         settings: the voice settings (default `VoiceSettings()`: voice-cnn, 2 s windows, 1 s
             hop, speech at mean VAD probability >= 0.5).
         device: "auto" | "cpu" | "cuda", for the VAD and the voice model.
@@ -146,7 +154,8 @@ def analyze_voice(
 
     settings = settings or VoiceSettings()
     t0 = time.perf_counter()
-    info: AudioInfo = probe_audio(path)
+    source = path if isinstance(path, VideoSource) else None
+    info: AudioInfo = source.audio_info() if source is not None else probe_audio(path)
     prov: dict[str, Any] = {
         "audio": info.as_dict(),
         "settings": settings.as_dict(),
@@ -170,7 +179,13 @@ def analyze_voice(
     rows: _Rows | None = None
     status, message, n = STATUS_OK, "", 0
     try:
-        for chunk in iter_audio(info.path, chunk_s, start_s=start_s, end_s=end_s):
+        check_range(start_s, end_s)
+        chunks = (
+            source.audio(chunk_s, start_s=start_s, end_s=end_s)
+            if source is not None
+            else iter_audio(info.path, chunk_s, start_s=start_s, end_s=end_s)
+        )
+        for chunk in chunks:
             if rows is None:  # the first sample's time, after trimming to start_s
                 rows = _Rows(classifier, settings, chunk.start_s)
             n += len(chunk.samples)

@@ -127,7 +127,8 @@ def probe_audio(path: str | Path) -> AudioInfo:
         container.close()
 
 
-def _check_range(start_s: float | None, end_s: float | None) -> None:
+def check_range(start_s: float | None, end_s: float | None) -> None:
+    """Refuse a time range that is not two numbers >= 0 in order (ParameterError)."""
     for name, v in (("start_s", start_s), ("end_s", end_s)):
         if v is not None and not (np.isfinite(v) and v >= 0):
             raise ParameterError(f"{name}={v!r}: must be a number >= 0 (seconds)")
@@ -158,7 +159,7 @@ def iter_audio(
             message says after how many seconds; the chunks before were already yielded).
         ParameterError: for a non-positive `chunk_s` or an invalid time range.
     """
-    _check_range(start_s, end_s)
+    check_range(start_s, end_s)
     p = _check_file(path)
     container = _open(p)
     try:
@@ -256,8 +257,7 @@ def decode_audio(
                     n_pending += b - a
     except av.error.FFmpegError as exc:
         raise AudioReadError(
-            f"{path}: the sound track breaks after {n_done / rate:.2f} s "
-            f"(corrupt audio: {exc})"
+            f"{path}: the sound track breaks after {n_done / rate:.2f} s (corrupt audio: {exc})"
         ) from exc
     if n_pending and t0 is not None:
         yield AudioChunk(t0 + emitted / rate, out(np.concatenate(pending, axis=1)))

@@ -14,6 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from emohelpers.analysis.source import VideoSource
 from emohelpers.analysis.table import Analysis
 from emohelpers.analysis.voice.analyze import analyze_voice
 from emohelpers.core.settings import AnalysisSettings
@@ -35,20 +36,22 @@ def voice_is_current(saved: Analysis, settings: AnalysisSettings) -> bool:
 
 def add_voice(
     analysis: Analysis,
-    video: str | Path,
+    video: str | Path | VideoSource,
     settings: AnalysisSettings,
     device: str | None = None,
     classifier: Any = None,
+    detector: Any = None,
 ) -> Analysis:
     """`analysis` with the voice table of `video` (None when `settings.voice` is off) and
     the provenance's voice block; the faces are untouched.
 
     Args:
         analysis: the faces' analysis of `video` (its provenance names the video's sha256).
-        video: the clip.
+        video: the clip, or its open `VideoSource`.
         settings: the analysis settings; their voice part and time range decide the voice.
         device: "cpu", "cuda:0", ... (default: `settings.device`).
         classifier: an already loaded `VoiceClassifier` (reused across clips).
+        detector: an already loaded `vad.SpeechDetector` (reused across clips).
 
     Returns:
         A new `Analysis`; its provenance's settings carry `settings.voice`.
@@ -57,15 +60,24 @@ def add_voice(
         ModelLoadError: the voice model or the voice-activity detector cannot be loaded.
     """
     voice = settings.voice
-    prov = replace(analysis.provenance, settings=replace(analysis.provenance.settings,
-                                                         voice=voice))  # fmt: skip
+    prov = replace(analysis.provenance, settings=replace(analysis.provenance.settings, voice=voice))
     if not voice.enabled:
-        block = {"status": STATUS_OFF, "message": "voice channel off (--no-voice)",
-                 "settings": voice.as_dict()}  # fmt: skip
+        block = {
+            "status": STATUS_OFF,
+            "message": "voice channel off (--no-voice)",
+            "settings": voice.as_dict(),
+        }
         return replace(analysis, voice=None, provenance=prov.with_extra(voice=block))
-    table, block = analyze_voice(video, voice, device=device or settings.device,
-                                 start_s=settings.start_s, end_s=settings.end_s,
-                                 classifier=classifier)  # fmt: skip
+    table, block = analyze_voice(
+        video,
+        voice,
+        device=device or settings.device,
+        start_s=settings.start_s,
+        end_s=settings.end_s,
+        classifier=classifier,
+        detector=detector,
+    )
     block["key"] = settings.voice_cache_key(prov.video_sha256 or "")
-    log.info("%s: voice %s, %s", Path(video).name, block["status"], block.get("message", ""))
+    name = video.path.name if isinstance(video, VideoSource) else Path(video).name
+    log.info("%s: voice %s, %s", name, block["status"], block.get("message", ""))
     return replace(analysis, voice=table, provenance=prov.with_extra(voice=block))
