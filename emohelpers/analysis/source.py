@@ -344,11 +344,24 @@ class VideoSource:
         Raises:
             AudioReadError: the sound track breaks while decoding.
         """
-        with self.container() as container:
-            if not seek and container.streams.audio:
-                self.rewind(container, container.streams.audio[0])
-            else:
+        if seek or not self._moved:
+            with self.container() as container:
                 self.mark_moved(container)
+                yield from decode_audio(
+                    self.path,
+                    container,
+                    chunk_s,
+                    start_s=start_s,
+                    end_s=end_s,
+                    rate=rate,
+                    layout=layout,
+                    seek=seek,
+                )
+            return
+        # From the start, a decoder must start fresh: after a seek to the first packet an
+        # AAC decoder lacks its pre-roll and its first 0.2 s differ from a fresh decode.
+        container = self._open()
+        try:
             yield from decode_audio(
                 self.path,
                 container,
@@ -357,8 +370,9 @@ class VideoSource:
                 end_s=end_s,
                 rate=rate,
                 layout=layout,
-                seek=seek,
             )
+        finally:
+            container.close()
 
 
 _SHARED: OrderedDict[tuple, VideoSource] = OrderedDict()

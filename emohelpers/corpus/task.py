@@ -2,8 +2,9 @@
 
 `run_clip` is the Dask task (and the in-process loop's step). It writes the clip's files
 itself (`clips/<clip>/`, its dataset partition, optionally its report) and returns only a
-small dict, the clip's row of `clips.parquet`. Classifiers are cached per worker process,
-keyed by model and device, so a worker loads a model once and reuses it for all its clips.
+small dict, the clip's row of `clips.parquet`. Analyzers (`analysis.analyzer.Analyzer`, with
+all their models: detector, classifier, re-identification, voice) are cached per worker
+process, keyed by the settings, so a worker builds its models once for all its clips.
 """
 
 from __future__ import annotations
@@ -58,8 +59,8 @@ class TaskSettings:
             raise ParameterError(f"batch_frames={self.batch_frames!r}: an integer >= 1")
 
 
-# Per worker process: (model, device) -> loaded classifier; and how many loads happened.
-_CLASSIFIERS: dict[tuple[str, str], Any] = {}
+# Per worker process: (analysis settings, batch_frames) -> the analyzer built for them.
+_ANALYZERS: dict[tuple[AnalysisSettings, int], Any] = {}
 # Per worker process: torch intra-op threads for its tasks (set by the engine's plugin).
 _TORCH_THREADS: list[int] = []
 
@@ -110,21 +111,20 @@ def _apply_torch_threads() -> None:
             torch.set_num_threads(_TORCH_THREADS[0])
 
 
-def cached_classifier(model: str, device: str) -> tuple[Any, bool]:
-    """The classifier for (model, device), loaded on first use in this process.
+def cached_analyzer(settings: AnalysisSettings, batch_frames: int = 16) -> tuple[Any, bool]:
+    """The analyzer of these settings in this process, built (its models loaded) on first use.
 
     Returns:
-        (classifier, whether this call loaded it).
+        (`Analyzer`, whether this call built it).
     """
-    from emohelpers.analysis.classifiers import load_classifier, resolve_model
-    from emohelpers.core.device import resolve_device
+    from emohelpers.analysis.analyzer import Analyzer  # loads torch: only in a task
 
-    key = (resolve_model(model), str(resolve_device(device)))
-    if key in _CLASSIFIERS:
-        return _CLASSIFIERS[key], False
-    clf = load_classifier(key[0], key[1])
-    _CLASSIFIERS[key] = clf
-    return clf, True
+    key = (settings, int(batch_frames))
+    if key in _ANALYZERS:
+        return _ANALYZERS[key], False
+    analyzer = Analyzer(settings, batch_frames=batch_frames, progress=False)
+    _ANALYZERS[key] = analyzer
+    return analyzer, True
 
 
 def worker_name() -> str:
@@ -221,8 +221,7 @@ def _analysis(
     settings: TaskSettings,
 ) -> tuple[Any, bool]:
     """The saved analysis in `folder` when made with `wanted` settings, else a new one."""
-    from emohelpers.analysis.pipeline import analyze
-    from emohelpers.analysis.table import Analysis
+    from emohelpers.analysis.table import Analysis  # pandas and pyarrow: only in a task
 
     try:
         saved = Analysis.load(folder)
@@ -230,9 +229,8 @@ def _analysis(
             return saved, False
     except EmoError:
         pass
-    a = settings.analysis
-    clf, loaded = cached_classifier(a.model, a.device)
-    result = analyze(video, a, classifier=clf, batch_frames=settings.batch_frames, progress=False)
+    analyzer, loaded = cached_analyzer(settings.analysis, settings.batch_frames)
+    result = analyzer(video)
     result.save(folder)
     return result, loaded
 

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from emohelpers.analysis.frames import FrameReader
+from emohelpers.analysis.provenance import Provenance
 from emohelpers.analysis.table import EMOTIONS, Analysis, validate_table
 from emohelpers.core.errors import EmoError, ParameterError
 from emohelpers.core.images import jpeg_bytes
@@ -44,7 +45,8 @@ class ClipExplorer:
         width: width of the shown frame, pixels.
         work_dir: folder of the segments cut for playing (default: a temporary folder).
         classifier: the classifier whose saliency maps are shown (default: the analysis's,
-            loaded on the first request).
+            the process's shared one, loaded on the first request unless the analysis
+            already loaded it).
         device: device of that classifier.
 
     Attributes:
@@ -69,7 +71,10 @@ class ClipExplorer:
     ) -> None:
         import ipywidgets as w  # widgets only where a notebook runs
 
-        table, self.provenance = analysis if isinstance(analysis, Analysis) else (analysis, {})
+        # A bare table has no provenance: the defaults (model name, crop margin) apply.
+        table, self.provenance = (
+            analysis if isinstance(analysis, Analysis) else (analysis, Provenance())
+        )
         validate_table(table)
         if table.empty:
             raise ParameterError(f"{Path(video).name}: the emotion table has no rows to explore")
@@ -90,9 +95,15 @@ class ClipExplorer:
         self._moments = strongest_moments(table) if self.persons else None
         self.last_update_s = float("nan")
 
-        self.slider = w.IntSlider(0, 0, len(self.frames) - 1, description="frame #",
-                                  continuous_update=False, readout=False,
-                                  layout={"width": "70%"})  # fmt: skip
+        self.slider = w.IntSlider(
+            0,
+            0,
+            len(self.frames) - 1,
+            description="frame #",
+            continuous_update=False,
+            readout=False,
+            layout={"width": "70%"},
+        )
         self.slider.add_class("emo-slider")
         back, forward = (
             w.Button(icon="step-backward", layout={"width": "40px"}),
@@ -109,12 +120,14 @@ class ClipExplorer:
 
         labels = [(person_label(p), p) for p in self.persons] or [("no face", None)]
         self.person = w.Dropdown(options=labels, description="person", layout={"width": "180px"})
-        self.emotion = w.Dropdown(options=list(EMOTIONS), value="happy", description="emotion",
-                                  layout={"width": "200px"})  # fmt: skip
+        self.emotion = w.Dropdown(
+            options=list(EMOTIONS), value="happy", description="emotion", layout={"width": "200px"}
+        )
         jump = w.Button(description="strongest moment", icon="crosshairs")
         jump.on_click(lambda _: self.jump_to_strongest(self.person.value, self.emotion.value))
-        self.span = w.BoundedFloatText(4.0, min=0.5, max=60.0, step=0.5, description="seconds",
-                                       layout={"width": "160px"})  # fmt: skip
+        self.span = w.BoundedFloatText(
+            4.0, min=0.5, max=60.0, step=0.5, description="seconds", layout={"width": "160px"}
+        )
         play = w.Button(description="play with sound", icon="play")
         play.on_click(lambda _: self.play_segment())
         explain = w.Button(description="saliency map", icon="eye")
@@ -124,12 +137,16 @@ class ClipExplorer:
         self.timeline = self._timeline()
 
         self.slider.observe(lambda change: self.show(change["new"]), names="value")
-        self.widget = w.VBox([
-            w.HBox([back, self.slider, forward]), self.label,
-            w.HBox([self.image, self.radar]),
-            w.HBox([self.person, self.emotion, jump, self.span, play, explain]),
-            w.HBox([self.player, self.saliency]), self.timeline,
-        ])  # fmt: skip
+        self.widget = w.VBox(
+            [
+                w.HBox([back, self.slider, forward]),
+                self.label,
+                w.HBox([self.image, self.radar]),
+                w.HBox([self.person, self.emotion, jump, self.span, play, explain]),
+                w.HBox([self.player, self.saliency]),
+                self.timeline,
+            ]
+        )
         self.show(0)
 
     # --- display ---------------------------------------------------------------------------
@@ -150,11 +167,15 @@ class ClipExplorer:
         rgb = self.reader.frame(frame)
         self.image.value = jpeg_bytes(draw_boxes(rgb, rows), self.width, quality=85)
         faces = rows.dropna(subset=["person"]).drop_duplicates("person")
-        polygons = [(r[list(EMOTIONS)].to_numpy(np.float64), self._colors[float(r["person"])])
-                    for _, r in faces.iterrows()]  # fmt: skip
+        polygons = [
+            (r[list(EMOTIONS)].to_numpy(np.float64), self._colors[float(r["person"])])
+            for _, r in faces.iterrows()
+        ]
         self.radar.value = jpeg_bytes(draw_radar(self._radar_bg, self._geo, polygons), quality=90)
-        seen = ", ".join(f"<b>{person_label(r['person'])}</b> {r['emotion']} "
-                         f"{float(r[r['emotion']]):.2f}" for _, r in faces.iterrows())  # fmt: skip
+        seen = ", ".join(
+            f"<b>{person_label(r['person'])}</b> {r['emotion']} {float(r[r['emotion']]):.2f}"
+            for _, r in faces.iterrows()
+        )
         self.label.value = f"{time_s:.2f} s &middot; frame {frame} &middot; {seen or 'no face'}"
         if self.timeline is not None:
             with self.timeline.batch_update():
@@ -175,8 +196,9 @@ class ClipExplorer:
         """Move to the frame where `person`'s `emotion` peaks; return its position."""
         if person is None or self._moments is None:
             return None
-        m = self._moments[(self._moments["person"] == float(person))
-                          & (self._moments["emotion"] == emotion)]  # fmt: skip
+        m = self._moments[
+            (self._moments["person"] == float(person)) & (self._moments["emotion"] == emotion)
+        ]
         if m.empty:
             raise ParameterError(f"{person_label(person)} / {emotion}: not in this clip's table")
         position = int(np.searchsorted(self.frames, int(m["frame"].iloc[0])))
@@ -192,8 +214,9 @@ class ClipExplorer:
         fig.add_vline(x=float(self.times_s[0]), line={"color": "#444", "width": 1.5})
         widget = go.FigureWidget(fig)
         for trace in widget.data:
-            trace.on_click(lambda _trace, points, _state: points.xs
-                           and self.go_to_time(points.xs[0]))  # fmt: skip
+            trace.on_click(
+                lambda _trace, points, _state: points.xs and self.go_to_time(points.xs[0])
+            )
         return widget
 
     # --- on demand -------------------------------------------------------------------------
@@ -221,18 +244,23 @@ class ClipExplorer:
             self.player.outputs = ()
             self.player.append_stdout(f"cannot cut the segment: {exc}\n")
             return None
-        video = w.Video(value=out.read_bytes(), format="mp4", autoplay=False, controls=True,
-                        layout={"width": "480px"})  # fmt: skip
+        video = w.Video(
+            value=out.read_bytes(),
+            format="mp4",
+            autoplay=False,
+            controls=True,
+            layout={"width": "480px"},
+        )
         self.player.outputs = ()
         self.player.append_display_data(video)
         return out
 
     def _load_classifier(self):
         if self._classifier is None:
-            from emohelpers.analysis.classifiers import load_classifier
+            from emohelpers.analysis.analyzer import shared_classifier  # torch: on demand
 
             name = self.provenance.classifier.get("name") or "mini-xception"
-            self._classifier = load_classifier(name, self._device)
+            self._classifier = shared_classifier(name, self._device)
         return self._classifier
 
     def show_saliency(self, method: str = "gradcam") -> Any:
@@ -257,8 +285,9 @@ class ClipExplorer:
         result = explain(self._load_classifier(), [crop], method=method)
         title = f"{person_label(row['person'])} at {float(row['time_s']):.2f} s ({method})"
         fig = explanation_figure(crop, result.maps_by_emotion(0), result.probs[0], title=title)
-        self.saliency.outputs = ({"output_type": "display_data", "metadata": {},
-                                  "data": figure_bundle(fig)},)  # fmt: skip
+        self.saliency.outputs = (
+            {"output_type": "display_data", "metadata": {}, "data": figure_bundle(fig)},
+        )
         return fig
 
     def reel(self, emotion: str, out_dir: str | Path | None = None, person: float | None = None):

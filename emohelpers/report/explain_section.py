@@ -7,7 +7,7 @@ from pathlib import Path
 
 from IPython.display import Markdown, display
 
-from emohelpers.analysis.classifiers import load_classifier
+from emohelpers.analysis.analyzer import shared_classifier
 from emohelpers.analysis.table import Analysis
 from emohelpers.core.errors import EmoError
 from emohelpers.explain.moments import CACHE_FOLDER, ExplainedMoment, explain_strongest_moments
@@ -37,20 +37,33 @@ def show_explain(analysis: Analysis, params: ReportParameters) -> list[Explained
         return None
     name = prov.model_name
     try:
-        classifier = load_classifier(name, params.device)
+        # The classifier the analysis loaded in this kernel, not a second copy.
+        classifier = shared_classifier(name, params.device)
     except EmoError as exc:  # names and messages are file-derived: escaped, paths cut
         why = markdown_text(str(exc).replace(name, prov.model_label))
-        display(Markdown(f"*Saliency maps need the analysis's classifier "
-                         f"{markdown_text(prov.model_label)}:* {why}"))  # fmt: skip
+        display(
+            Markdown(
+                f"*Saliency maps need the analysis's classifier "
+                f"{markdown_text(prov.model_label)}:* {why}"
+            )
+        )
         return None
     persons = main_persons(table, params.max_persons)
-    moments = explain_strongest_moments(params.video, analysis, classifier, persons=persons,
-                                        cache_dir=Path(params.out_dir) / CACHE_FOLDER)  # fmt: skip
-    display(Markdown(
-        f"Grad-CAM maps of **{markdown_text(prov.model_label)}** for each person's strongest "
-        f"moment of each emotion above chance (1/7): the brighter and yellower a region, the "
-        f"more it raised that emotion's score. Panels show every emotion above chance in that face."
-    ))  # fmt: skip
+    moments = explain_strongest_moments(
+        params.video,
+        analysis,
+        classifier,
+        persons=persons,
+        cache_dir=Path(params.out_dir) / CACHE_FOLDER,
+    )
+    display(
+        Markdown(
+            f"Grad-CAM maps of **{markdown_text(prov.model_label)}** for each person's strongest "
+            f"moment of each emotion above chance (1/7): the brighter and yellower a region, the "
+            f"more it raised that emotion's score. Panels show every emotion above chance in "
+            f"that face."
+        )
+    )
     for moment in moments:
         display(moment.figure)
     return moments
