@@ -29,7 +29,8 @@ from emohelpers.analysis.classifiers import Classifier, load_classifier, resolve
 from emohelpers.analysis.detect import FaceDetector
 from emohelpers.analysis.face_stage import FacePass, run_faces
 from emohelpers.analysis.provenance import Provenance, package_versions, utc_now
-from emohelpers.analysis.source import VideoSource, shared_source
+from emohelpers.analysis.shared import shared_source
+from emohelpers.analysis.source import VideoSource
 from emohelpers.analysis.table import EMOTIONS, Analysis, build_table
 from emohelpers.analysis.tracking.persons import Persons, check_face_id_models
 from emohelpers.analysis.tracking.reid import FaceEmbedder

@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from emohelpers.analysis.seek import DEFAULT_CACHE_FRAMES, IndexedFrames
-from emohelpers.analysis.source import VideoSource, shared_source
+from emohelpers.analysis.shared import shared_source
+from emohelpers.analysis.source import VideoSource
 from emohelpers.core.errors import ParameterError, VideoReadError
 
 __all__ = ["DEFAULT_CACHE_FRAMES", "FrameReader", "read_frames"]

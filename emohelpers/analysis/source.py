@@ -13,8 +13,8 @@ explorer), the sound track (`voice.audio.decode_audio`) and thumbnails. Each rea
 one container, rewinding or seeking it first; a read while another is still running (a
 sequential pass in the decoder thread) opens a second container for itself.
 
-`shared_source(path)` keeps a few sources open per process, so that one report (analysis,
-sections, reels, annotated video) opens its clip once.
+`shared.shared_source(path)` keeps a few sources open per process, so that one report
+(analysis, sections, reels, annotated video) opens its clip once.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from fractions import Fraction
@@ -48,9 +48,6 @@ from emohelpers.analysis.voice.audio import AudioChunk, AudioInfo, audio_info, d
 from emohelpers.core.errors import VideoReadError
 
 log = logging.getLogger(__name__)
-
-#: Sources kept open by `shared_source` (least recently used dropped first).
-SHARED_SOURCES = 4
 
 
 def _set_up_decoder(stream: av.video.stream.VideoStream) -> None:
@@ -373,30 +370,3 @@ class VideoSource:
             )
         finally:
             container.close()
-
-
-_SHARED: OrderedDict[tuple, VideoSource] = OrderedDict()
-_SHARED_LOCK = threading.Lock()
-
-
-def shared_source(path: str | Path) -> VideoSource:
-    """The open source of `path` in this process (opened on first use, and again when the
-    file changed); the `SHARED_SOURCES` most recently used stay open.
-
-    Raises:
-        VideoReadError: see `VideoSource`.
-    """
-    p = check_media_file(path, VideoReadError, "a video file")
-    st = p.stat()
-    key = (str(p.resolve()), st.st_size, st.st_mtime_ns)
-    with _SHARED_LOCK:
-        source = _SHARED.get(key)
-        if source is not None:
-            _SHARED.move_to_end(key)
-            return source
-    source = VideoSource(p)
-    with _SHARED_LOCK:
-        _SHARED[key] = source
-        while len(_SHARED) > SHARED_SOURCES:
-            _SHARED.popitem(last=False)  # closed when nobody holds it any more
-    return source

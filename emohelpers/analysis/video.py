@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from emohelpers.analysis.source import VideoSource, shared_source
+from emohelpers.analysis.shared import shared_source
+from emohelpers.analysis.source import VideoSource
 from emohelpers.analysis.video_types import (
     LARGE_FRAME_PX,
     LARGE_FRAME_THREADS,

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from emohelpers.analysis.source import shared_source
+from emohelpers.analysis.shared import shared_source
 from emohelpers.analysis.table import EMOTIONS, validate_table
 from emohelpers.core.errors import ParameterError
 from emohelpers.figures.clip_writer import Draw, write_segments

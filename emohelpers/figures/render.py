@@ -16,7 +16,7 @@ import pandas as pd
 from PIL import Image, ImageDraw
 from tqdm.auto import tqdm
 
-from emohelpers.analysis.source import shared_source
+from emohelpers.analysis.shared import shared_source
 from emohelpers.analysis.table import BOX_COLUMNS, EMOTIONS, validate_table
 from emohelpers.analysis.video import iter_frames
 from emohelpers.core.errors import ParameterError, SchemaError, VideoReadError

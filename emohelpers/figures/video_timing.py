@@ -18,7 +18,7 @@ from pathlib import Path
 import imageio_ffmpeg
 import numpy as np
 
-from emohelpers.analysis.source import shared_source
+from emohelpers.analysis.shared import shared_source
 from emohelpers.core.errors import VideoReadError
 
 #: Time base of the output when the source has none usable, seconds per tick.

@@ -15,7 +15,7 @@ from urllib.parse import quote
 from PIL import Image
 
 from emohelpers.analysis.provenance import model_label
-from emohelpers.analysis.source import shared_source
+from emohelpers.analysis.shared import shared_source
 from emohelpers.analysis.table import Analysis
 from emohelpers.core.errors import EmoError
 from emohelpers.figures.drawing import draw_boxes
