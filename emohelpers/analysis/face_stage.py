@@ -115,7 +115,7 @@ def run_faces(
     info = source.info
     every_n, fps, start_s, end_s = settings.every_n, settings.fps, settings.start_s, settings.end_s
     span_s = (end_s if end_s is not None else info.start_s + info.duration_s) - (start_s or 0.0)
-    expected = int(np.ceil(span_s * fps)) if fps else int(np.ceil(info.n_frames / every_n))
+    expected = int(np.ceil(span_s * fps)) if fps else int(np.ceil(info.n_frames / (every_n or 1)))
     margin = settings.detector.margin
     # One array per column per batch of frames (not per frame): long clips stay small.
     parts: dict[str, list[np.ndarray]] = {k: [] for k in _COLUMNS}

@@ -249,7 +249,7 @@ class IndexedFrames:
             self._cache.popitem(last=False)
 
 
-def frames_at(source: Source, times_s: Sequence[float]) -> Iterator[np.ndarray]:
+def frames_at(source: Source, times_s: Sequence[float] | np.ndarray) -> Iterator[np.ndarray]:
     """The picture shown at each of these increasing times, seconds: the last frame
     starting at or before it (the first frame before the video starts), seeking first.
 
@@ -275,10 +275,8 @@ def frames_at(source: Source, times_s: Sequence[float]) -> Iterator[np.ndarray]:
             for i, frame in enumerate(container.decode(stream)):
                 t = source.seconds(frame.pts, i)
                 while k < len(times_s) and t > times_s[k] + 5e-7:
-                    if rgb is None and shown is None:
-                        shown = frame  # before the first frame: show the first
-                    if rgb is None:
-                        rgb = upright(shown)
+                    if rgb is None:  # before the first frame: show the first
+                        rgb = upright(frame if shown is None else shown)
                     yield rgb
                     k += 1
                 if k == len(times_s):

@@ -286,7 +286,7 @@ class VideoSource:
                 until,
             )
 
-    def frames_at(self, times_s: Sequence[float]) -> Iterator[np.ndarray]:
+    def frames_at(self, times_s: Sequence[float] | np.ndarray) -> Iterator[np.ndarray]:
         """The picture shown at each of these increasing times, seconds (see
         `seek.frames_at`): what the reels and the segments with sound show."""
         return frames_at(self, times_s)

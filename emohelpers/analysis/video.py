@@ -10,7 +10,7 @@ rotation metadata (display matrix) is applied so that frames come out upright.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from pathlib import Path
 
 from emohelpers.analysis.shared import shared_source
@@ -56,7 +56,7 @@ def probe_video(path: str | Path) -> VideoInfo:
 
 
 def iter_frames(
-    path: str | Path,
+    path: str | Path | VideoSource,
     every_n: int | None = None,
     fps: float | None = None,
     *,
@@ -65,7 +65,7 @@ def iter_frames(
     prefetch: int | None = None,
     status: DecodeStatus | None = None,
     shots=None,
-) -> Iterator[Frame]:
+) -> Generator[Frame, None, None]:
     """Stream the frames of a video, sampled, decoded ahead in a background thread.
 
     Args:

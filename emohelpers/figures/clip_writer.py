@@ -111,9 +111,9 @@ def write_segments(
                     )
                     for at in range(0, samples.shape[1], _AAC_FRAME):
                         piece = np.ascontiguousarray(samples[:, at : at + _AAC_FRAME])
-                        frame = av.AudioFrame.from_ndarray(piece, format="fltp", layout=layout)
-                        frame.sample_rate, frame.pts = rate, n_audio
-                        container.mux(audio.encode(frame))
+                        chunk = av.AudioFrame.from_ndarray(piece, format="fltp", layout=layout)
+                        chunk.sample_rate, chunk.pts = rate, n_audio
+                        container.mux(audio.encode(chunk))
                         n_audio += piece.shape[1]
             container.mux(video.encode())
             if audio is not None:

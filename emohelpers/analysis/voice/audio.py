@@ -92,13 +92,14 @@ def audio_info(path: Path, container: av.container.InputContainer) -> AudioInfo:
     if not container.streams.audio:
         return AudioInfo(path=path, has_audio=False)
     stream = container.streams.audio[0]
-    if stream.duration is not None:
-        duration = float(stream.duration * stream.time_base)
+    tb = stream.time_base
+    if stream.duration is not None and tb is not None:
+        duration = float(stream.duration * tb)
     elif container.duration is not None:
         duration = container.duration / av.time_base
     else:
         duration = 0.0
-    start = float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
+    start = float(stream.start_time * tb) if stream.start_time is not None and tb else 0.0
     return AudioInfo(
         path=path,
         has_audio=True,
@@ -205,7 +206,7 @@ def decode_audio(
         return
     stream = container.streams.audio[0]
     origin_s = container_start_s(container)
-    if seek and start_s:
+    if seek and start_s and stream.time_base is not None:
         # Back a little: the first decoded frame's own time then says where the samples are.
         at = max(0.0, start_s - 0.5) + origin_s
         container.seek(int(at / stream.time_base), stream=stream, backward=True)
@@ -216,7 +217,8 @@ def decode_audio(
     pending: list[np.ndarray] = []
     n_pending = 0
     n_done = 0  # samples decoded so far (before trimming)
-    first = stop = emitted = 0
+    first = emitted = 0
+    stop: int | None = None
     t0: float | None = None  # time of decoded sample 0, seconds
 
     def out(samples: np.ndarray) -> np.ndarray:
