@@ -242,7 +242,7 @@ def score(
         valence_by=valence_by,
         margin=margin,
     )
-    results = []
+    results: list[tuple[str | None, float, int, str | None]] = []
     for row in golden.itertuples(index=False):
         if row.clip not in tables:
             results.append((None, row.person, 0, "no analysis of this clip"))

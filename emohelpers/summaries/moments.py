@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from numbers import Integral
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -133,7 +134,7 @@ def strongest_moments(
         rows = faces.loc[faces["person"] == float(person)]
         if rows.empty:
             continue
-        mine = []
+        mine: list[dict[str, Any]] = []
         for e_rank, emotion in enumerate(emotions):
             ranked = rows.sort_values(
                 [emotion, "frame", "face"], ascending=[False, True, True], kind="stable"
@@ -143,7 +144,7 @@ def strongest_moments(
             times = ranked["time_s"].to_numpy(dtype=np.float64)
             for rank, (i, start, stop) in enumerate(_pick(times, n, min_spacing_s, span_s, end_s)):
                 r = ranked.iloc[i]
-                moment = {"person": float(person), "emotion": emotion}
+                moment: dict[str, Any] = {"person": float(person), "emotion": emotion}
                 moment.update(frame=int(r["frame"]), time_s=float(r["time_s"]))
                 moment["probability"] = float(r[emotion])
                 moment.update({c: float(r[c]) for c in BOX_COLUMNS})
