@@ -83,9 +83,14 @@ def test_emotion_colors_stay_apart_for_colour_blind_viewers(vision):
 
 @pytest.mark.parametrize(
     ("person", "expected"),
-    [(0, PERSON_COLORS[0]), (1.0, PERSON_COLORS[1]), (9.0, PERSON_COLORS[1]),
-     (float("nan"), NO_PERSON_COLOR), (None, NO_PERSON_COLOR)],
-)  # fmt: skip
+    [
+        (0, PERSON_COLORS[0]),
+        (1.0, PERSON_COLORS[1]),
+        (9.0, PERSON_COLORS[1]),
+        (float("nan"), NO_PERSON_COLOR),
+        (None, NO_PERSON_COLOR),
+    ],
+)
 def test_person_color(person, expected):
     assert person_color(person) == expected
 

@@ -120,5 +120,3 @@ def apply_theme(fig: go.Figure) -> go.Figure:
     """
     fig.update_layout(template=pio.templates[TEMPLATE_NAME])
     return fig
-
-
