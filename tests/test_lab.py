@@ -87,7 +87,7 @@ def test_slider_redraws_frame_radar_label_and_cursor(explorer):
 
 @pytest.mark.slow
 def test_jump_to_strongest_moment(explorer):
-    from emohelpers.figures.core_figures import strongest_moments
+    from emohelpers.summaries.moments import strongest_moments
 
     moments = strongest_moments(explorer.table)
     for emotion in ("happy", "sad"):

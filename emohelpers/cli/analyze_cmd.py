@@ -9,6 +9,7 @@ from pathlib import Path
 from emohelpers.cli.tracker_args import add_tracker_args
 from emohelpers.cli.voice_cmd import add_voice_args
 from emohelpers.core.settings import AnalysisSettings, DetectorSettings
+from emohelpers.summaries.clip_summary import summarise_analysis
 
 
 def add_sampling_args(p: argparse.ArgumentParser) -> None:
@@ -98,12 +99,12 @@ def run_analyze(args: argparse.Namespace) -> int:
     result = analyze(args.video, **analysis_kwargs(args))
     out = result.save(args.out)
     prov = result.provenance
-    s = prov.summary
+    s = summarise_analysis(result)
     voice = prov.voice
     print(
-        f"{args.video.name}: {s['frames_analysed']} frames analysed, "
-        f"{s['frames_with_face']} with a face, {s['persons']} person(s), "
-        f"{s['seconds']:.1f} s ({prov.model_label}, {prov.device}); "
+        f"{args.video.name}: {s.frames_analysed} frames analysed, "
+        f"{s.frames_with_face} with a face, {s.n_persons} person(s), "
+        f"{s.analysis_seconds or 0:.1f} s ({prov.model_label}, {prov.device}); "
         f"voice {voice.get('status', 'off')}: {voice.get('message', '')} -> {out}"
     )
     return 0

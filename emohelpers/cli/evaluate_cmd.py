@@ -8,7 +8,10 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from emohelpers.report import evaluation_io
 from emohelpers.summaries import evaluate as ev
+from emohelpers.summaries.evaluate_images import evaluate_images, list_labelled_images
+from emohelpers.summaries.metrics import per_class_frame
 from emohelpers.summaries.valence import VALENCE_PRESETS
 
 log = logging.getLogger(__name__)
@@ -104,7 +107,7 @@ def format_report(result: ev.Evaluation) -> str:
         f"accuracy: {num(m['accuracy'])} (of predicted rows: {num(m['accuracy_predicted'])})"
         f"   macro F1: {num(m['macro_f1'])}",
         "",
-        ev.per_class_frame(m).to_string(float_format=lambda x: f"{x:.3f}"),
+        per_class_frame(m).to_string(float_format=lambda x: f"{x:.3f}"),
         "",
         "confusion (rows: golden, columns: predicted)",
         result.confusion.to_string(),
@@ -117,7 +120,7 @@ def format_report(result: ev.Evaluation) -> str:
 
 def run_evaluate(args: argparse.Namespace) -> int:
     """Run `emohelpers evaluate`; print the report (or JSON); write files with --out."""
-    result = ev.evaluate(
+    result = evaluation_io.evaluate(
         args.predictions,
         args.golden,
         task=args.task,
@@ -128,7 +131,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     )
     print(json.dumps(result.metrics, indent=2) if args.json else format_report(result))
     if args.out:
-        out = result.save(args.out)
+        out = evaluation_io.save_evaluation(result, args.out)
         log.info("wrote %s", out)
         if not args.json:
             print(f"\nwrote {out}/metrics.json, confusion.csv, rows.csv")
@@ -141,13 +144,11 @@ def run_evaluate_images(args: argparse.Namespace) -> int:
         load_classifier,  # loads torch: only when this command runs
     )
 
-    ev.list_labelled_images(args.folder, args.skip_unknown)  # fail fast, before the model
+    list_labelled_images(args.folder, args.skip_unknown)  # fail fast, before the model
     classifier = load_classifier(args.model, device=args.device, batch_size=args.batch_size)
-    result = ev.evaluate_images(args.folder, classifier, skip_unknown=args.skip_unknown)
+    result = evaluate_images(args.folder, classifier, skip_unknown=args.skip_unknown)
     text = json.dumps(result, indent=2)
     print(text)
     if args.out:
-        args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / "metrics.json").write_text(text + "\n")
-        ev.confusion_frame(result).to_csv(args.out / "confusion.csv")
+        evaluation_io.save_metrics(result, args.out)
     return 0

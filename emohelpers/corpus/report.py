@@ -18,6 +18,7 @@ import pandas as pd
 from emohelpers.core.errors import AssetError, ParameterError
 from emohelpers.corpus import dataset
 from emohelpers.corpus import figures as cf
+from emohelpers.report.evaluation_io import evaluate
 
 log = logging.getLogger(__name__)
 
@@ -177,12 +178,10 @@ def show_slowest_and_failed(clips: pd.DataFrame, params: CorpusReportParameters)
 
 def show_golden(params: CorpusReportParameters) -> dict[str, Any] | None:
     """Section 5 (with a golden CSV): accuracy, macro F1 and the confusion matrix over the
-    corpus's analyses (`summaries.evaluate`); returns the metrics."""
+    corpus's analyses (`report.evaluation_io`); returns the metrics."""
     if params.golden is None:
         _note("No golden labels given (parameter golden / option --golden).")
         return None
-    from emohelpers.summaries.evaluate import evaluate
-
     ev = evaluate(params.out_dir / dataset.CLIPS_DIR, params.golden)
     m = ev.metrics
     acc = "n/a" if m["accuracy"] is None else f"{m['accuracy']:.1%}"

@@ -24,10 +24,10 @@ from emohelpers.analysis.frames import FrameReader
 from emohelpers.analysis.table import EMOTIONS, Analysis, validate_table
 from emohelpers.core.errors import EmoError, ParameterError
 from emohelpers.core.images import jpeg_bytes
-from emohelpers.figures.core_figures import strongest_moments
 from emohelpers.figures.drawing import draw_boxes
 from emohelpers.figures.radar_panel import draw_radar, panel_geometry, radar_background
 from emohelpers.figures.theme import person_color, person_label
+from emohelpers.summaries.moments import strongest_moments
 
 log = logging.getLogger(__name__)
 

@@ -1,8 +1,8 @@
 """The evaluation notebook's logic: its parameters, checked, and what it shows.
 
 `notebooks/evaluate.ipynb` scores saved analyses against a golden CSV with
-`summaries.evaluate` and shows the headline figures, per-class metrics, the confusion
-matrix and the golden rows that got no prediction.
+`evaluation_io.evaluate` (the pure scoring: `summaries.evaluate`) and shows the headline
+figures, per-class metrics, the confusion matrix and the golden rows that got no prediction.
 """
 
 from __future__ import annotations
@@ -16,10 +16,19 @@ from IPython.display import Markdown, display
 
 from emohelpers.core.errors import ParameterError
 from emohelpers.figures.summary_figures import confusion_figure
+from emohelpers.report import evaluation_io
 from emohelpers.summaries import evaluate as ev
+from emohelpers.summaries.metrics import per_class_frame
 
-HEADLINE = ("task", "n", "n_predicted", "n_no_prediction", "accuracy", "accuracy_predicted",
-            "macro_f1")  # fmt: skip
+HEADLINE = (
+    "task",
+    "n",
+    "n_predicted",
+    "n_no_prediction",
+    "accuracy",
+    "accuracy_predicted",
+    "macro_f1",
+)
 
 
 @dataclass(frozen=True)
@@ -49,7 +58,7 @@ class EvaluationParameters:
 
 def check_evaluation_parameters(**params: Any) -> EvaluationParameters:
     """Check the notebook's parameters; unknown names are refused (values are checked by
-    `summaries.evaluate` when it runs).
+    `evaluation_io.evaluate` when it runs).
 
     Raises:
         ParameterError: for an unknown name or a missing required one.
@@ -64,22 +73,30 @@ def check_evaluation_parameters(**params: Any) -> EvaluationParameters:
     preds = params["predictions"]
     preds = [preds] if isinstance(preds, str | Path) else list(preds)
     out_dir = params.get("out_dir")
-    return EvaluationParameters(**{
-        **params,
-        "predictions": tuple(Path(p) for p in preds),
-        "golden_csv": Path(params["golden_csv"]),
-        "out_dir": Path(out_dir) if out_dir else None,
-        "margin": float(params.get("margin", 0.1)),
-    })  # fmt: skip
+    return EvaluationParameters(
+        **{
+            **params,
+            "predictions": tuple(Path(p) for p in preds),
+            "golden_csv": Path(params["golden_csv"]),
+            "out_dir": Path(out_dir) if out_dir else None,
+            "margin": float(params.get("margin", 0.1)),
+        }
+    )
 
 
 def run_evaluation(params: EvaluationParameters) -> ev.Evaluation:
     """Evaluate, and save the results into `params.out_dir` when one is given."""
-    result = ev.evaluate(list(params.predictions), params.golden_csv, task=params.task,
-                         dominant=params.dominant, mapping=params.valence_mapping,
-                         valence_by=params.valence_by, margin=params.margin)  # fmt: skip
+    result = evaluation_io.evaluate(
+        list(params.predictions),
+        params.golden_csv,
+        task=params.task,
+        dominant=params.dominant,
+        mapping=params.valence_mapping,
+        valence_by=params.valence_by,
+        margin=params.margin,
+    )
     if params.out_dir:
-        result.save(params.out_dir)
+        evaluation_io.save_evaluation(result, params.out_dir)
     return result
 
 
@@ -88,7 +105,7 @@ def show_evaluation(result: ev.Evaluation) -> dict[str, Any]:
     rows without a prediction; return the headline figures."""
     m = result.metrics
     display(pd.DataFrame({"value": [m[k] for k in HEADLINE]}, index=list(HEADLINE)))
-    display(ev.per_class_frame(m).round(3))
+    display(per_class_frame(m).round(3))
     display(confusion_figure(result.confusion, normalize=True))
     missing = result.rows[result.rows["reason"].notna()]
     if len(missing):
