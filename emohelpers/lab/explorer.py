@@ -74,9 +74,10 @@ class ClipExplorer:
         import ipywidgets as w  # widgets only where a notebook runs
 
         # A bare table has no provenance: the explorer falls back on the default settings'.
-        table, self.provenance = (
-            analysis if isinstance(analysis, Analysis) else (analysis, Provenance())
-        )
+        if isinstance(analysis, Analysis):
+            table, self.provenance = analysis.table, analysis.provenance
+        else:
+            table, self.provenance = analysis, Provenance()
         validate_table(table)
         if table.empty:
             raise ParameterError(f"{Path(video).name}: the emotion table has no rows to explore")
