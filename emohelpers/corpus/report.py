@@ -15,7 +15,8 @@ from typing import Any
 
 import pandas as pd
 
-from emohelpers.core.errors import AssetError, ParameterError
+from emohelpers.core.errors import ParameterError
+from emohelpers.core.notebooks import notebook_path
 from emohelpers.corpus import dataset
 from emohelpers.corpus import figures as cf
 from emohelpers.report.evaluation_io import evaluate
@@ -202,15 +203,8 @@ def record_key_figures(params: CorpusReportParameters, figures: Mapping[str, Any
 
 
 def corpus_notebook() -> Path:
-    """`notebooks/corpus_report.ipynb` of the source tree."""
-    root = Path(__file__).resolve().parents[2]
-    path = root / "notebooks" / NOTEBOOK_NAME
-    if not path.is_file():
-        raise AssetError(
-            f"{NOTEBOOK_NAME}: not found in {root / 'notebooks'}; reinstall "
-            "emohelpers from its source tree"
-        )
-    return path
+    """The corpus notebook, shipped with the package."""
+    return notebook_path(NOTEBOOK_NAME)
 
 
 def run_corpus_report(

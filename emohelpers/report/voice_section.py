@@ -68,11 +68,11 @@ def show_voice(analysis: Analysis, params: ReportParameters) -> dict[str, Any]:
             f"The sound track could not be read to the end ({block.get('message', '')}); "
             "what follows covers the sound before the break."
         )
-    why = _why_no_voice(analysis)
-    if why:
-        _note(why)
-        return {}
     faces, voice = analysis.table, analysis.voice
+    why = _why_no_voice(analysis)
+    if why or voice is None:  # no voice table: _why_no_voice says why
+        _note(why or "This analysis has no voice table.")
+        return {}
     settings, clf = block.get("settings") or {}, block.get("classifier") or {}
     speech = voice.dropna(subset=["emotion"])
     display(
