@@ -59,7 +59,7 @@ def check_sampling(every_n: int | None, fps: float | None) -> None:
 
 
 #: Nested parts of `AnalysisSettings` whose fields may be given by their flat names.
-_PARTS: dict[str, type] = {
+_PARTS: dict[str, type[DetectorSettings] | type[TrackerSettings] | type[VoiceSettings]] = {
     "detector": DetectorSettings,
     "tracker": TrackerSettings,
     "voice": VoiceSettings,

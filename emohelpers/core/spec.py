@@ -12,7 +12,6 @@ the command line's help stays instant.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import json
 import math
 import numbers
@@ -190,18 +189,25 @@ def setting(kind: str, default: Any, help: str, **spec: Any) -> Any:
     return dataclasses.field(default=default, metadata={"setting": declared})
 
 
-@functools.cache
+_SPECS: dict[tuple[type, str, str], tuple[Setting, ...]] = {}
+
+
 def specs_of(cls: type, prefix: str = "", group: str = "") -> tuple[Setting, ...]:
-    """The `Setting`s of a settings dataclass's fields, flat names prefixed by `prefix`."""
-    out = []
-    for f in dataclasses.fields(cls):
-        declared = f.metadata.get("setting")
-        if declared is not None:
-            named = dataclasses.replace(declared, name=prefix + f.name, field=f.name)
-            out.append(
-                named if named.group or not group else dataclasses.replace(named, group=group)
-            )
-    return tuple(out)
+    """The `Setting`s of a settings dataclass's fields, flat names prefixed by `prefix`,
+    the group `group` where the field's declaration names none (computed once per class)."""
+    key = (cls, prefix, group)
+    if key not in _SPECS:
+        out = []
+        for f in dataclasses.fields(cls):
+            declared = f.metadata.get("setting")
+            if declared is not None:
+                out.append(
+                    dataclasses.replace(
+                        declared, name=prefix + f.name, field=f.name, group=declared.group or group
+                    )
+                )
+        _SPECS[key] = tuple(out)
+    return _SPECS[key]
 
 
 def check_fields(obj: Any, specs: Iterable[Setting]) -> None:

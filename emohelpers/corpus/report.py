@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from emohelpers.core.errors import AssetError, ParameterError
-from emohelpers.core.spec import Setting, check_values
+from emohelpers.core.spec import Setting, by_name, check_values
 from emohelpers.corpus import dataset
 from emohelpers.corpus import figures as cf
 
@@ -80,20 +80,13 @@ CORPUS_REPORT_SPEC: tuple[Setting, ...] = (
 
 @dataclass(frozen=True)
 class CorpusReportParameters:
-    """The corpus notebook's parameters, checked (each one's meaning: `CORPUS_REPORT_SPEC`).
-
-    Attributes:
-        out_dir: the corpus run's folder (holding `corpus/clips.parquet`).
-        golden: a golden CSV (see `summaries.evaluate`) to score the corpus against; None.
-        group_by: metadata columns to compare groups by; None: every metadata column with
-            2 to 30 distinct values among finished clips.
-        top_n: rows of the slowest-clips table.
-    """
+    """The corpus notebook's parameters, checked (each one's meaning: `CORPUS_REPORT_SPEC`;
+    `out_dir` None is `outputs/corpus`)."""
 
     out_dir: Path
     golden: Path | None = None
     group_by: tuple[str, ...] | None = None
-    top_n: int = 10
+    top_n: int = by_name(CORPUS_REPORT_SPEC)["top_n"].default
 
 
 def check_parameters(**params: Any) -> CorpusReportParameters:
