@@ -25,9 +25,10 @@ GROUP_TITLES = {
 
 def option_help(s: Setting) -> str:
     """The --help line of a setting: its meaning, what is allowed, its default."""
-    text = f"{s.help}; {s.allowed}"
-    if s.kind != "bool":
-        text += f" (default: {s.default})"
+    if s.kind == "bool":  # the flag turns the default over
+        text = f"{'turn off' if s.default else 'turn on'}: {s.help}"
+    else:
+        text = f"{s.help}; {s.allowed} (default: {s.default})"
     return text.replace("%", "%%")
 
 

@@ -192,9 +192,9 @@ class AnalysisSettings:
             elif value is not None:
                 part, name = owners[key]
                 parts[part][name] = value
-        if ("every_n" in top) != ("fps" in top):  # one sampling given: it replaces the other
-            top.setdefault("every_n", None)
-            top.setdefault("fps", None)
+        for pair in EXCLUSIVE:  # one of a pair given: it replaces the base's other one
+            if sum(name in top for name in pair) == 1:
+                top |= {name: top.get(name) for name in pair}
         out = replace(base, **top)
         for name, changes in parts.items():
             if changes:
