@@ -48,3 +48,20 @@ def test_the_clip_report_cell_says_every_n_is_none():
     source = parameters_source(ROOT / "notebooks" / "clip_report.ipynb")
     assert "\nevery_n = None  # " in source and "\nfps = None  # " in source
     assert "'reels'" in source  # the sections comment lists every section
+
+
+def test_the_report_notebook_tags_one_cell_group_per_declared_section():
+    """The sections have one home (`report.parameters.SECTIONS`): the notebook's
+    `section-<name>` tags (which the HTML export filters) name exactly those, in page order."""
+    import json
+
+    from emohelpers.report.parameters import SECTIONS
+
+    nb = json.loads((ROOT / "notebooks" / "clip_report.ipynb").read_text())
+    tags = [
+        t[len("section-") :]
+        for c in nb["cells"]
+        for t in c["metadata"].get("tags", [])
+        if t.startswith("section-")
+    ]
+    assert list(dict.fromkeys(tags)) == list(SECTIONS)

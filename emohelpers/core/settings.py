@@ -18,10 +18,9 @@ from __future__ import annotations
 
 import functools
 from dataclasses import asdict, dataclass, field, fields, replace
-from pathlib import Path
 from typing import Any
 
-from emohelpers.core.device import DEVICE_ALLOWED, DEVICES, check_device
+from emohelpers.core.device import DEVICE_ALLOWED, check_device
 from emohelpers.core.errors import ParameterError
 from emohelpers.core.part_settings import REID_MAX_DISTANCE, DetectorSettings, TrackerSettings
 from emohelpers.core.spec import Setting, check_fields, setting, specs_of
@@ -29,7 +28,6 @@ from emohelpers.core.voice_settings import PREFIX as VOICE_PREFIX
 from emohelpers.core.voice_settings import VoiceSettings
 
 __all__ = [
-    "DEVICES",
     "REID_MAX_DISTANCE",
     "AnalysisSettings",
     "DetectorSettings",
@@ -133,8 +131,6 @@ class AnalysisSettings:
     voice: VoiceSettings = field(default_factory=VoiceSettings)
 
     def __post_init__(self) -> None:
-        if isinstance(self.model, Path):
-            object.__setattr__(self, "model", str(self.model))
         check_sampling(self.every_n, self.fps)
         check_fields(self, _top_specs())
         if self.fps is None and self.every_n is None:

@@ -244,7 +244,8 @@ def by_name(specs: Iterable[Setting]) -> dict[str, Setting]:
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|")
+    """`text` safe in a Markdown table cell (pipes escaped, no HTML tags)."""
+    return text.replace("|", "\\|").replace("<", "&lt;")
 
 
 def markdown_table(specs: Iterable[Setting]) -> str:
