@@ -18,7 +18,7 @@ import numbers
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from emohelpers.core.errors import ParameterError
 
@@ -26,12 +26,12 @@ from emohelpers.core.errors import ParameterError
 KINDS = ("int", "float", "bool", "str", "choice", "path", "value")
 
 
-def is_int(value: Any) -> bool:
+def is_int(value: Any) -> TypeGuard[int]:
     """An integer (Python or numpy), never a boolean."""
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
-def is_number(value: Any) -> bool:
+def is_number(value: Any) -> TypeGuard[float]:
     """A finite real number (Python or numpy), never a boolean."""
     return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
 
