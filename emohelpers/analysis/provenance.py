@@ -14,6 +14,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from emohelpers.core.device import recorded_device
 from emohelpers.core.errors import ParameterError, SchemaError
 from emohelpers.core.settings import AnalysisSettings
 
@@ -195,5 +196,4 @@ class Provenance:
 
 def _device_request(data: dict[str, Any]) -> str:
     """The device to record as requested: "cuda:0" -> "cuda:0", "" -> "auto"."""
-    device = str(data.get("device") or "auto")
-    return device if device in ("auto", "cpu", "cuda") or device.startswith("cuda:") else "auto"
+    return recorded_device(data.get("device"))

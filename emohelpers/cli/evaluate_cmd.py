@@ -8,6 +8,9 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from emohelpers.cli.setting_options import add_setting_options
+from emohelpers.core.settings import AnalysisSettings
+from emohelpers.core.spec import by_name
 from emohelpers.report import evaluation_io
 from emohelpers.summaries import evaluate as ev
 from emohelpers.summaries.evaluate_images import evaluate_images, list_labelled_images
@@ -80,10 +83,8 @@ def add_parser(subparsers: Any) -> None:
         ),
     )
     q.add_argument("folder", type=Path, metavar="DIR", help="folder of <label>/<image>")
-    q.add_argument(
-        "--model", default="auto", help="auto, mini-xception, a Hub id or a local folder"
-    )
-    q.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
+    specs = by_name(AnalysisSettings.spec())
+    add_setting_options(q, [specs["model"], specs["device"]])
     q.add_argument("--batch-size", type=int, default=None, help="crops per forward pass")
     q.add_argument(
         "--skip-unknown",

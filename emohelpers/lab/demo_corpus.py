@@ -19,13 +19,31 @@ import pandas as pd
 
 from emohelpers.core.assets import sample_clips
 from emohelpers.core.errors import EmoError, ParameterError
+from emohelpers.core.spec import Setting, check_values
 from emohelpers.lab.corpus_explorer import CLIPS_TABLE, clip_analysis_dir, load_clips
 from emohelpers.summaries.clip_summary import summarise_analysis
 
 log = logging.getLogger(__name__)
 
-#: Parameters of the corpus notebook (`check_corpus_parameters`).
-CORPUS_PARAMETERS: tuple[str, ...] = ("corpus_dir", "demo_dir")
+#: Parameters of the corpus notebook, declared once (`check_corpus_parameters`).
+CORPUS_SPEC: tuple[Setting, ...] = (
+    Setting(
+        "path",
+        None,
+        "a corpus run's output folder",
+        name="corpus_dir",
+        none="the demo corpus of the sample clips",
+        cli=None,
+    ),
+    Setting(
+        "path",
+        "outputs/demo-corpus",
+        "where the demo corpus is made (when corpus_dir is None)",
+        name="demo_dir",
+        cli=None,
+    ),
+)
+CORPUS_PARAMETERS: tuple[str, ...] = tuple(s.name for s in CORPUS_SPEC)
 
 
 def _row(name: str, video: Path, analysis: Any) -> dict[str, Any]:
@@ -113,12 +131,10 @@ def check_corpus_parameters(**params: Any) -> Path:
     Raises:
         ParameterError: unknown parameters, or a folder without `corpus/clips.parquet`.
     """
-    unknown = sorted(set(params) - set(CORPUS_PARAMETERS))
-    if unknown:
-        raise ParameterError(f"unknown parameter(s) {unknown}; allowed: {list(CORPUS_PARAMETERS)}")
-    if params.get("corpus_dir") is None:
-        return make_demo_corpus(params.get("demo_dir") or Path("outputs") / "demo-corpus")
-    folder = Path(params["corpus_dir"])
+    p = check_values(CORPUS_SPEC, params)
+    if p["corpus_dir"] is None:
+        return make_demo_corpus(p["demo_dir"])
+    folder = p["corpus_dir"]
     try:
         load_clips(folder)
     except EmoError as exc:
