@@ -217,12 +217,11 @@ class Analyzer:
     ) -> Provenance:
         info, elapsed = source.info, faces.seconds
         n_persons = int(table["person"].nunique())
-        face_frames = int(table.loc[table["face"].notna(), "frame"].nunique())
         log.info(
-            "%s: %d frames, %d with a face, %d persons, %.1f s",
+            "%s: %d frames, %d faces, %d persons, %.1f s",
             info.path.name,
             faces.frames,
-            face_frames,
+            faces.faces,
             n_persons,
             elapsed,
         )
@@ -240,9 +239,9 @@ class Analyzer:
             device=str(self.device),
             packages=package_versions(),
             created_utc=utc_now(),
+            # The run's own facts; the clip's key figures are `summaries.ClipSummary` of the table.
             summary={
                 "frames_analysed": faces.frames,
-                "frames_with_face": face_frames,
                 "faces": faces.faces,
                 "persons": n_persons,
                 "shots": persons.shots.shot + 1,

@@ -1,7 +1,7 @@
 """Attribution maps of each person's strongest moments: decoded, explained in one batch, cached.
 
 For each person and each emotion whose peak probability is above chance (1/7), the frame
-where it peaks (`figures.strongest_moments`) is decoded, the face cropped as the analysis
+where it peaks (`summaries.moments.strongest_moments`) is decoded, the face cropped as the analysis
 cropped it, and all these faces explained in one batch: for each face, the emotions above
 chance in it plus the moment's own. Maps are cached on disk, one compressed npz per face
 keyed by the video's sha256, the frame, the box, the crop margin, the classifier (name and
@@ -31,9 +31,9 @@ from emohelpers.analysis.table import BOX_COLUMNS, CHANCE, EMOTIONS, Analysis
 from emohelpers.core import assets
 from emohelpers.core.errors import VideoReadError
 from emohelpers.explain.methods import attribute, resize_maps
-from emohelpers.figures.core_figures import strongest_moments
 from emohelpers.figures.explanation import explanation_figure
 from emohelpers.figures.theme import person_label
+from emohelpers.summaries.moments import strongest_moments
 
 log = logging.getLogger(__name__)
 
@@ -92,15 +92,19 @@ def moments_to_explain(
         `strongest_moments` rows, per person (in `persons` order, else by id) most probable
         first.
     """
-    moments = strongest_moments(table)
-    moments = moments[moments["probability"] > min_prob]
-    order = persons if persons is not None else sorted(moments["person"].unique())
+    moments = strongest_moments(
+        table, persons=persons, min_prob=min_prob, per_person=max_per_person
+    )
+    return _most_probable_first(moments)
+
+
+def _most_probable_first(moments: pd.DataFrame) -> pd.DataFrame:
+    """Per person (in the given order), the most probable moment first."""
     parts = [
-        moments[moments["person"] == p].sort_values("probability", ascending=False,
-                                                     kind="stable").head(max_per_person)
-        for p in order
-    ]  # fmt: skip
-    return pd.concat(parts, ignore_index=True) if parts else moments.iloc[:0]
+        m.sort_values("probability", ascending=False, kind="stable")
+        for _, m in moments.groupby("person", sort=False)
+    ]
+    return pd.concat(parts, ignore_index=True) if parts else moments.reset_index(drop=True)
 
 
 def _cache_path(folder: Path, key: dict[str, Any]) -> Path:
@@ -111,8 +115,12 @@ def _cache_path(folder: Path, key: dict[str, Any]) -> Path:
 def _load(path: Path) -> _Face | None:
     try:
         with np.load(path, allow_pickle=False) as z:
-            return _Face(z["crop"], z["probs"], tuple(str(e) for e in z["emotions"]),
-                         z["input_maps"].astype(np.float32))  # fmt: skip
+            return _Face(
+                z["crop"],
+                z["probs"],
+                tuple(str(e) for e in z["emotions"]),
+                z["input_maps"].astype(np.float32),
+            )
     except (OSError, KeyError, ValueError) as exc:
         if path.exists():
             log.warning("%s: unreadable explanation cache file (%s); recomputing", path, exc)
@@ -123,8 +131,13 @@ def _save(path: Path, face: _Face) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     with open(tmp, "wb") as f:  # a file object: np.savez would add ".npz" to a name
-        np.savez_compressed(f, crop=face.crop, probs=face.probs, emotions=np.array(face.emotions),
-                            input_maps=face.input_maps.astype(np.float16))  # fmt: skip
+        np.savez_compressed(
+            f,
+            crop=face.crop,
+            probs=face.probs,
+            emotions=np.array(face.emotions),
+            input_maps=face.input_maps.astype(np.float16),
+        )
     tmp.replace(path)
 
 
@@ -133,8 +146,11 @@ def _needed(probs: np.ndarray, own: set[str], min_prob: float) -> list[str]:
     return [e for i, e in enumerate(EMOTIONS) if probs[i] > min_prob or e in own]
 
 
-def _read_crops(video: Path, wanted: dict[tuple, tuple[int, np.ndarray]], margin: float,
-                ) -> dict[tuple, np.ndarray]:  # fmt: skip
+def _read_crops(
+    video: Path,
+    wanted: dict[tuple, tuple[int, np.ndarray]],
+    margin: float,
+) -> dict[tuple, np.ndarray]:
     """The face crops of `wanted` (key -> (frame, xyxy)), their frames decoded in one pass."""
     frames = {frame for frame, _ in wanted.values()}
     rgb = read_frames(video, frames)
@@ -200,9 +216,16 @@ def explain_strongest_moments(
         if k not in own:
             keys.append(k)
             own[k] = set()
-            key = {"v": CACHE_VERSION, "video_sha256": sha, "frame": k[0], "box": list(box),
-                   "margin": margin, "classifier": classifier.name,
-                   "revision": classifier.revision, "method": method}  # fmt: skip
+            key = {
+                "v": CACHE_VERSION,
+                "video_sha256": sha,
+                "frame": k[0],
+                "box": list(box),
+                "margin": margin,
+                "classifier": classifier.name,
+                "revision": classifier.revision,
+                "method": method,
+            }
             paths[k] = _cache_path(folder, key)
         own[k].add(m.emotion)
 
@@ -222,8 +245,10 @@ def explain_strongest_moments(
         wanted = [_needed(p, own[k], min_prob) for p, k in zip(probs, todo, strict=True)]
         width = max(len(w) for w in wanted)
         # One batch: every face gets `width` targets, short lists padded with their last.
-        targets = [[EMOTIONS.index(e) for e in w] + [EMOTIONS.index(w[-1])] * (width - len(w))
-                   for w in wanted]  # fmt: skip
+        targets = [
+            [EMOTIONS.index(e) for e in w] + [EMOTIONS.index(w[-1])] * (width - len(w))
+            for w in wanted
+        ]
         maps = attribute(classifier, classifier.preprocess(batch), targets, method)
         # Kept as the cache keeps them (float16), so that a re-render draws the same figures.
         maps = maps.astype(np.float16).astype(np.float32)
@@ -231,15 +256,26 @@ def explain_strongest_moments(
             faces[k] = _Face(batch[i], probs[i], tuple(wanted[i]), maps[i, : len(wanted[i])])
             if use_cache:
                 _save(paths[k], faces[k])
-    log.info("explained %d moments (%d faces, %d from the cache) with %s in %.2f s",
-             len(moments), len(keys), len(keys) - len(todo), method,
-             time.perf_counter() - t0)  # fmt: skip
+    log.info(
+        "explained %d moments (%d faces, %d from the cache) with %s in %.2f s",
+        len(moments),
+        len(keys),
+        len(keys) - len(todo),
+        method,
+        time.perf_counter() - t0,
+    )
 
     out = []
     for m in moments.itertuples(index=False):
         face = faces[(int(m.frame), tuple(round(float(getattr(m, c)), 2) for c in BOX_COLUMNS))]
         title = f"{person_label(m.person)} — {m.emotion} at {m.time_s:.1f} s"
-        fig = explanation_figure(face.crop, face.maps_by_emotion(), face.probs, title=title,
-                                 min_prob=min_prob, first=m.emotion)  # fmt: skip
+        fig = explanation_figure(
+            face.crop,
+            face.maps_by_emotion(),
+            face.probs,
+            title=title,
+            min_prob=min_prob,
+            first=m.emotion,
+        )
         out.append(ExplainedMoment(float(m.person), str(m.emotion), float(m.time_s), fig))
     return out

@@ -19,16 +19,20 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
+from IPython.display import Video
 
 from emohelpers.analysis.frames import FrameReader
 from emohelpers.analysis.provenance import Provenance
 from emohelpers.analysis.table import EMOTIONS, Analysis, validate_table
 from emohelpers.core.errors import EmoError, ParameterError
 from emohelpers.core.images import jpeg_bytes
-from emohelpers.figures.core_figures import strongest_moments
+from emohelpers.figures.core_figures import timeline_figure
 from emohelpers.figures.drawing import draw_boxes
 from emohelpers.figures.radar_panel import draw_radar, panel_geometry, radar_background
 from emohelpers.figures.theme import person_color, person_label
+from emohelpers.report.html import figure_bundle
+from emohelpers.summaries.moments import strongest_moments
 
 log = logging.getLogger(__name__)
 
@@ -71,10 +75,11 @@ class ClipExplorer:
     ) -> None:
         import ipywidgets as w  # widgets only where a notebook runs
 
-        # A bare table has no provenance: the defaults (model name, crop margin) apply.
-        table, self.provenance = (
-            analysis if isinstance(analysis, Analysis) else (analysis, Provenance())
-        )
+        # A bare table has no provenance: the explorer falls back on the default settings'.
+        if isinstance(analysis, Analysis):
+            table, self.provenance = analysis.table, analysis.provenance
+        else:
+            table, self.provenance = analysis, Provenance()
         validate_table(table)
         if table.empty:
             raise ParameterError(f"{Path(video).name}: the emotion table has no rows to explore")
@@ -118,7 +123,8 @@ class ClipExplorer:
         self.radar = w.Image(format="jpeg", layout={"width": f"{self._radar_bg.shape[1]}px"})
         self.radar.add_class("emo-radar")
 
-        labels = [(person_label(p), p) for p in self.persons] or [("no face", None)]
+        labels: list[tuple[str, float | None]] = [(person_label(p), p) for p in self.persons]
+        labels = labels or [("no face", None)]
         self.person = w.Dropdown(options=labels, description="person", layout={"width": "180px"})
         self.emotion = w.Dropdown(
             options=list(EMOTIONS), value="happy", description="emotion", layout={"width": "200px"}
@@ -206,10 +212,6 @@ class ClipExplorer:
         return position
 
     def _timeline(self):
-        import plotly.graph_objects as go
-
-        from emohelpers.figures.core_figures import timeline_figure
-
         fig = timeline_figure(self.table)
         fig.add_vline(x=float(self.times_s[0]), line={"color": "#444", "width": 1.5})
         widget = go.FigureWidget(fig)
@@ -231,9 +233,9 @@ class ClipExplorer:
 
     def play_segment(self) -> Path | None:
         """Cut the segment around the current frame with its sound and show a player."""
-        import ipywidgets as w
+        import ipywidgets as w  # widgets only where a notebook runs
 
-        from emohelpers.figures.reels import cut_segment
+        from emohelpers.figures.reels import cut_segment  # PyAV encoding only when a segment is cut
 
         start, end = self.segment_around()
         out = self._work / f"segment-{start:.2f}-{end:.2f}.mp4"
@@ -257,7 +259,8 @@ class ClipExplorer:
 
     def _load_classifier(self):
         if self._classifier is None:
-            from emohelpers.analysis.analyzer import shared_classifier  # torch: on demand
+            # torch only when a saliency map is asked for
+            from emohelpers.analysis.analyzer import shared_classifier
 
             name = self.provenance.classifier.get("name") or "mini-xception"
             self._classifier = shared_classifier(name, self._device)
@@ -266,10 +269,10 @@ class ClipExplorer:
     def show_saliency(self, method: str = "gradcam") -> Any:
         """Explain the selected person's face in the current frame (the largest face when
         that person is not in it) and show the maps; return the figure, None without a face."""
-        from emohelpers.analysis.detect import crop_faces
-        from emohelpers.explain.methods import explain
-        from emohelpers.figures.explanation import explanation_figure
-        from emohelpers.report.html import figure_bundle
+        # torch only when a saliency map is asked for
+        from emohelpers.analysis.detect import crop_faces  # torch
+        from emohelpers.explain.methods import explain  # torch
+        from emohelpers.figures.explanation import explanation_figure  # torch
 
         rows = self.rows(self.slider.value).dropna(subset=["person"])
         self.saliency.outputs = ()
@@ -280,7 +283,9 @@ class ClipExplorer:
         row = (chosen if not chosen.empty else rows).iloc[0]
         frame = int(self.frames[self.slider.value])
         box = row[["x1", "y1", "x2", "y2"]].to_numpy(np.float64)[None]
-        margin = float(self.provenance.detector.get("margin", 0.1))
+        margin = float(
+            self.provenance.detector.get("margin", self.provenance.settings.detector.margin)
+        )
         crop = crop_faces(self.reader.frame(frame), box, margin)[0]
         result = explain(self._load_classifier(), [crop], method=method)
         title = f"{person_label(row['person'])} at {float(row['time_s']):.2f} s ({method})"
@@ -303,9 +308,7 @@ class ClipExplorer:
             An `IPython.display.Video` (embedded, with controls), or a short text when the
             clip has no face.
         """
-        from IPython.display import Video
-
-        from emohelpers.figures.reels import highlight_reel
+        from emohelpers.figures.reels import highlight_reel  # PyAV encoding only when a reel is cut
 
         person = self.person.value if person is None else person
         if person is None:

@@ -33,10 +33,10 @@ from emohelpers.figures.render import render_annotated_video
 from emohelpers.figures.theme import person_label
 from emohelpers.report.html import video_html
 from emohelpers.report.parameters import ReportParameters
-from emohelpers.report.voice_section import voice_key_figures
 from emohelpers.summaries import summary, valence
-from emohelpers.summaries.summary import dominant_emotion, main_persons
-from emohelpers.summaries.valence import valence_verdict
+from emohelpers.summaries.clip_summary import clip_summary, summarise_analysis
+from emohelpers.summaries.moments import strongest_moments
+from emohelpers.summaries.summary import main_persons
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +57,15 @@ def _shots_fact(table: pd.DataFrame, tracker: dict) -> str:
 
 def _tracking_fact(trk) -> str:
     """The tracking settings in words (`TrackerSettings`)."""
-    reid = (f"re-identification by face (dlib, distance < {trk.reid_max_distance:g})"
-            if trk.reid else "no re-identification")  # fmt: skip
-    return (f"gap {trk.max_gap_s:g} s or {trk.max_gap_frames} sampling intervals, overlap >= "
-            f"{trk.iou_min:g}, cut threshold {trk.shot_threshold:g}; {reid}")  # fmt: skip
+    reid = (
+        f"re-identification by face (dlib, distance < {trk.reid_max_distance:g})"
+        if trk.reid
+        else "no re-identification"
+    )
+    return (
+        f"gap {trk.max_gap_s:g} s or {trk.max_gap_frames} sampling intervals, overlap >= "
+        f"{trk.iou_min:g}, cut threshold {trk.shot_threshold:g}; {reid}"
+    )
 
 
 def clip_facts(analysis: Analysis) -> pd.DataFrame:
@@ -70,10 +75,9 @@ def clip_facts(analysis: Analysis) -> pd.DataFrame:
     by its name). A video that ended early (truncated or damaged) gets a "truncated" fact.
     """
     table, prov = analysis
-    video, stats = prov.video, prov.summary
+    video, figures = prov.video, summarise_analysis(analysis)
     sampling, clf, det = prov.settings.sampling, prov.classifier, prov.detector
-    frames = int(table["frame"].nunique())
-    face_frames = int(table.loc[table["face"].notna(), "frame"].nunique())
+    frames, face_frames = figures.frames_analysed, figures.frames_with_face
     if sampling.get("fps"):
         how = f"{sampling['fps']:g} frames per second of video"
     else:
@@ -88,15 +92,15 @@ def clip_facts(analysis: Analysis) -> pd.DataFrame:
         "frame rate": f"{video.get('fps', float('nan')):.3f} fps",
         "size": f"{video.get('width', '?')} × {video.get('height', '?')} px",
         "frames analysed": f"{frames} ({how})",
-        "face coverage": f"{face_frames} of {frames} frames ({face_frames / max(frames, 1):.0%})",
-        "persons": str(int(table["person"].nunique())),
+        "face coverage": f"{face_frames} of {frames} frames ({figures.face_coverage or 0:.0%})",
+        "persons": str(figures.n_persons),
         "shots": _shots_fact(table, prov.tracker),
         "tracking": _tracking_fact(prov.settings.tracker),
         "expression model": f"{prov.model_label} (revision {clf.get('revision', '?')})",
         "face detector": f"{det.get('name', '?')}, min face {det.get('min_face_px', '?')} px, "
         f"min confidence {det.get('min_det_prob', '?')}",
         "device": prov.device or "?",
-        "analysis time": f"{stats.get('seconds', float('nan')):.1f} s",
+        "analysis time": f"{figures.analysis_seconds or float('nan'):.1f} s",
         "analysed on": prov.created_utc or "?",
     }
     if prov.truncated:
@@ -124,61 +128,54 @@ def key_frames(table: pd.DataFrame, n: int) -> list[int]:
 
 def detail_frame(table: pd.DataFrame, wanted: int | None = None) -> int | None:
     """The frame of the detail view: the analysed frame nearest `wanted`, or by default the
-    frame of the strongest non-neutral expression; None when no face was found."""
-    faces = table.dropna(subset=["person"])
-    if faces.empty:
+    frame of the strongest non-neutral expression (`summaries.moments`, ties: the earliest
+    frame); None when no face was found."""
+    if table["person"].isna().all():
         return None
     if wanted is not None:
         frames = np.unique(table["frame"].to_numpy())
         return int(frames[np.abs(frames - wanted).argmin()])
-    others = [e for e in EMOTIONS if e != "neutral"]
-    return int(faces.loc[faces[others].max(axis=1).idxmax(), "frame"])
+    peaks = strongest_moments(table, emotions=[e for e in EMOTIONS if e != "neutral"])
+    best = peaks.sort_values(["probability", "frame"], ascending=[False, True], kind="stable")
+    return int(best["frame"].iloc[0])
 
 
 def person_summary(table: pd.DataFrame, margin: float = 0.1, mapping: str = "default"):
-    """Per person: dominant emotion (by vote) and valence verdict; None where unavailable.
+    """Per person (by id): dominant emotion (by vote) and valence verdict (`ClipSummary`).
 
     Returns:
         A DataFrame with `person` (label), `face_frames`, `dominant`, `score`, `verdict`.
     """
-    dom = dominant_emotion(table).dropna(subset=["person"])
-    val = valence_verdict(table, mapping, level="person", margin=margin)
-    val = val.dropna(subset=["person"]).set_index("person")
-    return pd.DataFrame({
-        "person": [person_label(p) for p in dom["person"]],
-        "face_frames": dom["n_face_frames"].to_numpy(),
-        "dominant": dom["dominant_vote"].astype(object).to_numpy(),
-        "score": [float(val.loc[p, "score"]) for p in dom["person"]],
-        "verdict": [val.loc[p, "verdict"] for p in dom["person"]],
-    })  # fmt: skip
+    people = clip_summary(table, mapping=mapping, margin=margin).persons
+    return pd.DataFrame(
+        {
+            "person": [p.label for p in people],
+            "face_frames": [p.face_frames for p in people],
+            "dominant": [p.dominant for p in people],
+            "score": [p.valence_score for p in people],
+            "verdict": [p.verdict for p in people],
+        }
+    )
 
 
 def key_figures(analysis: Analysis, params: ReportParameters) -> dict[str, Any]:
-    """The report's key figures (what tests and the index read), JSON-ready."""
-    table, prov = analysis
-    people = person_summary(table, params.valence_margin, params.valence_mapping)
+    """The report's key figures (what tests and the index read), JSON-ready: the video's
+    facts, the clip's `ClipSummary` (`as_dict`) and the report's own settings."""
+    prov = analysis.provenance
+    figures = summarise_analysis(analysis, params.valence_mapping, params.valence_margin)
     video = prov.video
     return {
         "video": video.get("name"),
         "duration_s": video.get("duration_s"),
         "fps": video.get("fps"),
         "size": [video.get("width"), video.get("height")],
-        "frames_analysed": int(table["frame"].nunique()),
-        "frames_with_face": int(table.loc[table["face"].notna(), "frame"].nunique()),
-        "persons": int(table["person"].nunique()),
         "model": prov.model_label,
         "truncated": prov.truncated,
         "decoded_until_s": prov.video.get("decoded_until_s"),
         "sampling": prov.settings.sampling,
-        "dominant": dict(zip(people["person"], people["dominant"], strict=True)),
-        "verdicts": {
-            p: (None if pd.isna(v) else str(v))
-            for p, v in zip(people["person"], people["verdict"], strict=True)
-        },  # fmt: skip
+        **figures.as_dict(),
         "sections": list(params.sections),
         "annotated_video": ANNOTATED_VIDEO if "video" in params.sections else None,
-        "analysis_seconds": prov.summary.get("seconds"),
-        **voice_key_figures(analysis, params.valence_mapping),  # voice_status, voice_dominant...
     }
 
 
@@ -238,10 +235,10 @@ def show_radars(analysis: Analysis, params: ReportParameters) -> list:
     display(shown[0])
     persons = main_persons(table, params.max_persons)
     if table["person"].nunique() > len(persons):
-        _note(f"Strongest moments of the {len(persons)} most seen persons "
-              f"(parameter `max_persons`).")  # fmt: skip
-    moments = figures.strongest_moments(table)
-    moments = moments[moments["person"].isin(persons)]
+        _note(
+            f"Strongest moments of the {len(persons)} most seen persons (parameter `max_persons`)."
+        )
+    moments = strongest_moments(table, persons=persons)
     frames = read_frames(params.video, moments["frame"].unique())
     by_frame = dict(tuple(table.groupby("frame")))
     for person in persons:
@@ -251,8 +248,10 @@ def show_radars(analysis: Analysis, params: ReportParameters) -> list:
             if frame not in frames:
                 continue
             what = ", ".join(f"{r.emotion} {r.probability:.2f}" for r in group.itertuples())
-            title = (f"{person_label(person)} strongest {what} — frame {frame} at "
-                     f"{group['time_s'].iloc[0]:.2f} s")  # fmt: skip
+            title = (
+                f"{person_label(person)} strongest {what} — frame {frame} at "
+                f"{group['time_s'].iloc[0]:.2f} s"
+            )
             fig = figures.frame_radar_figure(frames[frame], by_frame[frame], title=title)
             display(fig)
             shown.append(fig)
@@ -322,8 +321,7 @@ def show_video(analysis: Analysis, params: ReportParameters) -> Path | None:
     if _skipped(params, "video"):
         return None
     out = Path(params.out_dir) / ANNOTATED_VIDEO
-    render_annotated_video(params.video, analysis.table, out, radar=params.radar,
-                           progress=False)  # fmt: skip
+    render_annotated_video(params.video, analysis.table, out, radar=params.radar, progress=False)
     display(HTML(video_html(ANNOTATED_VIDEO)))
     return out
 
@@ -337,25 +335,38 @@ def show_summaries(analysis: Analysis, params: ReportParameters) -> dict[str, An
         _note("No face was found in the analysed frames: nothing to summarise.")
         return {}
     win = summary.windows(table, window_s=params.window_s)
-    display(Markdown(f"**Windows of {params.window_s:g} s**: mean probabilities and the "
-                     "dominant emotion (by vote) per person."))  # fmt: skip
+    display(
+        Markdown(
+            f"**Windows of {params.window_s:g} s**: mean probabilities and the "
+            "dominant emotion (by vote) per person."
+        )
+    )
     display(summary_figures.windows_figure(win))
     _table(win[["window_start_s", "window_end_s", "person", "n_face_frames", "dominant_vote"]])
 
-    verdicts = valence.valence_verdict(table, params.valence_mapping, level="person",
-                                       margin=params.valence_margin)  # fmt: skip
-    display(Markdown(f"**Valence per person** (mapping `{params.valence_mapping}`): score = "
-                     f"mean positive − mean negative probability; the verdict needs "
-                     f"|score| > {params.valence_margin:g}."))  # fmt: skip
+    verdicts = valence.valence_verdict(
+        table, params.valence_mapping, level="person", margin=params.valence_margin
+    )
+    display(
+        Markdown(
+            f"**Valence per person** (mapping `{params.valence_mapping}`): score = "
+            f"mean positive − mean negative probability; the verdict needs "
+            f"|score| > {params.valence_margin:g}."
+        )
+    )
     display(summary_figures.valence_figure(verdicts, margin=params.valence_margin))
     cols = ["person", "n_faces", "mean_positive", "mean_negative", "score", "margin", "verdict"]
     _table(verdicts[cols])
 
     smoothed = summary.smooth(table, "moving", window_s=params.smooth_s)
     turns = summary.turning_points(smoothed, min_duration_s=1.0)
-    display(Markdown(f"**Turning points** on probabilities smoothed over {params.smooth_s:g} s: "
-                     "dashed lines are lasting changes of the top emotion, dotted lines "
-                     "sharp rises."))  # fmt: skip
+    display(
+        Markdown(
+            f"**Turning points** on probabilities smoothed over {params.smooth_s:g} s: "
+            "dashed lines are lasting changes of the top emotion, dotted lines "
+            "sharp rises."
+        )
+    )
     persons = sorted(float(p) for p in table["person"].dropna().unique())
     fig = summary_figures.add_turning_points(figures.timeline_figure(smoothed), turns, persons)
     display(fig.update_layout(title=f"Smoothed over {params.smooth_s:g} s, with turning points"))
@@ -372,6 +383,9 @@ def record_key_figures(analysis: Analysis, params: ReportParameters) -> dict[str
     path = Path(params.out_dir) / KEY_FIGURES_FILE
     path.write_text(json.dumps(figs, indent=2, default=str) + "\n")
     shown = {k: v if isinstance(v, str) else json.dumps(v, default=str) for k, v in figs.items()}
-    _table(pd.DataFrame({"figure": list(shown), "value": list(shown.values())}), header=False,
-           classes="emo-facts")  # fmt: skip
+    _table(
+        pd.DataFrame({"figure": list(shown), "value": list(shown.values())}),
+        header=False,
+        classes="emo-facts",
+    )
     return figs

@@ -110,11 +110,12 @@ class Persons:
         """
         t0 = time.perf_counter()
         embeddings = {}
-        candidates = mergeable_tracks(track, frame) if self.gallery is not None else set()
-        if candidates:
+        gallery = self.gallery
+        candidates = mergeable_tracks(track, frame) if gallery is not None else set()
+        if gallery is not None and candidates:
             if self.embedder is None:
                 self.embedder = self._make_embedder()
-            embeddings = track_embeddings(self.gallery, self.embedder, candidates)
+            embeddings = track_embeddings(gallery, self.embedder, candidates)
         self.embedded = len(embeddings)
         mapping = merge_tracks(track, frame, embeddings, self.settings.reid_max_distance)
         self._merged = mapping

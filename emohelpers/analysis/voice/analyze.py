@@ -155,7 +155,7 @@ def analyze_voice(
     settings = settings or VoiceSettings()
     t0 = time.perf_counter()
     source = path if isinstance(path, VideoSource) else None
-    info: AudioInfo = source.audio_info() if source is not None else probe_audio(path)
+    info: AudioInfo = path.audio_info() if isinstance(path, VideoSource) else probe_audio(path)
     prov: dict[str, Any] = {
         "audio": info.as_dict(),
         "settings": settings.as_dict(),
