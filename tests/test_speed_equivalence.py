@@ -5,14 +5,13 @@ variant) facenet-pytorch's own `MTCNN.detect`. Fast: `analyze`'s defaults (batch
 frames, batched MTCNN stages, batched classifier, detection in a background thread).
 """
 
-import functools
 import threading
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from emohelpers.analysis import pipeline
+from emohelpers.analysis.analyzer import Analyzer, resolve_settings
 from emohelpers.analysis.classifiers import load_classifier
 from emohelpers.analysis.detect import FaceDetector
 from emohelpers.analysis.pipeline import analyze
@@ -37,8 +36,12 @@ def fast_and_slow():
     clip = sample_clip("WolfgangLanger_Pexels.mp4")
     kwargs = {"every_n": 3, "end_s": 12.0, "progress": False}
     fast = analyze(clip, classifier=load_classifier("mini-xception", "cpu"), **kwargs)
-    slow = analyze(clip, classifier=load_classifier("mini-xception", "cpu", batch_size=1),
-                   batch_frames=1, **kwargs)  # fmt: skip
+    slow = analyze(
+        clip,
+        classifier=load_classifier("mini-xception", "cpu", batch_size=1),
+        batch_frames=1,
+        **kwargs,
+    )
     return fast, slow, clip, kwargs
 
 
@@ -51,12 +54,17 @@ def test_fast_path_equals_one_frame_one_face_at_a_time(fast_and_slow):
 
 
 @pytest.mark.slow
-def test_fast_path_equals_facenets_own_detect(fast_and_slow, monkeypatch):
+def test_fast_path_equals_facenets_own_detect(fast_and_slow):
     fast, _, clip, kwargs = fast_and_slow
-    monkeypatch.setattr(pipeline, "FaceDetector", functools.partial(FaceDetector,
-                                                                    stages="facenet"))  # fmt: skip
-    reference = analyze(clip, classifier=load_classifier("mini-xception", "cpu", batch_size=1),
-                        batch_frames=1, **kwargs)  # fmt: skip
+    settings = resolve_settings(every_n=kwargs["every_n"], end_s=kwargs["end_s"])
+    analyzer = Analyzer(
+        settings,
+        classifier=load_classifier("mini-xception", "cpu", batch_size=1),
+        detector=FaceDetector(settings.detector, batch_size=1, stages="facenet"),
+        batch_frames=1,
+        progress=False,
+    )
+    reference = analyzer(clip)
     assert reference.provenance.detector["stages"] == "facenet"
     _same_table(fast.table, reference.table)
 

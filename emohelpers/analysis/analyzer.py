@@ -83,6 +83,8 @@ class Analyzer:
         settings: what decides the analysis (default `AnalysisSettings()`).
         classifier: an already loaded expression classifier; its name replaces
             `settings.model` (default: the process's `shared_classifier`).
+        detector: an already built face detector (e.g. facenet-pytorch's own stages, the
+            reference); default: built from `settings.detector`.
         voice_classifier: an already loaded `VoiceClassifier` (default: built here).
         batch_frames: frames per detector call.
         batch_faces: crops per classifier call (default: the classifier's own).
@@ -93,7 +95,8 @@ class Analyzer:
         settings: the resolved settings.
         device: the torch device every model runs on.
         detector, classifier: the face detector and the expression classifier.
-        builds: model name -> how many times this analyzer built it (each at most once).
+        builds: model name -> how many times this analyzer built it (the shared classifier:
+            fetched it), each at most once however many clips it analyses.
 
     Raises:
         ModelLoadError, ParameterError: a model cannot be loaded, or invalid settings.
@@ -108,6 +111,7 @@ class Analyzer:
         settings: AnalysisSettings | None = None,
         *,
         classifier: Classifier | None = None,
+        detector: FaceDetector | None = None,
         voice_classifier: Any = None,
         batch_frames: int = 16,
         batch_faces: int | None = None,
@@ -132,7 +136,7 @@ class Analyzer:
             self.classifier = self._build(
                 "classifier", lambda: shared_classifier(settings.model, self.device)
             )
-        self.detector = self._build(
+        self.detector = detector or self._build(
             "detector", lambda: FaceDetector(settings.detector, self.device, self.batch_frames)
         )
         self._embedder: FaceEmbedder | None = None
