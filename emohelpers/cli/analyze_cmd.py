@@ -8,6 +8,7 @@ from pathlib import Path
 
 from emohelpers.cli.tracker_args import add_tracker_args
 from emohelpers.cli.voice_cmd import add_voice_args
+from emohelpers.core.folder_lock import folder_lock
 from emohelpers.core.settings import AnalysisSettings, DetectorSettings
 
 
@@ -59,9 +60,13 @@ def add_sampling_args(p: argparse.ArgumentParser) -> None:
         "(default: %(default)s)",
     )
     add_tracker_args(p)
-    p.add_argument("--no-voice", dest="voice_enabled", action="store_false",
-                   help="do not analyse the sound track (default: the voice table "
-                        "voice.parquet is made when the clip has sound)")  # fmt: skip
+    p.add_argument(
+        "--no-voice",
+        dest="voice_enabled",
+        action="store_false",
+        help="do not analyse the sound track (default: the voice table "
+        "voice.parquet is made when the clip has sound)",
+    )
     add_voice_args(p)
 
 
@@ -73,15 +78,21 @@ def settings_from_args(args: argparse.Namespace) -> AnalysisSettings:
 
 def analysis_kwargs(args: argparse.Namespace) -> dict:
     """`analyze` arguments from parsed options: the settings, batch size and progress."""
-    return {"settings": settings_from_args(args), "batch_frames": args.batch_frames,
-            "progress": not args.quiet}  # fmt: skip
+    return {
+        "settings": settings_from_args(args),
+        "batch_frames": args.batch_frames,
+        "progress": not args.quiet,
+    }
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("analyze", help="analyse one video into the emotion table",
-                       description="Detect, track and classify every face of a video, and "
-                                   "the voice of its sound track; write DIR/emotions.parquet, "
-                                   "DIR/voice.parquet and DIR/provenance.json.")  # fmt: skip
+    p = sub.add_parser(
+        "analyze",
+        help="analyse one video into the emotion table",
+        description="Detect, track and classify every face of a video, and "
+        "the voice of its sound track; write DIR/emotions.parquet, "
+        "DIR/voice.parquet and DIR/provenance.json.",
+    )
     p.add_argument("video", type=Path, help="the video file")
     p.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
     add_sampling_args(p)
@@ -93,10 +104,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run_analyze(args: argparse.Namespace) -> int:
-    from emohelpers.analysis.pipeline import analyze
+    with folder_lock(args.out):  # one run per folder: a second one is refused at once
+        from emohelpers.analysis.pipeline import analyze  # loads torch: not at --help
 
-    result = analyze(args.video, **analysis_kwargs(args))
-    out = result.save(args.out)
+        result = analyze(args.video, **analysis_kwargs(args))
+        out = result.save(args.out)
     prov = result.provenance
     s = prov.summary
     voice = prov.voice

@@ -8,6 +8,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from emohelpers.core.atomic import atomic_write
 from emohelpers.summaries import evaluate as ev
 from emohelpers.summaries.valence import VALENCE_PRESETS
 
@@ -147,7 +148,6 @@ def run_evaluate_images(args: argparse.Namespace) -> int:
     text = json.dumps(result, indent=2)
     print(text)
     if args.out:
-        args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / "metrics.json").write_text(text + "\n")
-        ev.confusion_frame(result).to_csv(args.out / "confusion.csv")
+        atomic_write(args.out / "metrics.json", text + "\n")
+        atomic_write(args.out / "confusion.csv", ev.confusion_frame(result).to_csv())
     return 0

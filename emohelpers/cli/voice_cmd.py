@@ -7,6 +7,7 @@ import json
 import logging
 from pathlib import Path
 
+from emohelpers.core.atomic import atomic_write, atomic_write_json
 from emohelpers.core.voice_settings import OFFLINE_VOICE_MODEL, VoiceSettings
 
 log = logging.getLogger(__name__)
@@ -22,14 +23,29 @@ def add_voice_args(p: argparse.ArgumentParser) -> None:
         "transformers audio-classification Hub id | a local model folder (default: %(default)s)",
     )
     d = VoiceSettings()
-    p.add_argument("--voice-window-s", type=float, default=d.window_s, metavar="S",
-                   help="voice window length, seconds (default: %(default)s)")  # fmt: skip
-    p.add_argument("--voice-hop-s", type=float, default=d.hop_s, metavar="S",
-                   help="time between voice windows, seconds (default: %(default)s)")  # fmt: skip
-    p.add_argument("--voice-min-speech-prob", "--min-speech-prob", type=float,
-                   default=d.min_speech_prob, metavar="P",
-                   help="classify a window when its mean voice-activity probability reaches "
-                        "this; below, it is a non-speech row (default: %(default)s)")  # fmt: skip
+    p.add_argument(
+        "--voice-window-s",
+        type=float,
+        default=d.window_s,
+        metavar="S",
+        help="voice window length, seconds (default: %(default)s)",
+    )
+    p.add_argument(
+        "--voice-hop-s",
+        type=float,
+        default=d.hop_s,
+        metavar="S",
+        help="time between voice windows, seconds (default: %(default)s)",
+    )
+    p.add_argument(
+        "--voice-min-speech-prob",
+        "--min-speech-prob",
+        type=float,
+        default=d.min_speech_prob,
+        metavar="P",
+        help="classify a window when its mean voice-activity probability reaches "
+        "this; below, it is a non-speech row (default: %(default)s)",
+    )
 
 
 def voice_settings(args: argparse.Namespace) -> VoiceSettings:
@@ -75,12 +91,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     a.set_defaults(func=run_analyze_voice)
 
 
-def _write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    tmp.replace(path)
-
-
 def run_evaluate_voice(args: argparse.Namespace) -> int:
     """Run `emohelpers evaluate-voice`; print the metrics as JSON; write them with --out."""
     from emohelpers.analysis.voice.classifiers import load_voice_classifier
@@ -104,9 +114,8 @@ def run_evaluate_voice(args: argparse.Namespace) -> int:
     text = json.dumps(result, indent=2)
     print(text)
     if args.out:
-        args.out.mkdir(parents=True, exist_ok=True)
-        _write_text(args.out / "metrics.json", text + "\n")
-        _write_text(args.out / "confusion.csv", confusion_frame(result).to_csv())
+        atomic_write(args.out / "metrics.json", text + "\n")
+        atomic_write(args.out / "confusion.csv", confusion_frame(result).to_csv())
     return 0
 
 
@@ -116,10 +125,13 @@ def run_analyze_voice(args: argparse.Namespace) -> int:
     from emohelpers.analysis.voice.table import save_voice_table
 
     table, prov = analyze_voice(
-        args.video, voice_settings(args), device=args.device, start_s=args.start_s,
+        args.video,
+        voice_settings(args),
+        device=args.device,
+        start_s=args.start_s,
         end_s=args.end_s,
-    )  # fmt: skip
+    )
     path = save_voice_table(table, args.out)
-    _write_text(args.out / "voice_provenance.json", json.dumps(prov, indent=2, default=str) + "\n")
+    atomic_write_json(args.out / "voice_provenance.json", prov)
     print(f"{args.video.name}: voice {prov['status']}: {prov['message']} -> {path}")
     return 0

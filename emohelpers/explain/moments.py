@@ -29,6 +29,7 @@ from emohelpers.analysis.frames import read_frames
 from emohelpers.analysis.provenance import Provenance
 from emohelpers.analysis.table import BOX_COLUMNS, CHANCE, EMOTIONS, Analysis
 from emohelpers.core import assets
+from emohelpers.core.atomic import atomic_write
 from emohelpers.core.errors import VideoReadError
 from emohelpers.explain.methods import attribute, resize_maps
 from emohelpers.figures.core_figures import strongest_moments
@@ -96,10 +97,11 @@ def moments_to_explain(
     moments = moments[moments["probability"] > min_prob]
     order = persons if persons is not None else sorted(moments["person"].unique())
     parts = [
-        moments[moments["person"] == p].sort_values("probability", ascending=False,
-                                                     kind="stable").head(max_per_person)
+        moments[moments["person"] == p]
+        .sort_values("probability", ascending=False, kind="stable")
+        .head(max_per_person)
         for p in order
-    ]  # fmt: skip
+    ]
     return pd.concat(parts, ignore_index=True) if parts else moments.iloc[:0]
 
 
@@ -111,8 +113,12 @@ def _cache_path(folder: Path, key: dict[str, Any]) -> Path:
 def _load(path: Path) -> _Face | None:
     try:
         with np.load(path, allow_pickle=False) as z:
-            return _Face(z["crop"], z["probs"], tuple(str(e) for e in z["emotions"]),
-                         z["input_maps"].astype(np.float32))  # fmt: skip
+            return _Face(
+                z["crop"],
+                z["probs"],
+                tuple(str(e) for e in z["emotions"]),
+                z["input_maps"].astype(np.float32),
+            )
     except (OSError, KeyError, ValueError) as exc:
         if path.exists():
             log.warning("%s: unreadable explanation cache file (%s); recomputing", path, exc)
@@ -120,12 +126,13 @@ def _load(path: Path) -> _Face | None:
 
 
 def _save(path: Path, face: _Face) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    with open(tmp, "wb") as f:  # a file object: np.savez would add ".npz" to a name
-        np.savez_compressed(f, crop=face.crop, probs=face.probs, emotions=np.array(face.emotions),
-                            input_maps=face.input_maps.astype(np.float16))  # fmt: skip
-    tmp.replace(path)
+    arrays = {
+        "crop": face.crop,
+        "probs": face.probs,
+        "emotions": np.array(face.emotions),
+        "input_maps": face.input_maps.astype(np.float16),
+    }
+    atomic_write(path, lambda p: np.savez_compressed(p, **arrays))  # p ends in .npz as well
 
 
 def _needed(probs: np.ndarray, own: set[str], min_prob: float) -> list[str]:
@@ -133,8 +140,11 @@ def _needed(probs: np.ndarray, own: set[str], min_prob: float) -> list[str]:
     return [e for i, e in enumerate(EMOTIONS) if probs[i] > min_prob or e in own]
 
 
-def _read_crops(video: Path, wanted: dict[tuple, tuple[int, np.ndarray]], margin: float,
-                ) -> dict[tuple, np.ndarray]:  # fmt: skip
+def _read_crops(
+    video: Path,
+    wanted: dict[tuple, tuple[int, np.ndarray]],
+    margin: float,
+) -> dict[tuple, np.ndarray]:
     """The face crops of `wanted` (key -> (frame, xyxy)), their frames decoded in one pass."""
     frames = {frame for frame, _ in wanted.values()}
     rgb = read_frames(video, frames)
@@ -200,9 +210,16 @@ def explain_strongest_moments(
         if k not in own:
             keys.append(k)
             own[k] = set()
-            key = {"v": CACHE_VERSION, "video_sha256": sha, "frame": k[0], "box": list(box),
-                   "margin": margin, "classifier": classifier.name,
-                   "revision": classifier.revision, "method": method}  # fmt: skip
+            key = {
+                "v": CACHE_VERSION,
+                "video_sha256": sha,
+                "frame": k[0],
+                "box": list(box),
+                "margin": margin,
+                "classifier": classifier.name,
+                "revision": classifier.revision,
+                "method": method,
+            }
             paths[k] = _cache_path(folder, key)
         own[k].add(m.emotion)
 
@@ -222,8 +239,10 @@ def explain_strongest_moments(
         wanted = [_needed(p, own[k], min_prob) for p, k in zip(probs, todo, strict=True)]
         width = max(len(w) for w in wanted)
         # One batch: every face gets `width` targets, short lists padded with their last.
-        targets = [[EMOTIONS.index(e) for e in w] + [EMOTIONS.index(w[-1])] * (width - len(w))
-                   for w in wanted]  # fmt: skip
+        targets = [
+            [EMOTIONS.index(e) for e in w] + [EMOTIONS.index(w[-1])] * (width - len(w))
+            for w in wanted
+        ]
         maps = attribute(classifier, classifier.preprocess(batch), targets, method)
         # Kept as the cache keeps them (float16), so that a re-render draws the same figures.
         maps = maps.astype(np.float16).astype(np.float32)
@@ -231,15 +250,26 @@ def explain_strongest_moments(
             faces[k] = _Face(batch[i], probs[i], tuple(wanted[i]), maps[i, : len(wanted[i])])
             if use_cache:
                 _save(paths[k], faces[k])
-    log.info("explained %d moments (%d faces, %d from the cache) with %s in %.2f s",
-             len(moments), len(keys), len(keys) - len(todo), method,
-             time.perf_counter() - t0)  # fmt: skip
+    log.info(
+        "explained %d moments (%d faces, %d from the cache) with %s in %.2f s",
+        len(moments),
+        len(keys),
+        len(keys) - len(todo),
+        method,
+        time.perf_counter() - t0,
+    )
 
     out = []
     for m in moments.itertuples(index=False):
         face = faces[(int(m.frame), tuple(round(float(getattr(m, c)), 2) for c in BOX_COLUMNS))]
         title = f"{person_label(m.person)} — {m.emotion} at {m.time_s:.1f} s"
-        fig = explanation_figure(face.crop, face.maps_by_emotion(), face.probs, title=title,
-                                 min_prob=min_prob, first=m.emotion)  # fmt: skip
+        fig = explanation_figure(
+            face.crop,
+            face.maps_by_emotion(),
+            face.probs,
+            title=title,
+            min_prob=min_prob,
+            first=m.emotion,
+        )
         out.append(ExplainedMoment(float(m.person), str(m.emotion), float(m.time_s), fig))
     return out

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from emohelpers.analysis.table import EMOTIONS, validate_table
+from emohelpers.core.atomic import atomic_write
 from emohelpers.core.errors import ParameterError, VideoReadError
 from emohelpers.figures.drawing import draw_boxes
 from emohelpers.figures.theme import person_label
@@ -82,8 +83,15 @@ def reel_moments(
         stop = min(end, start + span_s)
         if any(start < o["end_s"] and o["start_s"] < stop for o in taken):
             continue
-        taken.append({"frame": int(r.frame), "time_s": t, "probability": float(getattr(r, emotion)),
-                      "start_s": start, "end_s": stop})  # fmt: skip
+        taken.append(
+            {
+                "frame": int(r.frame),
+                "time_s": t,
+                "probability": float(getattr(r, emotion)),
+                "start_s": start,
+                "end_s": stop,
+            }
+        )
         if len(taken) == n:
             break
     return pd.DataFrame(taken, columns=columns).sort_values("time_s", ignore_index=True)
@@ -108,19 +116,23 @@ def _boxes_over_time(table: pd.DataFrame, person: float | None):
 
 def _write(clip, out_path: Path, with_audio: bool) -> Path:
     """Write a moviepy clip as H.264 yuv420p (+ AAC) to a temporary name, then rename."""
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_path.with_name(out_path.stem + ".part" + out_path.suffix)
-    try:
+
+    def write(tmp: Path) -> None:
         clip.write_videofile(
-            str(tmp), codec="libx264", audio=with_audio, audio_codec="aac", preset="veryfast",
+            str(tmp),
+            codec="libx264",
+            audio=with_audio,
+            audio_codec="aac",
+            preset="veryfast",
             ffmpeg_params=["-pix_fmt", "yuv420p", "-crf", "23", "-movflags", "+faststart"],
-            temp_audiofile_path=str(out_path.parent), logger=None,
-        )  # fmt: skip
+            temp_audiofile_path=str(out_path.parent),
+            logger=None,
+        )
+
+    try:
+        return atomic_write(out_path, write)
     except (OSError, ValueError) as exc:
-        tmp.unlink(missing_ok=True)
         raise VideoReadError(f"{out_path}: writing the clip failed ({exc})") from exc
-    tmp.replace(out_path)
-    return out_path
 
 
 def _open_clip(video: Path):
@@ -216,8 +228,14 @@ def highlight_reel(
         source.close()
     lengths = (moments["end_s"] - moments["start_s"]).to_numpy()
     moments["reel_start_s"] = np.concatenate([[0.0], np.cumsum(lengths)[:-1]])
-    log.info("%s: reel of %s %s, %d moments, %.1f s", Path(out_path).name,
-             person_label(person), emotion, len(moments), lengths.sum())  # fmt: skip
+    log.info(
+        "%s: reel of %s %s, %d moments, %.1f s",
+        Path(out_path).name,
+        person_label(person),
+        emotion,
+        len(moments),
+        lengths.sum(),
+    )
     return Path(out_path), moments
 
 

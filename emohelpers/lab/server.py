@@ -12,6 +12,8 @@ import secrets
 import sys
 from pathlib import Path
 
+from emohelpers.core.atomic import atomic_write
+
 log = logging.getLogger(__name__)
 
 #: The Jupyter kernel of the project's environment, as notebooks name it.
@@ -74,11 +76,7 @@ def install_lab_settings(prefix: str | Path | None = None) -> Path:
     current = json.loads(path.read_text()) if path.is_file() else {}
     for plugin, values in LAB_SETTINGS.items():
         current[plugin] = {**current.get(plugin, {}), **values}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(current, indent=2) + "\n")
-    tmp.replace(path)
-    return path
+    return atomic_write(path, json.dumps(current, indent=2) + "\n")
 
 
 def lab_command(
@@ -104,9 +102,16 @@ def lab_command(
     # Containers and CI machines often run as root; the server refuses root without this.
     as_root = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
     return [
-        sys.executable, "-m", "jupyterlab", str(notebook_dir), f"--ip={ip}", f"--port={port}",
-        f"--IdentityProvider.token={token}", *OFFLINE_OPTIONS, *as_root,
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        str(notebook_dir),
+        f"--ip={ip}",
+        f"--port={port}",
+        f"--IdentityProvider.token={token}",
+        *OFFLINE_OPTIONS,
+        *as_root,
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import os
 from pathlib import Path
 from typing import Any
+
+from emohelpers.core.atomic import atomic_write_json
 
 STATUS_FILE = "status.json"
 
@@ -40,14 +41,13 @@ def write_status(folder: str | Path, state: str, video_name: str, **fields: Any)
         raise ValueError(f"state={state!r}: expected one of {STATES}")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    record = {"state": state, "video": video_name,
-              "updated_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
-              **fields}  # fmt: skip
-    path = folder / STATUS_FILE
-    tmp = folder / f".{STATUS_FILE}.{os.getpid()}.tmp"
-    tmp.write_text(json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8")
-    tmp.replace(path)
-    return path
+    record = {
+        "state": state,
+        "video": video_name,
+        "updated_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        **fields,
+    }
+    return atomic_write_json(folder / STATUS_FILE, record)
 
 
 def read_status(folder: str | Path) -> dict[str, Any] | None:

@@ -32,6 +32,7 @@ from emohelpers.figures.drawing import draw_boxes
 from emohelpers.figures.render import render_annotated_video
 from emohelpers.figures.theme import person_label
 from emohelpers.report.html import video_html
+from emohelpers.report.key_figures_file import KEY_FIGURES_FILE, write_key_figures  # noqa: F401
 from emohelpers.report.parameters import ReportParameters
 from emohelpers.report.voice_section import voice_key_figures
 from emohelpers.summaries import summary, valence
@@ -41,7 +42,6 @@ from emohelpers.summaries.valence import valence_verdict
 log = logging.getLogger(__name__)
 
 ANNOTATED_VIDEO = "annotated.mp4"
-KEY_FIGURES_FILE = "key_figures.json"
 
 
 # --- pure helpers --------------------------------------------------------------------------
@@ -57,10 +57,15 @@ def _shots_fact(table: pd.DataFrame, tracker: dict) -> str:
 
 def _tracking_fact(trk) -> str:
     """The tracking settings in words (`TrackerSettings`)."""
-    reid = (f"re-identification by face (dlib, distance < {trk.reid_max_distance:g})"
-            if trk.reid else "no re-identification")  # fmt: skip
-    return (f"gap {trk.max_gap_s:g} s or {trk.max_gap_frames} sampling intervals, overlap >= "
-            f"{trk.iou_min:g}, cut threshold {trk.shot_threshold:g}; {reid}")  # fmt: skip
+    reid = (
+        f"re-identification by face (dlib, distance < {trk.reid_max_distance:g})"
+        if trk.reid
+        else "no re-identification"
+    )
+    return (
+        f"gap {trk.max_gap_s:g} s or {trk.max_gap_frames} sampling intervals, overlap >= "
+        f"{trk.iou_min:g}, cut threshold {trk.shot_threshold:g}; {reid}"
+    )
 
 
 def clip_facts(analysis: Analysis) -> pd.DataFrame:
@@ -144,13 +149,15 @@ def person_summary(table: pd.DataFrame, margin: float = 0.1, mapping: str = "def
     dom = dominant_emotion(table).dropna(subset=["person"])
     val = valence_verdict(table, mapping, level="person", margin=margin)
     val = val.dropna(subset=["person"]).set_index("person")
-    return pd.DataFrame({
-        "person": [person_label(p) for p in dom["person"]],
-        "face_frames": dom["n_face_frames"].to_numpy(),
-        "dominant": dom["dominant_vote"].astype(object).to_numpy(),
-        "score": [float(val.loc[p, "score"]) for p in dom["person"]],
-        "verdict": [val.loc[p, "verdict"] for p in dom["person"]],
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "person": [person_label(p) for p in dom["person"]],
+            "face_frames": dom["n_face_frames"].to_numpy(),
+            "dominant": dom["dominant_vote"].astype(object).to_numpy(),
+            "score": [float(val.loc[p, "score"]) for p in dom["person"]],
+            "verdict": [val.loc[p, "verdict"] for p in dom["person"]],
+        }
+    )
 
 
 def key_figures(analysis: Analysis, params: ReportParameters) -> dict[str, Any]:
@@ -174,7 +181,7 @@ def key_figures(analysis: Analysis, params: ReportParameters) -> dict[str, Any]:
         "verdicts": {
             p: (None if pd.isna(v) else str(v))
             for p, v in zip(people["person"], people["verdict"], strict=True)
-        },  # fmt: skip
+        },
         "sections": list(params.sections),
         "annotated_video": ANNOTATED_VIDEO if "video" in params.sections else None,
         "analysis_seconds": prov.summary.get("seconds"),
@@ -238,8 +245,9 @@ def show_radars(analysis: Analysis, params: ReportParameters) -> list:
     display(shown[0])
     persons = main_persons(table, params.max_persons)
     if table["person"].nunique() > len(persons):
-        _note(f"Strongest moments of the {len(persons)} most seen persons "
-              f"(parameter `max_persons`).")  # fmt: skip
+        _note(
+            f"Strongest moments of the {len(persons)} most seen persons (parameter `max_persons`)."
+        )
     moments = figures.strongest_moments(table)
     moments = moments[moments["person"].isin(persons)]
     frames = read_frames(params.video, moments["frame"].unique())
@@ -251,8 +259,10 @@ def show_radars(analysis: Analysis, params: ReportParameters) -> list:
             if frame not in frames:
                 continue
             what = ", ".join(f"{r.emotion} {r.probability:.2f}" for r in group.itertuples())
-            title = (f"{person_label(person)} strongest {what} — frame {frame} at "
-                     f"{group['time_s'].iloc[0]:.2f} s")  # fmt: skip
+            title = (
+                f"{person_label(person)} strongest {what} — frame {frame} at "
+                f"{group['time_s'].iloc[0]:.2f} s"
+            )
             fig = figures.frame_radar_figure(frames[frame], by_frame[frame], title=title)
             display(fig)
             shown.append(fig)
@@ -322,8 +332,7 @@ def show_video(analysis: Analysis, params: ReportParameters) -> Path | None:
     if _skipped(params, "video"):
         return None
     out = Path(params.out_dir) / ANNOTATED_VIDEO
-    render_annotated_video(params.video, analysis.table, out, radar=params.radar,
-                           progress=False)  # fmt: skip
+    render_annotated_video(params.video, analysis.table, out, radar=params.radar, progress=False)
     display(HTML(video_html(ANNOTATED_VIDEO)))
     return out
 
@@ -337,25 +346,38 @@ def show_summaries(analysis: Analysis, params: ReportParameters) -> dict[str, An
         _note("No face was found in the analysed frames: nothing to summarise.")
         return {}
     win = summary.windows(table, window_s=params.window_s)
-    display(Markdown(f"**Windows of {params.window_s:g} s**: mean probabilities and the "
-                     "dominant emotion (by vote) per person."))  # fmt: skip
+    display(
+        Markdown(
+            f"**Windows of {params.window_s:g} s**: mean probabilities and the "
+            "dominant emotion (by vote) per person."
+        )
+    )
     display(summary_figures.windows_figure(win))
     _table(win[["window_start_s", "window_end_s", "person", "n_face_frames", "dominant_vote"]])
 
-    verdicts = valence.valence_verdict(table, params.valence_mapping, level="person",
-                                       margin=params.valence_margin)  # fmt: skip
-    display(Markdown(f"**Valence per person** (mapping `{params.valence_mapping}`): score = "
-                     f"mean positive − mean negative probability; the verdict needs "
-                     f"|score| > {params.valence_margin:g}."))  # fmt: skip
+    verdicts = valence.valence_verdict(
+        table, params.valence_mapping, level="person", margin=params.valence_margin
+    )
+    display(
+        Markdown(
+            f"**Valence per person** (mapping `{params.valence_mapping}`): score = "
+            f"mean positive − mean negative probability; the verdict needs "
+            f"|score| > {params.valence_margin:g}."
+        )
+    )
     display(summary_figures.valence_figure(verdicts, margin=params.valence_margin))
     cols = ["person", "n_faces", "mean_positive", "mean_negative", "score", "margin", "verdict"]
     _table(verdicts[cols])
 
     smoothed = summary.smooth(table, "moving", window_s=params.smooth_s)
     turns = summary.turning_points(smoothed, min_duration_s=1.0)
-    display(Markdown(f"**Turning points** on probabilities smoothed over {params.smooth_s:g} s: "
-                     "dashed lines are lasting changes of the top emotion, dotted lines "
-                     "sharp rises."))  # fmt: skip
+    display(
+        Markdown(
+            f"**Turning points** on probabilities smoothed over {params.smooth_s:g} s: "
+            "dashed lines are lasting changes of the top emotion, dotted lines "
+            "sharp rises."
+        )
+    )
     persons = sorted(float(p) for p in table["person"].dropna().unique())
     fig = summary_figures.add_turning_points(figures.timeline_figure(smoothed), turns, persons)
     display(fig.update_layout(title=f"Smoothed over {params.smooth_s:g} s, with turning points"))
@@ -369,9 +391,8 @@ def show_summaries(analysis: Analysis, params: ReportParameters) -> dict[str, An
 def record_key_figures(analysis: Analysis, params: ReportParameters) -> dict[str, Any]:
     """Write `key_figures.json` into the output folder and display the figures."""
     figs = key_figures(analysis, params)
-    path = Path(params.out_dir) / KEY_FIGURES_FILE
-    path.write_text(json.dumps(figs, indent=2, default=str) + "\n")
+    write_key_figures(params.out_dir, figs)  # written whole: the runner reads it
     shown = {k: v if isinstance(v, str) else json.dumps(v, default=str) for k, v in figs.items()}
-    _table(pd.DataFrame({"figure": list(shown), "value": list(shown.values())}), header=False,
-           classes="emo-facts")  # fmt: skip
+    facts = pd.DataFrame({"figure": list(shown), "value": list(shown.values())})
+    _table(facts, header=False, classes="emo-facts")
     return figs

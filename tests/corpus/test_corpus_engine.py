@@ -47,8 +47,9 @@ def test_dataset_is_readable_by_pandas_and_pyarrow_with_each_clips_rows(corpus):
     root = dataset.dataset_dir(out)
     by_pandas = pd.read_parquet(root)
     by_arrow = ds.dataset(root, format="parquet", partitioning="hive").to_table().to_pandas()
-    assert sorted(p.name for p in root.iterdir()) == [f"clip={c}" for c in sorted(
-        [*GOOD, "empty_room"])]  # fmt: skip
+    assert sorted(p.name for p in root.iterdir()) == [
+        f"clip={c}" for c in sorted([*GOOD, "empty_room"])
+    ]
     for df in (by_pandas, by_arrow):
         counts = df["clip"].astype(str).value_counts().to_dict()
         for name in [*GOOD, "empty_room"]:
@@ -79,7 +80,14 @@ def test_clips_table_agrees_with_the_per_clip_tables(corpus):
         assert row["video_sha256"] == prov.video_sha256
         assert row["model"] == "mini-xception" and row["seconds"] > 0
     assert clips.loc["debate_a", "dominant"] in (
-        "angry", "disgust", "fear", "happy", "neutral", "sad", "surprise")  # fmt: skip
+        "angry",
+        "disgust",
+        "fear",
+        "happy",
+        "neutral",
+        "sad",
+        "surprise",
+    )
     assert clips.loc["debate_a", "verdict"] in ("positive", "neutral", "negative")
     assert pd.isna(clips.loc["empty_room", "dominant"]) and clips.loc["empty_room", "persons"] == 0
     assert clips.loc["corrupt", "status"] == "failed"
@@ -171,8 +179,14 @@ def test_a_clip_whose_worker_dies_twice_is_recorded_as_failed(sample_dir, tmp_pa
     shutil.copy(sample_dir / "WolfgangLanger_Pexels.mp4", videos / "fatal.mp4")
     killed: list[int] = []
     settings = TaskSettings(analysis={"model": "mini-xception", "every_n": 6})
-    run = run_corpus(read_inputs([videos]), tmp_path / "out", settings, workers=2,
-                     progress=False, on_start=kill_mid_clip(2, killed))  # fmt: skip
+    run = run_corpus(
+        read_inputs([videos]),
+        tmp_path / "out",
+        settings,
+        workers=2,
+        progress=False,
+        on_start=kill_mid_clip(2, killed),
+    )
     assert len(killed) == 2
     (row,) = run.rows
     assert row["status"] == "failed" and "worker process died 2 times" in row["error"]
@@ -195,8 +209,15 @@ def test_interrupted_run_then_rerun_redoes_only_what_is_missing(sample_dir, tmp_
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        run_corpus(clips, out, FAST, workers=1, max_in_flight=1, progress=False,
-                   on_result=interrupt_after_two)  # fmt: skip
+        run_corpus(
+            clips,
+            out,
+            FAST,
+            workers=1,
+            max_in_flight=1,
+            progress=False,
+            on_result=interrupt_after_two,
+        )
     table = dataset.read_clips(out).set_index("clip")
     assert (table["status"] == "pending").sum() == 2 and set(seen) <= set(table.index)
     assert list(table.loc[seen, "status"]) == ["ok", "ok"]
@@ -230,8 +251,11 @@ def _task_thread_torch_threads() -> tuple[int, str | None, bool]:
     from emohelpers.corpus.task import _apply_torch_threads, undo_dask_malloc_trim
 
     _apply_torch_threads()  # what run_clip does before it analyses
-    return (torch.get_num_threads(), os.environ.get("MALLOC_TRIM_THRESHOLD_"),
-            undo_dask_malloc_trim())  # fmt: skip
+    return (
+        torch.get_num_threads(),
+        os.environ.get("MALLOC_TRIM_THRESHOLD_"),
+        undo_dask_malloc_trim(),
+    )
 
 
 def test_workers_tasks_use_the_torch_threads_the_plugin_decides():
@@ -241,25 +265,27 @@ def test_workers_tasks_use_the_torch_threads_the_plugin_decides():
     task thread and glibc's thresholds are set back."""
     from distributed import Client, LocalCluster
 
-    from emohelpers.corpus.engine import TorchThreads, _connect, _hosts, machine_cores
+    from emohelpers.corpus.cluster import TorchThreads, connect, hosts, machine_cores
 
-    environ = dict(os.environ)  # a Nanny sets its workers' variables in this process too
-    client, cluster = _connect(1, None, None)
+    environ = dict(os.environ)
+    client, cluster = connect(1, None, None)
     try:
-        client.register_plugin(TorchThreads(_hosts(client)))
+        client.register_plugin(TorchThreads(hosts(client)))
         threads, trim, undone = client.submit(_task_thread_torch_threads, pure=False).result()
         assert threads == max(1, machine_cores()) and trim is None and not undone
+        names = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OMP_WAIT_POLICY")
+        env = client.submit(lambda: [os.environ.get(k) for k in names], pure=False).result()
+        assert env == [str(max(1, machine_cores()))] * 2 + ["PASSIVE"]
     finally:
         client.close()
         cluster.close()
-        os.environ.clear()
-        os.environ.update(environ)
-    try:
+    assert dict(os.environ) == environ  # the engine's cluster gave its variables to workers only
+    try:  # Dask's own nanny writes its workers' variables into this process: given back here
         dask_default = LocalCluster(
             n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
         )
         with dask_default as cluster, Client(cluster) as client:
-            client.register_plugin(TorchThreads(_hosts(client)))
+            client.register_plugin(TorchThreads(hosts(client)))
             threads, trim, undone = client.submit(_task_thread_torch_threads, pure=False).result()
             assert threads == max(1, machine_cores()) and trim == "65536"  # Dask's default
             assert undone  # on glibc: thresholds set back (mallopt accepted them)
