@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from emohelpers.core.atomic import atomic_write
+from emohelpers.core.process_env import child_environment
 
 log = logging.getLogger(__name__)
 
@@ -132,5 +133,5 @@ def main(argv: list[str] | None = None) -> int:
         f"[lab] JupyterLab on {args.notebook_dir}: http://127.0.0.1:{args.port}/lab?token={token}"
         " (the port may move to the next free one: the log below shows the URL)\n"
     )
-    os.execv(cmd[0], cmd)
+    os.execve(cmd[0], cmd, child_environment())  # its kernels' analyses need `RUN_ENV`
     return 0  # not reached
