@@ -9,6 +9,8 @@ kills a real process with SIGKILL right after it renamed the new table into plac
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import signal
 import subprocess
 import sys
@@ -80,5 +82,19 @@ def test_a_table_changed_after_its_save_is_refused(tmp_path):
     table = saved.table.copy()
     table.loc[0, "time_s"] += 1.0
     table.to_parquet(tmp_path / TABLE_FILE, index=False)
+    with pytest.raises(SchemaError, match="does not match its provenance"):
+        Analysis.load(tmp_path)
+
+
+def test_a_folder_saved_before_the_record_is_read_unless_its_table_came_later(tmp_path):
+    clip = sample_clip(CLIP)
+    saved = load_or_analyze(clip, tmp_path, model="mini-xception", every_n=24, progress=False)
+    prov_path = tmp_path / PROVENANCE_FILE
+    data = json.loads(prov_path.read_text())
+    del data["files"]  # as the versions before the record wrote it
+    prov_path.write_text(json.dumps(data))
+    pd.testing.assert_frame_equal(Analysis.load(tmp_path).table, saved.table)
+    later = prov_path.stat().st_mtime + 30  # a table renamed in by a save killed after it
+    os.utime(tmp_path / TABLE_FILE, (later, later))
     with pytest.raises(SchemaError, match="does not match its provenance"):
         Analysis.load(tmp_path)

@@ -46,6 +46,7 @@ TABLE_FILE = "emotions.parquet"
 PROVENANCE_FILE = "provenance.json"
 #: The provenance's record of the tables it commits: {file name: {sha256, size_bytes}}.
 FILES_KEY = "files"
+_LEGACY_TOLERANCE_NS = 2 * 10**9
 
 
 def _committed(path: Path) -> dict[str, Any]:
@@ -56,12 +57,15 @@ def _check_committed(out: Path, files: Any) -> None:
     """Raise SchemaError unless the tables in `out` are those its provenance commits.
 
     A provenance without the record (saved by a version before it) commits the table when
-    that is not newer than itself: that `save` renamed the table before the provenance.
+    that is not newer than itself: that `save` wrote the table just before the provenance,
+    and a table renamed over an older one by a killed save came an analysis later (the
+    tolerance keeps copies of such folders, whose times are the copy's, readable).
     """
     prov_path = out / PROVENANCE_FILE
     fix = f"analyse again (`emohelpers analyze VIDEO --out {out}`)"
     if files is None:
-        if (out / TABLE_FILE).stat().st_mtime_ns > prov_path.stat().st_mtime_ns:
+        newer_ns = (out / TABLE_FILE).stat().st_mtime_ns - prov_path.stat().st_mtime_ns
+        if newer_ns > _LEGACY_TOLERANCE_NS:
             raise SchemaError(
                 f"{out / TABLE_FILE}: does not match its provenance (written after it: an "
                 f"interrupted save?); {fix}"
