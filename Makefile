@@ -26,9 +26,12 @@ test-fast: setup
 bench: setup
 	$(BIN)/python benchmarks/run.py
 
+# ruff's lint and format with no line kept from the formatter (no `# fmt: skip`), then mypy.
 lint: setup
 	$(BIN)/ruff check emohelpers tests benchmarks tools
 	$(BIN)/ruff format --check emohelpers tests benchmarks tools
+	$(BIN)/python -m pytest -q --runxfail tests/test_architecture.py::test_the_formatter_formats_every_line
+	$(BIN)/mypy emohelpers
 
 clean-outputs:
 	find $(OUT) -mindepth 1 ! -name README.md -exec rm -rf {} +

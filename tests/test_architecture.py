@@ -7,11 +7,26 @@ out of `emohelpers --help`, never hide a cycle or an upward dependency.
 from __future__ import annotations
 
 import ast
+import io
+import re
+import tokenize
 from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[1] / "emohelpers"
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "emohelpers"
+#: The folders `make lint` checks and formats.
+LINTED = ("emohelpers", "tests", "benchmarks", "tools")
+#: A comment that keeps the formatter off a line or a block.
+FORMATTER_OFF = re.compile(r"#\s*fmt:\s*(skip|off)\b")
+
+
+def formatter_markers(source: str) -> int:
+    """How many comments of `source` turn the formatter off (strings do not count)."""
+    tokens = tokenize.generate_tokens(io.StringIO(source).readline)
+    return sum(t.type == tokenize.COMMENT and bool(FORMATTER_OFF.match(t.string)) for t in tokens)
+
 
 #: Bottom to top. A module may import its own layer and the layers before it.
 LAYERS = ("core", "analysis", "summaries", "figures", "explain", "report", "corpus", "lab", "cli")
@@ -54,8 +69,11 @@ GRAPH = {module_name(p): imports_of(p) for p in PACKAGE.rglob("*.py")}
 
 
 def test_every_module_sits_in_a_layer():
-    loose = sorted(m for m in GRAPH if layer_of(m) is None and m.count(".") > 0
-                   and m not in ("emohelpers.__main__",))  # fmt: skip
+    loose = sorted(
+        m
+        for m in GRAPH
+        if layer_of(m) is None and m.count(".") > 0 and m not in ("emohelpers.__main__",)
+    )
     assert loose == [], f"modules outside the layer folders {LAYERS}: {loose}"
 
 
@@ -129,6 +147,37 @@ def test_the_checker_sees_imports_inside_functions(tmp_path):
 
 
 def test_modules_stay_small():
-    long = {module_name(p): n for p in PACKAGE.rglob("*.py")
-            if (n := len(p.read_text().splitlines())) > MAX_LINES}  # fmt: skip
+    long = {
+        module_name(p): n
+        for p in PACKAGE.rglob("*.py")
+        if (n := len(p.read_text().splitlines())) > MAX_LINES
+    }
     assert long == {}, f"modules over {MAX_LINES} lines: {long}"
+
+
+@pytest.mark.xfail(strict=False, reason="fmt: skip markers being removed in issue 17")
+def test_the_formatter_formats_every_line():
+    """No `# fmt: skip` or `# fmt: off`: the size cap is met by splitting modules, and
+    `make lint` refuses the markers as this test does."""
+    counts = {
+        str(p.relative_to(ROOT)): n
+        for folder in LINTED
+        for p in sorted((ROOT / folder).rglob("*.py"))
+        if (n := formatter_markers(p.read_text()))
+    }
+    assert counts == {}, f"{sum(counts.values())} formatter markers: {counts}"
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("x = 1  # fmt: skip\n", 1),
+        ("x = [1,  2]  #fmt:skip\ny = 2  # fmt: skip\n", 2),
+        ("# fmt: off\nx = [1,  2]\n# fmt: on\n", 1),
+        ("x = 1  # formatted\n", 0),
+        ('x = "# fmt: skip"\n', 0),
+        ('"""# fmt: off"""\n', 0),
+    ],
+)
+def test_formatter_markers_are_comments_only(source, expected):
+    assert formatter_markers(source) == expected

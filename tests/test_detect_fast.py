@@ -107,17 +107,22 @@ def test_stages_match_facenet_mtcnn_detect(name, min_face_px):
     batch = torch.from_numpy(np.stack(frames))
     mtcnn = MTCNN(keep_all=True, min_face_size=min_face_px, post_process=False)
     with torch.inference_mode():
-        ref_boxes, ref_probs = mtcnn.detect(batch)
+        ref_boxes, ref_probs, ref_points = mtcnn.detect(batch, landmarks=True)
         det = FaceDetector(DetectorSettings(min_face_px=min_face_px))
         got, inds = mtcnn_stages(integral_image(batch), det._nets, min_face_px,
                                  mtcnn.thresholds, mtcnn.factor)  # fmt: skip
     n_faces = 0
-    for i, (rb, rp) in enumerate(zip(ref_boxes, ref_probs, strict=True)):
+    for i, (rb, rp, rq) in enumerate(zip(ref_boxes, ref_probs, ref_points, strict=True)):
         mine = _by_area(got[inds == i])
-        ref = np.zeros((0, 5)) if rb is None else _by_area(np.column_stack([rb, rp]))
+        ref = (
+            np.zeros((0, 15))
+            if rb is None
+            else _by_area(np.column_stack([rb, rp, np.asarray(rq).reshape(-1, 10)]))
+        )
         assert len(mine) == len(ref), (i, mine, ref)
         np.testing.assert_allclose(mine[:, :4], ref[:, :4], atol=1.0)
         np.testing.assert_allclose(mine[:, 4], ref[:, 4], atol=1e-3)
+        np.testing.assert_allclose(mine[:, 5:15], ref[:, 5:15], atol=1.0)  # the landmarks
         n_faces += len(ref)
     assert (n_faces == 0) == (name == "no_face.mp4")
 

@@ -1,9 +1,12 @@
-"""Tests of summaries.evaluate and `emohelpers evaluate[-images]` on small written fixtures."""
+"""Tests of summaries.evaluate (pure scoring), report.evaluation_io (its files) and
+`emohelpers evaluate[-images]` on small written fixtures."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +18,9 @@ from emohelpers.analysis.table import EMOTIONS, Analysis
 from emohelpers.cli import evaluate_cmd
 from emohelpers.core.errors import ParameterError, SchemaError
 from emohelpers.figures import summary_figures as F
+from emohelpers.report import evaluation_io as eio
 from emohelpers.summaries import evaluate as ev
+from emohelpers.summaries.evaluate_images import evaluate_images
 from tests.helpers import make_table, steady_rows, two_persons_table
 
 # Lines 2..10 of GOLDEN; the comments give the prediction each must get.
@@ -53,12 +58,20 @@ def golden(tmp_path: Path) -> Path:
 
 
 def test_evaluate_hand_computed(analyses, golden):
-    result = ev.evaluate([analyses], golden)
+    result = eio.evaluate([analyses], golden)
     m = result.metrics
     assert result.task == m["task"] == "emotion"
     assert result.rows["predicted"].fillna("-").tolist() == [
-        "happy", "sad", "-", "happy", "angry", "-", "angry", "-", "-"
-    ]  # fmt: skip
+        "happy",
+        "sad",
+        "-",
+        "happy",
+        "angry",
+        "-",
+        "angry",
+        "-",
+        "-",
+    ]
     assert (m["n"], m["n_predicted"], m["n_no_prediction"]) == (9, 5, 4)
     assert m["accuracy"] == pytest.approx(4 / 9)
     assert m["accuracy_predicted"] == pytest.approx(4 / 5)
@@ -101,7 +114,7 @@ def test_evaluate_valence_labels(analyses, tmp_path):
         "clipB,,,,Negative\n"  # angry
         "clipA,4,5,,neutral\n"  # angry .5 / fear .5: negative (debate: angry by vote)
     )
-    default = ev.evaluate(analyses / "clipA", path).metrics  # clipB not given: no prediction
+    default = eio.evaluate(analyses / "clipA", path).metrics  # clipB not given: no prediction
     assert default["task"] == "valence" and default["classes"] == [
         "positive",
         "neutral",
@@ -109,10 +122,10 @@ def test_evaluate_valence_labels(analyses, tmp_path):
     ]
     assert default["n_predicted"] == 3 and default["accuracy"] == pytest.approx(2 / 4)
     both = [analyses / "clipA", analyses / "nested"]
-    debate = ev.evaluate(both, path, mapping="debate")
+    debate = eio.evaluate(both, path, mapping="debate")
     assert debate.rows["predicted"].tolist() == ["positive", "neutral", "negative", "negative"]
     # verdict from mean probabilities: P1 at t 4 has 0.5 angry + 0.5 fear; debate: score -0.5
-    verdict = ev.evaluate(both, path, mapping="debate", valence_by="verdict", margin=0.6)
+    verdict = eio.evaluate(both, path, mapping="debate", valence_by="verdict", margin=0.6)
     # margin 0.6: clipB (2/3 negative) stays negative, P1 at t 4 (-0.5) comes out neutral
     assert verdict.rows["predicted"].tolist() == ["positive", "neutral", "negative", "neutral"]
 
@@ -123,7 +136,7 @@ def test_dominant_by_mean(analyses, tmp_path):
     table = _clip_a()
     assert ev.predict_one(table, 0.0, 1.0, 1.0, dominant="mean") == ("happy", 1.0, 2, None)
     assert ev.predict_one(table, task="emotion") == ("happy", 1.0, 3, None)
-    r = ev.evaluate(analyses, path, dominant="mean")
+    r = eio.evaluate(analyses, path, dominant="mean")
     assert r.rows["predicted"].tolist() == ["happy"]
 
 
@@ -151,43 +164,80 @@ def test_golden_errors_name_file_and_line(tmp_path, text, error):
     path = tmp_path / "bad.csv"
     path.write_text(text)
     with pytest.raises(SchemaError, match=error) as info:
-        ev.read_golden(path)
+        eio.read_golden(path)
     assert str(path) in str(info.value)
 
 
 def test_golden_task_choice_bom_and_synonyms(tmp_path):
     path = tmp_path / "g.csv"
     path.write_text("\ufeffclip , label\nclipA,Happiness\nclipA,neutral\n")
-    rows, task = ev.read_golden(path)
+    rows, task = eio.read_golden(path)
     assert task == "emotion" and rows["label"].tolist() == ["happy", "neutral"]
     assert rows["line"].tolist() == [2, 3] and rows["person"].isna().all()
     path.write_text("clip,label\nclipA,neutral\n")
-    assert ev.read_golden(path, task="valence")[1] == "valence"
-    assert ev.read_golden(path)[1] == "emotion"  # neutral alone: the emotion
+    assert eio.read_golden(path, task="valence")[1] == "valence"
+    assert eio.read_golden(path)[1] == "emotion"  # neutral alone: the emotion
     with pytest.raises(SchemaError, match="not an emotion label"):
         path.write_text("clip,label\nclipA,positive\n")
-        ev.read_golden(path, task="emotion")
+        eio.read_golden(path, task="emotion")
     with pytest.raises(ParameterError, match="task='both'"):
-        ev.read_golden(path, task="both")
+        eio.read_golden(path, task="both")
     with pytest.raises(SchemaError, match="cannot read"):
-        ev.read_golden(tmp_path / "missing.csv")
+        eio.read_golden(tmp_path / "missing.csv")
+
+
+def test_reading_a_golden_csv_never_imports_torch(golden):
+    code = (
+        "import sys\n"
+        "from emohelpers.report import evaluation_io\n"
+        "from emohelpers.summaries import evaluate\n"
+        f"rows, task = evaluation_io.read_golden({str(golden)!r})\n"
+        "assert task == 'emotion' and len(rows) == 9, (task, len(rows))\n"
+        "print('torch' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
+
+
+def test_scoring_is_pure_tables_in_an_evaluation_out(analyses, golden):
+    rows, task = eio.read_golden(golden)
+    tables = {"clipA": _clip_a(), "clipB": make_table(steady_rows(1, ["angry", "angry", "sad"]))}
+    before = {k: t.copy() for k, t in tables.items()}
+    result = ev.score(rows, tables, task)
+    assert result.rows["predicted"].fillna("-").tolist() == [
+        "happy",
+        "sad",
+        "-",
+        "happy",
+        "angry",
+        "-",
+        "angry",
+        "-",
+        "-",
+    ]
+    assert result.metrics == eio.evaluate(analyses, golden).metrics
+    for k, t in tables.items():
+        pd.testing.assert_frame_equal(t, before[k])
+    with pytest.raises(ParameterError, match="dominant='most'"):
+        ev.score(rows, tables, task, dominant="most")
 
 
 def test_find_predictions(analyses, tmp_path):
-    found = ev.find_predictions([analyses])
+    found = eio.find_predictions([analyses])
     assert found == {"clipA": analyses / "clipA", "clipB": analyses / "nested" / "clipB"}
-    assert ev.find_predictions([analyses / "clipA"]) == {"clipA": analyses / "clipA"}
+    assert eio.find_predictions([analyses / "clipA"]) == {"clipA": analyses / "clipA"}
     with pytest.raises(SchemaError, match="not a folder"):
-        ev.find_predictions([tmp_path / "nowhere"])
+        eio.find_predictions([tmp_path / "nowhere"])
     (tmp_path / "empty").mkdir()
     with pytest.raises(SchemaError, match="no emotions.parquet"):
-        ev.find_predictions([tmp_path / "empty"])
+        eio.find_predictions([tmp_path / "empty"])
     Analysis(_clip_a(), {"video": {"path": "/other/clipA.mp4"}}).save(tmp_path / "again")
     with pytest.raises(SchemaError, match="'clipA' is analysed twice"):
-        ev.find_predictions([analyses, tmp_path / "again"])
+        eio.find_predictions([analyses, tmp_path / "again"])
     Analysis(_clip_a(), {"clip": "x"}).save(tmp_path / "noprov")
     with pytest.raises(SchemaError, match="cannot read video.path"):
-        ev.find_predictions([tmp_path / "noprov"])
+        eio.find_predictions([tmp_path / "noprov"])
 
 
 @pytest.mark.parametrize(
@@ -232,7 +282,7 @@ def test_evaluation_save_and_cli(analyses, golden, tmp_path, capsys):
     args = parser.parse_args(["evaluate", str(analyses), str(golden), "--json"])
     args.func(args)
     assert json.loads(capsys.readouterr().out)["n"] == 9
-    fig = F.confusion_figure(ev.evaluate(analyses, golden).confusion, normalize=True)
+    fig = F.confusion_figure(eio.evaluate(analyses, golden).confusion, normalize=True)
     assert fig.data[0].z.shape == (7, 8) and list(fig.data[0].x)[-1] == ev.NO_PREDICTION
 
 
@@ -274,7 +324,7 @@ def faces(tmp_path: Path) -> Path:
 
 def test_evaluate_images_hand_computed(faces):
     fake = FakeClassifier()
-    r = ev.evaluate_images(faces, fake, chunk=2)
+    r = evaluate_images(faces, fake, chunk=2)
     assert fake.calls == [2, 2, 1]
     assert (r["classifier"], r["n"], r["accuracy"]) == ("fake", 5, 0.8)
     assert r["recall"] == pytest.approx({"angry": 1.0, "happy": 2 / 3, "sad": 1.0})
@@ -289,17 +339,17 @@ def test_evaluate_images_hand_computed(faces):
 def test_evaluate_images_unknown_folders_and_bad_inputs(faces, tmp_path):
     _image(faces / "contempt" / "a.png", "happy")
     with pytest.raises(SchemaError, match="label folder 'contempt'"):
-        ev.evaluate_images(faces, FakeClassifier())
-    r = ev.evaluate_images(faces, FakeClassifier(), skip_unknown=True)
+        evaluate_images(faces, FakeClassifier())
+    r = evaluate_images(faces, FakeClassifier(), skip_unknown=True)
     assert r["skipped"] == ["contempt"] and r["n"] == 5
     (faces / "happy" / "broken.jpg").write_bytes(b"not a jpeg")
     with pytest.raises(SchemaError, match="broken.jpg: cannot read"):
-        ev.evaluate_images(faces, FakeClassifier(), skip_unknown=True)
+        evaluate_images(faces, FakeClassifier(), skip_unknown=True)
     (tmp_path / "none" / "happy").mkdir(parents=True)
     with pytest.raises(SchemaError, match="no images"):
-        ev.evaluate_images(tmp_path / "none", FakeClassifier())
+        evaluate_images(tmp_path / "none", FakeClassifier())
     with pytest.raises(SchemaError, match="not a folder"):
-        ev.evaluate_images(tmp_path / "absent", FakeClassifier())
+        evaluate_images(tmp_path / "absent", FakeClassifier())
 
     class Wrong(FakeClassifier):
         def predict(self, crops):
@@ -307,7 +357,7 @@ def test_evaluate_images_unknown_folders_and_bad_inputs(faces, tmp_path):
 
     (faces / "happy" / "broken.jpg").unlink()
     with pytest.raises(SchemaError, match=r"shape \(5, 5\)"):
-        ev.evaluate_images(faces, Wrong(), skip_unknown=True)
+        evaluate_images(faces, Wrong(), skip_unknown=True)
 
 
 def test_evaluate_images_cli(faces, tmp_path, capsys, monkeypatch):
@@ -358,7 +408,7 @@ def test_image_evaluation_preprocesses_crops_as_video_analysis_does(tmp_path):
             path = tmp_path / "crops" / row["emotion"] / f"{f.index}_{int(row['face'])}.png"
             path.parent.mkdir(parents=True, exist_ok=True)
             Image.fromarray(crop).save(path)
-    result = ev.evaluate_images(tmp_path / "crops", mini)
+    result = evaluate_images(tmp_path / "crops", mini)
     assert result["classifier"] == "mini-xception"
     assert result["n"] == len(faces) and result["accuracy"] == 1.0
 
@@ -369,7 +419,7 @@ def test_image_evaluation_preprocesses_crops_as_video_analysis_does(tmp_path):
         for r in faces.itertuples()
     ]
     (tmp_path / "g.csv").write_text("\n".join([*lines, "other,,,,happy"]) + "\n")
-    metrics = ev.evaluate(tmp_path / "out", tmp_path / "g.csv").metrics
+    metrics = eio.evaluate(tmp_path / "out", tmp_path / "g.csv").metrics
     assert (metrics["n_predicted"], metrics["n_no_prediction"]) == (len(faces), 1)
     assert metrics["accuracy_predicted"] == 1.0
 
@@ -382,9 +432,13 @@ def test_evaluate_notebook(analyses, golden, tmp_path):
     out = tmp_path / "evaluation"
     params = {"predictions": [str(analyses)], "golden_csv": str(golden), "out_dir": str(out)}
     executed = pm.execute_notebook(
-        str(notebook), str(tmp_path / "run.ipynb"), parameters=params, kernel_name="python3",
-        cwd=str(tmp_path), progress_bar=False,
-    )  # fmt: skip
+        str(notebook),
+        str(tmp_path / "run.ipynb"),
+        parameters=params,
+        kernel_name="python3",
+        cwd=str(tmp_path),
+        progress_bar=False,
+    )
     last = executed.cells[-1].outputs[-1]["data"]["text/plain"]  # the key figures
     assert "'n_no_prediction': 4" in last and "'accuracy': 0.444" in last
     assert json.loads((out / "metrics.json").read_text())["n"] == 9

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
@@ -16,7 +15,6 @@ from emohelpers.figures.core_figures import (
     frame_radar_figure,
     person_radar_figure,
     radar_figure,
-    strongest_moments,
     timeline_figure,
 )
 from emohelpers.figures.drawing import draw_boxes
@@ -85,9 +83,14 @@ def test_emotion_colors_stay_apart_for_colour_blind_viewers(vision):
 
 @pytest.mark.parametrize(
     ("person", "expected"),
-    [(0, PERSON_COLORS[0]), (1.0, PERSON_COLORS[1]), (9.0, PERSON_COLORS[1]),
-     (float("nan"), NO_PERSON_COLOR), (None, NO_PERSON_COLOR)],
-)  # fmt: skip
+    [
+        (0, PERSON_COLORS[0]),
+        (1.0, PERSON_COLORS[1]),
+        (9.0, PERSON_COLORS[1]),
+        (float("nan"), NO_PERSON_COLOR),
+        (None, NO_PERSON_COLOR),
+    ],
+)
 def test_person_color(person, expected):
     assert person_color(person) == expected
 
@@ -164,38 +167,6 @@ def test_person_radar_is_each_persons_mean():
     p0 = dict(zip(fig.data[0].theta, fig.data[0].r, strict=True))
     assert p0["happy"] == pytest.approx(0.7) and p0["sad"] == 0
     assert fig.data[1].line.color == person_color(1)
-
-
-# --- strongest moments ----------------------------------------------------------------
-
-
-def test_strongest_moments_hand_checked():
-    table = make_table(
-        [
-            (0, 0.0, 0, {"happy": 0.2, "sad": 0.8}),
-            (0, 0.0, 1, "angry"),
-            (2, 0.5, 0, {"happy": 0.9, "sad": 0.1}),
-            (4, 1.0, None, None),
-            (6, 1.5, 0, {"happy": 0.9, "neutral": 0.1}),
-        ]
-    )
-    before = table.copy()
-    moments = strongest_moments(table)
-    pd.testing.assert_frame_equal(table, before)
-    assert len(moments) == 2 * len(EMOTIONS)
-    assert list(moments.columns[:5]) == ["person", "emotion", "frame", "time_s", "probability"]
-    got = moments.set_index(["person", "emotion"])
-    assert got.loc[(0.0, "happy"), "frame"] == 2  # a tie with frame 6: the earliest wins
-    assert got.loc[(0.0, "sad"), ["frame", "probability"]].tolist() == [0, 0.8]
-    assert got.loc[(0.0, "neutral"), ["frame", "time_s"]].tolist() == [6, 1.5]
-    assert got.loc[(1.0, "angry"), "probability"] == 1.0
-    assert moments["person"].tolist() == [0.0] * 7 + [1.0] * 7
-    assert moments["emotion"].tolist() == list(EMOTIONS) * 2
-
-
-def test_strongest_moments_without_faces_is_empty():
-    moments = strongest_moments(make_table([(0, 0.0, None, None)]))
-    assert moments.empty and "probability" in moments
 
 
 # --- frames ---------------------------------------------------------------------------

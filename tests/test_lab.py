@@ -87,7 +87,7 @@ def test_slider_redraws_frame_radar_label_and_cursor(explorer):
 
 @pytest.mark.slow
 def test_jump_to_strongest_moment(explorer):
-    from emohelpers.figures.core_figures import strongest_moments
+    from emohelpers.summaries.moments import strongest_moments
 
     moments = strongest_moments(explorer.table)
     for emotion in ("happy", "sad"):
@@ -112,3 +112,18 @@ def test_segment_with_sound_and_saliency_and_reel(explorer):
     assert fig is not None and len(fig.data) >= 1 and len(explorer.saliency.outputs) == 1
     video = explorer.reel("happy")
     assert "<video" in video._repr_html_() and "controls" in video._repr_html_()
+
+
+@pytest.mark.slow
+def test_an_explorer_of_a_table_alone_shows_a_saliency_map(explorer, tmp_path):
+    """A bare emotion table (no provenance) explains with the offline model's defaults."""
+    from emohelpers.lab.explorer import ClipExplorer
+
+    bare = ClipExplorer(explorer.video, explorer.table.copy(), work_dir=tmp_path)
+    try:
+        bare.go_to_time(10.0)
+        fig = bare.show_saliency()
+        assert fig is not None and len(fig.data) >= 1 and len(bare.saliency.outputs) == 1
+        assert bare._load_classifier().info()["name"] == "mini-xception"
+    finally:
+        bare.close()

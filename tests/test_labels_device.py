@@ -7,6 +7,7 @@ from emohelpers.analysis.classifiers.labels import canonical_label, label_permut
 from emohelpers.analysis.table import EMOTIONS
 from emohelpers.core.device import resolve_device
 from emohelpers.core.errors import ModelLoadError, ParameterError
+from emohelpers.core.settings import AnalysisSettings
 
 
 def test_fer_label_order_maps_onto_emotions():
@@ -38,8 +39,12 @@ def test_unmappable_labels_are_refused_with_the_model_name(labels):
 def test_resolve_device():
     assert resolve_device("cpu") == torch.device("cpu")
     assert resolve_device("auto").type in ("cpu", "cuda")
-    with pytest.raises(ParameterError, match="unknown"):
+    assert resolve_device(" CPU ") == torch.device("cpu")
+    # One rule for the names, the settings' (core.device.check_device).
+    with pytest.raises(ParameterError, match="^device='tpu': invalid; allowed: \"auto\""):
         resolve_device("tpu")
+    with pytest.raises(ParameterError, match="^device='cuda:x': invalid"):
+        AnalysisSettings(device="cuda:x")
     if not torch.cuda.is_available():
         with pytest.raises(ParameterError, match="no CUDA"):
             resolve_device("cuda")

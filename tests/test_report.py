@@ -25,6 +25,7 @@ from emohelpers.report.parameters import (
     check_parameters,
     notebook_parameters,
     parameter_names,
+    parameter_specs,
 )
 from emohelpers.report.run import clip_folders, collect_inputs, run_clip
 from emohelpers.summaries.summary import main_persons
@@ -47,7 +48,10 @@ def test_defaults_and_normalisation(tmp_path):
     assert p.video == tmp_path / "a.mp4" and p.out_dir == tmp_path
     assert p.settings == AnalysisSettings() and p.settings.every_n == 1
     assert p.settings.fps is None and p.sections == SECTIONS
-    p = check_parameters(video="a.mp4", every_n=1, fps=5, sections="video, clip", max_gap_s=3)
+    p = check_parameters(video="a.mp4", fps=5, sections="video, clip", max_gap_s=3)
+    assert p.settings.every_n is None and p.settings.fps == 5.0
+    # The notebook's cell: every_n = None, so an injected fps alone decides...
+    p = check_parameters(video="a.mp4", every_n=None, fps=5, sections="video, clip", max_gap_s=3)
     assert p.settings.every_n is None and p.settings.fps == 5.0
     assert p.sections == ("clip", "video") and p.settings.tracker.max_gap_s == 3
     assert p.out_dir == Path("outputs") / "a"
@@ -63,6 +67,7 @@ def test_defaults_and_normalisation(tmp_path):
         ({"fps": -1}, "fps=-1"),
         ({"fps": math.nan}, "fps=nan"),
         ({"every_n": 2, "fps": 5}, "give one, not both"),
+        ({"every_n": 1, "fps": 5}, "every_n=1 and fps=5: give one, not both"),  # ...never both
         ({"sections": ["clip", "nope"]}, "sections="),
         ({"sections": 3}, "sections=3"),
         ({"radar": "big"}, "radar='big'"),
@@ -95,15 +100,19 @@ def test_notebook_parameters_match_the_package():
     cells = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(cells) == 1
     lines = [ln for ln in cells[0].source.splitlines() if ln.strip()]
-    assert all(re.match(r"^\w+ = .+  # .+", ln) and ln.count("=") == 1 for ln in lines), lines
+    code = [ln.split("  # ")[0] for ln in lines]
+    assert all(re.match(r"^\w+ = .+  # .+", ln) for ln in lines), lines
+    assert all(c.count("=") == 1 for c in code), code
     names = [ln.split(" = ")[0] for ln in lines]
     assert set(REPORT_NAMES) <= set(names) <= set(parameter_names())
-    # Analysis settings in the cell show the package's defaults.
-    defaults = AnalysisSettings().to_flat() | {"every_n": 1}
+    # The cell's values are the declared defaults, and they pass the check as they are.
+    defaults = {s.name: s.default for s in parameter_specs()}
+    values = {}
     for ln in lines:
         name, value = ln.split("  # ")[0].split(" = ")
-        if name in defaults:
-            assert eval(value) == defaults[name], ln  # noqa: S307 (the notebook's own cell)
+        values[name] = eval(value)  # noqa: S307 (the notebook's own cell)
+        assert values[name] == defaults[name], ln
+    assert check_parameters(**values).settings == AnalysisSettings()
 
 
 # --- inputs and folders --------------------------------------------------------------------
@@ -136,8 +145,13 @@ def test_inputs_files_and_folders(tmp_path):
 
 
 def table():
-    rows = [(0, 0.0, 1, "neutral"), (8, 0.27, 1, {"happy": 0.7, "neutral": 0.3}),
-            (16, 0.53, None, None), (24, 0.8, 1, "sad"), (24, 0.8, 2, "happy")]  # fmt: skip
+    rows = [
+        (0, 0.0, 1, "neutral"),
+        (8, 0.27, 1, {"happy": 0.7, "neutral": 0.3}),
+        (16, 0.53, None, None),
+        (24, 0.8, 1, "sad"),
+        (24, 0.8, 2, "happy"),
+    ]
     return make_table(rows)
 
 
@@ -153,9 +167,18 @@ def test_pure_helpers():
 
 
 def test_clip_facts_show_no_path(tmp_path):
-    prov = {"video": {"path": str(tmp_path / "x.mp4"), "name": "x.mp4", "duration_s": 1.0,
-                      "fps": 30.0, "width": 64, "height": 48},
-            "sampling": {"every_n": 8}, "classifier": {"name": "mini-xception"}}  # fmt: skip
+    prov = {
+        "video": {
+            "path": str(tmp_path / "x.mp4"),
+            "name": "x.mp4",
+            "duration_s": 1.0,
+            "fps": 30.0,
+            "width": 64,
+            "height": 48,
+        },
+        "sampling": {"every_n": 8},
+        "classifier": {"name": "mini-xception"},
+    }
     facts = rs.clip_facts(Analysis(table(), prov))
     text = facts.to_string()
     assert "x.mp4" in text and str(tmp_path) not in text and "every 8th frame" in text
@@ -178,12 +201,25 @@ def test_gallery_and_video_html(sample_dir):
 
 
 def test_index_lists_each_clip_and_failures(tmp_path):
-    good = ClipResult(Path("/data/videos/a.mp4"), tmp_path / "a", ok=True, seconds=3,
-                      key_figures={"duration_s": 2.4, "persons": 1, "dominant": {"P1": "happy"},
-                                   "verdicts": {"P1": "positive"},
-                                   "model": "mini-xception"})  # fmt: skip
-    bad = ClipResult(Path("/data/videos/b.mp4"), tmp_path / "b", ok=False,
-                     error="VideoReadError: b.mp4: the file is empty (0 bytes)")  # fmt: skip
+    good = ClipResult(
+        Path("/data/videos/a.mp4"),
+        tmp_path / "a",
+        ok=True,
+        seconds=3,
+        key_figures={
+            "duration_s": 2.4,
+            "persons": 1,
+            "dominant": {"P1": "happy"},
+            "verdicts": {"P1": "positive"},
+            "model": "mini-xception",
+        },
+    )
+    bad = ClipResult(
+        Path("/data/videos/b.mp4"),
+        tmp_path / "b",
+        ok=False,
+        error="VideoReadError: b.mp4: the file is empty (0 bytes)",
+    )
     bad.folder.mkdir()
     bad.partial_notebook.write_text("{}")  # run_clip writes it for a clip that failed
     page = write_index([good, bad], tmp_path).read_text()
@@ -203,8 +239,15 @@ def test_report_batch(report_dir):
     good, broken = report_dir.good, report_dir.broken
     assert good.ok, good.error
     folder = good.folder
-    for name in ("report.html", "report.ipynb", "annotated.mp4", "emotions.parquet",
-                 "provenance.json", "key_figures.json", "thumb.jpg"):  # fmt: skip
+    for name in (
+        "report.html",
+        "report.ipynb",
+        "annotated.mp4",
+        "emotions.parquet",
+        "provenance.json",
+        "key_figures.json",
+        "thumb.jpg",
+    ):
         assert (folder / name).is_file(), name
     key = json.loads((folder / "key_figures.json").read_text())
     assert key["video"] == REPORT_CLIP and key["frames_analysed"] == 9
@@ -235,8 +278,9 @@ def test_report_page_is_offline_and_portable(report_dir):
     assert page.count("window.PlotlyConfig") == 1  # plotly.js embedded once
     assert page.count("Plotly.newPlot") >= 6
     assert 'src="annotated.mp4"' in page
-    for n, title in enumerate(["The clip", "Expression over time", "The annotated video",
-                               "Summaries", "Key figures"]):  # fmt: skip
+    for n, title in enumerate(
+        ["The clip", "Expression over time", "The annotated video", "Summaries", "Key figures"]
+    ):
         assert title in page, (n, title)
 
 
@@ -258,7 +302,14 @@ def test_rerun_reuses_the_analysis_and_sections_select(report_dir, tmp_path):
 
 @pytest.mark.notebooks
 @pytest.mark.slow
-def test_notebook_refuses_unknown_parameters(tmp_path, sample_dir):
+@pytest.mark.parametrize(
+    ("params", "error"),
+    [
+        ({"colour": "red"}, "colour"),
+        ({"every_n": 1, "fps": 5}, "every_n=1 and fps=5: give one, not both"),
+    ],
+)
+def test_notebook_refuses_bad_parameters(tmp_path, sample_dir, params, error):
     import papermill as pm
 
     from emohelpers.report.run import kernel_name, report_notebook
@@ -267,12 +318,12 @@ def test_notebook_refuses_unknown_parameters(tmp_path, sample_dir):
         pm.execute_notebook(
             str(report_notebook()),
             str(tmp_path / "out.ipynb"),
-            {"video": str(sample_dir / REPORT_CLIP), "colour": "red"},
+            {"video": str(sample_dir / REPORT_CLIP), **params},
             kernel_name=kernel_name(),
             progress_bar=False,
             cwd=str(tmp_path),
         )
-    assert info.value.ename == "ParameterError" and "colour" in info.value.evalue
+    assert info.value.ename == "ParameterError" and error in info.value.evalue
     assert not (tmp_path / "emotions.parquet").exists()
 
 
@@ -280,8 +331,19 @@ def test_notebook_refuses_unknown_parameters(tmp_path, sample_dir):
 @pytest.mark.slow
 def test_cli_exit_code_and_lines(tmp_path, capsys):
     (tmp_path / "empty.mp4").write_bytes(b"")
-    code = main(["-q", "report", str(tmp_path / "empty.mp4"), "--out", str(tmp_path / "out"),
-                 "--model", "mini-xception", "--every-n", "8"])  # fmt: skip
+    code = main(
+        [
+            "-q",
+            "report",
+            str(tmp_path / "empty.mp4"),
+            "--out",
+            str(tmp_path / "out"),
+            "--model",
+            "mini-xception",
+            "--every-n",
+            "8",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 1
     assert "FAILED  empty.mp4: VideoReadError: empty.mp4: the file is empty" in out
@@ -292,4 +354,4 @@ def test_cli_bad_sections_exit_2(capsys):
     with pytest.raises(SystemExit) as info:
         main(["report", "--sections", "clip,nope", "--out", "x"])
     assert info.value.code == 2
-    assert "unknown section(s) ['nope']" in capsys.readouterr().err
+    assert "sections='clip,nope': invalid; allowed: \"all\" or a list" in capsys.readouterr().err

@@ -32,10 +32,13 @@ class Detections:
     Attributes:
         xyxy: (n, 4) float32 boxes in source-frame pixels (x1, y1, x2, y2).
         det_prob: (n,) float32 detector confidences.
+        landmarks: (n, 5, 2) float32 MTCNN landmarks in source-frame pixels (left eye, right
+            eye, nose, left and right mouth corner), or None where the detector gave none.
     """
 
     xyxy: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.float32))
     det_prob: np.ndarray = field(default_factory=lambda: np.zeros((0,), np.float32))
+    landmarks: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if self.xyxy.ndim != 2 or self.xyxy.shape[1] != 4:
@@ -44,6 +47,11 @@ class Detections:
             raise ValueError(
                 f"Detections.det_prob: expected shape ({len(self.xyxy)},), "
                 f"got {self.det_prob.shape}"
+            )
+        if self.landmarks is not None and self.landmarks.shape != (len(self.xyxy), 5, 2):
+            raise ValueError(
+                f"Detections.landmarks: expected shape ({len(self.xyxy)}, 5, 2), "
+                f"got {self.landmarks.shape}"
             )
 
     def __len__(self) -> int:
@@ -159,26 +167,29 @@ class FaceDetector:
         with torch.inference_mode():
             if self.stages == "facenet":
                 self._mtcnn.min_face_size = min_face
-                boxes, probs = self._mtcnn.detect(batch)
-                found = [np.zeros((0, 5)) if b is None else np.column_stack([b, p])
-                         for b, p in zip(boxes, probs, strict=True)]  # fmt: skip
+                boxes, probs, points = self._mtcnn.detect(batch, landmarks=True)
+                found = [
+                    np.zeros((0, 15)) if b is None else np.column_stack([b, p, q.reshape(-1, 10)])
+                    for b, p, q in zip(boxes, probs, points, strict=True)
+                ]
             else:
                 found = self._detect_batched(batch, min_face)
         result = []
         for f in found:
             b = np.asarray(f[:, :4], dtype=np.float32).reshape(-1, 4) / scale
             p = np.asarray(f[:, 4], dtype=np.float32).reshape(-1)
+            marks = np.asarray(f[:, 5:15], dtype=np.float32).reshape(-1, 5, 2) / scale
             keep = p >= self.settings.min_det_prob
-            b, p = b[keep], p[keep]
+            b, p, marks = b[keep], p[keep], marks[keep]
             b[:, [0, 2]] = b[:, [0, 2]].clip(0, w)
             b[:, [1, 3]] = b[:, [1, 3]].clip(0, h)
             area = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
             order = np.argsort(-area, kind="stable")
-            result.append(Detections(xyxy=b[order], det_prob=p[order]))
+            result.append(Detections(xyxy=b[order], det_prob=p[order], landmarks=marks[order]))
         return result
 
     def _detect_batched(self, batch: torch.Tensor, min_face: int) -> list[np.ndarray]:
-        """`mtcnn_stages` on (N, h, w, 3) frames: N arrays of (n, 5) `x1, y1, x2, y2, prob`."""
+        """`mtcnn_stages` on (N, h, w, 3) frames: N arrays of (n, 15): box, prob, landmarks."""
         table = integral_image(batch, self._table)
         if self._table is None or table.data_ptr() != self._table.data_ptr():
             self._table = table  # a new buffer (first call, or another frame size)

@@ -199,7 +199,9 @@ def mtcnn_stages(
         factor: pyramid scale step.
 
     Returns:
-        (M, 5) float32 boxes `x1, y1, x2, y2, prob` and (M,) int64 frame index of each.
+        (M, 15) float32 rows `x1, y1, x2, y2, prob` then the five landmarks (left eye, right
+        eye, nose, left and right mouth corner) as `x, y` pairs, and (M,) int64 frame index
+        of each.
     """
     pnet, rnet, onet = nets
     h, w = table.shape[1] - 1, table.shape[2] - 1
@@ -228,13 +230,20 @@ def mtcnn_stages(
     if len(boxes):  # stage 3: O-Net
         ok, crops = _stage_crops(table, boxes, image_inds, w, h, 48)
         boxes, image_inds = boxes[ok], image_inds[ok]
-        reg, _, prob = _run(onet, crops)
+        reg, marks, prob = _run(onet, crops)
         score = prob[:, 1]
         keep = score > thresholds[2]
         boxes = torch.cat((boxes[keep, :4], score[keep, None]), dim=1)
-        image_inds = image_inds[keep]
+        image_inds, marks = image_inds[keep], marks[keep]
+        # The five landmarks, from the box before regression, as facenet's detect_face does.
+        bw, bh = boxes[:, 2] - boxes[:, 0] + 1, boxes[:, 3] - boxes[:, 1] + 1
+        px = bw[:, None] * marks[:, :5] + boxes[:, 0:1] - 1
+        py = bh[:, None] * marks[:, 5:10] + boxes[:, 1:2] - 1
+        points = torch.stack((px, py), dim=2).reshape(-1, 10)
         boxes = fd.bbreg(boxes, reg[keep])
         pick = fd.batched_nms_numpy(boxes[:, :4], boxes[:, 4], image_inds, 0.7, "Min")
-        boxes, image_inds = boxes[pick], image_inds[pick]
+        boxes, image_inds = torch.cat((boxes[pick], points[pick]), dim=1), image_inds[pick]
+    else:
+        boxes = torch.cat((boxes[:, :5], boxes.new_zeros((len(boxes), 10))), dim=1)
 
     return boxes.cpu().numpy().astype(np.float32), image_inds.cpu().numpy().astype(np.int64)

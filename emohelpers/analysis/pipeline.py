@@ -204,7 +204,6 @@ def analyze(
     table.loc[face_rows, list(EMOTIONS)] = p / p.sum(axis=1, keepdims=True)
 
     n_persons = int(table["person"].nunique())
-    face_frames = int(table.loc[face_rows, "frame"].nunique())
     provenance = Provenance(
         settings=settings,
         video={
@@ -219,9 +218,9 @@ def analyze(
         device=str(dev),
         packages=package_versions(),
         created_utc=utc_now(),
+        # The run's own facts; the clip's key figures are `summaries.ClipSummary` of the table.
         summary={
             "frames_analysed": n_frames,
-            "frames_with_face": face_frames,
             "faces": n_faces,
             "persons": n_persons,
             "shots": persons.shots.shot + 1,
@@ -231,8 +230,8 @@ def analyze(
             "frames_per_s": round(n_frames / elapsed, 2) if elapsed > 0 else None,
         },
     )
-    log.info("%s: %d frames, %d with a face, %d persons, %.1f s",
-             info.path.name, n_frames, face_frames, n_persons, elapsed)  # fmt: skip
+    log.info("%s: %d frames, %d faces, %d persons, %.1f s",
+             info.path.name, n_frames, n_faces, n_persons, elapsed)  # fmt: skip
     faces = Analysis(table=table, provenance=provenance)
     return add_voice(faces, info.path, settings, device=str(dev), classifier=voice_classifier)
 

@@ -14,17 +14,39 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from emohelpers.core.device import recorded_device
 from emohelpers.core.errors import ParameterError, SchemaError
 from emohelpers.core.settings import AnalysisSettings
 
 TABLE_VERSION = 1
 
-_PACKAGES = ("emohelpers", "torch", "torchvision", "facenet-pytorch", "transformers", "av",
-             "numpy", "pandas", "pyarrow", "h5py")  # fmt: skip
+_PACKAGES = (
+    "emohelpers",
+    "torch",
+    "torchvision",
+    "facenet-pytorch",
+    "transformers",
+    "av",
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "h5py",
+)
 
 #: The top-level JSON keys this class owns; any other key is kept in `extra`.
-_KEYS = ("emohelpers_table_version", "video", "settings", "sampling", "detector", "tracker",
-         "classifier", "device", "packages", "created_utc", "summary")  # fmt: skip
+_KEYS = (
+    "emohelpers_table_version",
+    "video",
+    "settings",
+    "sampling",
+    "detector",
+    "tracker",
+    "classifier",
+    "device",
+    "packages",
+    "created_utc",
+    "summary",
+)
 
 
 def package_versions() -> dict[str, str | None]:
@@ -66,7 +88,10 @@ class Provenance:
         device: the torch device it ran on ("cpu", "cuda:0").
         packages: versions of the packages that shape the results.
         created_utc: when it was made.
-        summary: frames analysed, frames with a face, faces, persons, seconds, frames/s.
+        summary: the run's own facts, counted as it ran: frames analysed, faces classified,
+            persons tracked, shots cut, seconds per stage and in all, frames/s. The clip's
+            key figures are computed from the table (`summaries.clip_summary`), never read
+            from here (older files also hold `frames_with_face`).
         extra: further blocks added by later stages, kept as they are.
         table_version: the emotion table's layout version.
     """
@@ -145,9 +170,10 @@ class Provenance:
                 settings = AnalysisSettings.from_flat(settings, voice=dict(voice))
         except ParameterError as exc:
             raise SchemaError(f"provenance: its settings cannot be read ({exc})") from exc
-        blocks = {k: dict(data.get(k) or {}) for k in
-                  ("video", "classifier", "detector", "tracker", "packages",
-                   "summary")}  # fmt: skip
+        blocks = {
+            k: dict(data.get(k) or {})
+            for k in ("video", "classifier", "detector", "tracker", "packages", "summary")
+        }
         return cls(
             settings=settings,
             device=str(data.get("device") or ""),
@@ -170,5 +196,4 @@ class Provenance:
 
 def _device_request(data: dict[str, Any]) -> str:
     """The device to record as requested: "cuda:0" -> "cuda:0", "" -> "auto"."""
-    device = str(data.get("device") or "auto")
-    return device if device in ("auto", "cpu", "cuda") or device.startswith("cuda:") else "auto"
+    return recorded_device(data.get("device"))

@@ -6,68 +6,17 @@ import argparse
 import json
 from pathlib import Path
 
-from emohelpers.cli.tracker_args import add_tracker_args
-from emohelpers.cli.voice_cmd import add_voice_args
+from emohelpers.cli.setting_options import add_setting_options
 from emohelpers.core.folder_lock import folder_lock
-from emohelpers.core.settings import AnalysisSettings, DetectorSettings
+from emohelpers.core.settings import AnalysisSettings
+from emohelpers.summaries.clip_summary import summarise_analysis
 
 
 def add_sampling_args(p: argparse.ArgumentParser) -> None:
-    """The analysis settings as options (defaults and rules from `AnalysisSettings`)."""
-    d, det = AnalysisSettings(), DetectorSettings()
-    p.add_argument(
-        "--model",
-        default=d.model,
-        help="auto | mini-xception | a Hugging Face Hub id | a local model folder "
-        "(default: auto = the ViT if cached locally, else mini-xception)",
-    )
-    g = p.add_mutually_exclusive_group()
-    g.add_argument(
-        "--every-n",
-        type=int,
-        default=None,
-        metavar="N",
-        help="analyse every N-th frame (default: every frame)",
-    )
-    g.add_argument(
-        "--fps",
-        type=float,
-        default=None,
-        metavar="F",
-        help="analyse F frames per second of video instead",
-    )
-    p.add_argument("--device", default=d.device, help="auto | cpu | cuda (default: auto)")
-    p.add_argument("--start-s", type=float, default=None, help="analyse from this time, s")
-    p.add_argument("--end-s", type=float, default=None, help="analyse up to this time, s")
-    p.add_argument(
-        "--min-face-px",
-        type=int,
-        default=det.min_face_px,
-        help="smallest face side to find, source pixels (default: %(default)s)",
-    )
-    p.add_argument(
-        "--min-det-prob",
-        type=float,
-        default=det.min_det_prob,
-        help="drop faces the detector is less sure of (default: %(default)s)",
-    )
-    p.add_argument(
-        "--max-side-px",
-        type=int,
-        default=det.max_side_px,
-        help="frames whose longer side exceeds this are downscaled to it for "
-        "detection (boxes stay in source pixels); 0 = full size "
-        "(default: %(default)s)",
-    )
-    add_tracker_args(p)
-    p.add_argument(
-        "--no-voice",
-        dest="voice_enabled",
-        action="store_false",
-        help="do not analyse the sound track (default: the voice table "
-        "voice.parquet is made when the clip has sound)",
-    )
-    add_voice_args(p)
+    """The analysis settings as options: every declared setting with a flag (model,
+    sampling, time range, device, detector, tracker, voice), as `AnalysisSettings.spec()`
+    declares it."""
+    add_setting_options(p, AnalysisSettings.spec())
 
 
 def settings_from_args(args: argparse.Namespace) -> AnalysisSettings:
@@ -89,9 +38,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "analyze",
         help="analyse one video into the emotion table",
-        description="Detect, track and classify every face of a video, and "
-        "the voice of its sound track; write DIR/emotions.parquet, "
-        "DIR/voice.parquet and DIR/provenance.json.",
+        description="Detect, track and classify every face of a video, and the voice of its "
+        "sound track; write DIR/emotions.parquet, DIR/voice.parquet and DIR/provenance.json.",
     )
     p.add_argument("video", type=Path, help="the video file")
     p.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
@@ -105,24 +53,24 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run_analyze(args: argparse.Namespace) -> int:
     with folder_lock(args.out):  # one run per folder: a second one is refused at once
-        from emohelpers.analysis.pipeline import analyze  # loads torch: not at --help
+        from emohelpers.analysis.pipeline import analyze  # torch: only when the command runs
 
         result = analyze(args.video, **analysis_kwargs(args))
         out = result.save(args.out)
     prov = result.provenance
-    s = prov.summary
+    s = summarise_analysis(result)
     voice = prov.voice
     print(
-        f"{args.video.name}: {s['frames_analysed']} frames analysed, "
-        f"{s['frames_with_face']} with a face, {s['persons']} person(s), "
-        f"{s['seconds']:.1f} s ({prov.model_label}, {prov.device}); "
+        f"{args.video.name}: {s.frames_analysed} frames analysed, "
+        f"{s.frames_with_face} with a face, {s.n_persons} person(s), "
+        f"{s.analysis_seconds or 0:.1f} s ({prov.model_label}, {prov.device}); "
         f"voice {voice.get('status', 'off')}: {voice.get('message', '')} -> {out}"
     )
     return 0
 
 
 def run_fetch_assets(args: argparse.Namespace) -> int:
-    from emohelpers.core.assets import fetch_all
+    from emohelpers.core.assets import fetch_all  # only when the command runs
 
     print(json.dumps({k: str(v) for k, v in fetch_all().items()}))
     return 0

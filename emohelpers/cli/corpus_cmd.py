@@ -6,6 +6,9 @@ import argparse
 from pathlib import Path
 
 from emohelpers.cli.analyze_cmd import add_sampling_args, settings_from_args
+from emohelpers.cli.setting_options import add_option
+from emohelpers.core.spec import by_name
+from emohelpers.report.parameters import REPORT_SPEC
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -44,12 +47,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="golden labels to score the corpus against (see `evaluate`)",
     )
     p.add_argument("--no-report", action="store_true", help="skip the corpus report")
-    p.add_argument(
-        "--valence-mapping",
-        choices=("default", "debate"),
-        default="default",
-        help="valence preset of the clips' verdicts (default: %(default)s)",
-    )
+    add_option(p, by_name(REPORT_SPEC)["valence_mapping"])
     e = p.add_argument_group("engine")
     e.add_argument(
         "--workers",

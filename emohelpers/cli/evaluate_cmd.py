@@ -8,8 +8,13 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from emohelpers.core.atomic import atomic_write
+from emohelpers.cli.setting_options import add_setting_options
+from emohelpers.core.settings import AnalysisSettings
+from emohelpers.core.spec import by_name
+from emohelpers.report import evaluation_io
 from emohelpers.summaries import evaluate as ev
+from emohelpers.summaries.evaluate_images import evaluate_images, list_labelled_images
+from emohelpers.summaries.metrics import per_class_frame
 from emohelpers.summaries.valence import VALENCE_PRESETS
 
 log = logging.getLogger(__name__)
@@ -78,10 +83,8 @@ def add_parser(subparsers: Any) -> None:
         ),
     )
     q.add_argument("folder", type=Path, metavar="DIR", help="folder of <label>/<image>")
-    q.add_argument(
-        "--model", default="auto", help="auto, mini-xception, a Hub id or a local folder"
-    )
-    q.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
+    specs = by_name(AnalysisSettings.spec())
+    add_setting_options(q, [specs["model"], specs["device"]])
     q.add_argument("--batch-size", type=int, default=None, help="crops per forward pass")
     q.add_argument(
         "--skip-unknown",
@@ -105,7 +108,7 @@ def format_report(result: ev.Evaluation) -> str:
         f"accuracy: {num(m['accuracy'])} (of predicted rows: {num(m['accuracy_predicted'])})"
         f"   macro F1: {num(m['macro_f1'])}",
         "",
-        ev.per_class_frame(m).to_string(float_format=lambda x: f"{x:.3f}"),
+        per_class_frame(m).to_string(float_format=lambda x: f"{x:.3f}"),
         "",
         "confusion (rows: golden, columns: predicted)",
         result.confusion.to_string(),
@@ -118,7 +121,7 @@ def format_report(result: ev.Evaluation) -> str:
 
 def run_evaluate(args: argparse.Namespace) -> int:
     """Run `emohelpers evaluate`; print the report (or JSON); write files with --out."""
-    result = ev.evaluate(
+    result = evaluation_io.evaluate(
         args.predictions,
         args.golden,
         task=args.task,
@@ -129,7 +132,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     )
     print(json.dumps(result.metrics, indent=2) if args.json else format_report(result))
     if args.out:
-        out = result.save(args.out)
+        out = evaluation_io.save_evaluation(result, args.out)
         log.info("wrote %s", out)
         if not args.json:
             print(f"\nwrote {out}/metrics.json, confusion.csv, rows.csv")
@@ -142,12 +145,11 @@ def run_evaluate_images(args: argparse.Namespace) -> int:
         load_classifier,  # loads torch: only when this command runs
     )
 
-    ev.list_labelled_images(args.folder, args.skip_unknown)  # fail fast, before the model
+    list_labelled_images(args.folder, args.skip_unknown)  # fail fast, before the model
     classifier = load_classifier(args.model, device=args.device, batch_size=args.batch_size)
-    result = ev.evaluate_images(args.folder, classifier, skip_unknown=args.skip_unknown)
+    result = evaluate_images(args.folder, classifier, skip_unknown=args.skip_unknown)
     text = json.dumps(result, indent=2)
     print(text)
     if args.out:
-        atomic_write(args.out / "metrics.json", text + "\n")
-        atomic_write(args.out / "confusion.csv", ev.confusion_frame(result).to_csv())
+        evaluation_io.save_metrics(result, args.out)
     return 0

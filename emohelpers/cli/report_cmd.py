@@ -6,20 +6,8 @@ import argparse
 from pathlib import Path
 
 from emohelpers.cli.analyze_cmd import add_sampling_args, settings_from_args
-from emohelpers.report.parameters import SECTIONS
-
-
-def _sections(text: str) -> list[str] | str:
-    if text == "all":
-        return text
-    names = [s.strip() for s in text.split(",") if s.strip()]
-    unknown = [s for s in names if s not in SECTIONS]
-    if unknown or not names:
-        raise argparse.ArgumentTypeError(
-            f"unknown section(s) {unknown}; use 'all' or a comma-separated list from "
-            f"{','.join(SECTIONS)}"
-        )
-    return names
+from emohelpers.cli.setting_options import add_setting_options
+from emohelpers.report.parameters import REPORT_SPEC
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -30,17 +18,27 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "(nbconvert) and write DIR/index.html. Without a video (or with only folders holding "
         "none), the sample clips are used. Exit status 1 when any clip failed.",
     )
-    p.add_argument("inputs", nargs="*", type=Path, metavar="VIDEO|DIR",
-                   help="video files or folders of videos (default: the sample clips)")  # fmt: skip
-    p.add_argument("--out", type=Path, default=Path("outputs"), metavar="DIR",
-                   help="output folder (default: %(default)s)")  # fmt: skip
+    p.add_argument(
+        "inputs",
+        nargs="*",
+        type=Path,
+        metavar="VIDEO|DIR",
+        help="video files or folders of videos (default: the sample clips)",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=Path("outputs"),
+        metavar="DIR",
+        help="output folder (default: %(default)s)",
+    )
     add_sampling_args(p)
-    p.add_argument("--sections", type=_sections, default="all", metavar="LIST",
-                   help=f"'all' or a comma-separated list from {','.join(SECTIONS)}")  # fmt: skip
-    p.add_argument("--radar", choices=("per-person", "main"), default="per-person",
-                   help="radar of the annotated video (default: %(default)s)")  # fmt: skip
-    p.add_argument("--show-inputs", action="store_true",
-                   help="show the notebook's code cells in the HTML reports")  # fmt: skip
+    add_setting_options(p, REPORT_SPEC)  # those with a flag: --sections, --radar, ...
+    p.add_argument(
+        "--show-inputs",
+        action="store_true",
+        help="show the notebook's code cells in the HTML reports",
+    )
     p.set_defaults(func=run_report)
 
 
@@ -53,10 +51,11 @@ def _line(result) -> str:
         )
         status = key.get("voice_status")
         voice = key.get("voice_dominant") or ("no speech" if status == "ok" else status)
-        return (f"ok      {result.video.name}: {key.get('persons', 0)} person(s)"
-                f"{': ' + people if people else ''}{'; voice ' + voice if voice else ''} "
-                f"-> {result.report} "
-                f"({result.seconds:.0f} s)")  # fmt: skip
+        return (
+            f"ok      {result.video.name}: {key.get('persons', 0)} person(s)"
+            f"{': ' + people if people else ''}{'; voice ' + voice if voice else ''} "
+            f"-> {result.report} ({result.seconds:.0f} s)"
+        )
     return f"FAILED  {result.video.name}: {result.error} -> {result.notebook}"
 
 
@@ -71,11 +70,16 @@ def run_report(args: argparse.Namespace) -> int:
 
     if not args.verbose:  # papermill's per-notebook INFO lines would drown the one-line results
         logging.getLogger("papermill").setLevel(logging.WARNING)
+    own = {s.name: getattr(args, s.name) for s in REPORT_SPEC if s.flags}
     results = run_reports(
-        args.inputs, args.out, settings_from_args(args), sections=args.sections, radar=args.radar,
-        show_inputs=args.show_inputs, progress=not args.quiet,
+        args.inputs,
+        args.out,
+        settings_from_args(args),
+        show_inputs=args.show_inputs,
+        progress=not args.quiet,
         on_result=lambda r: tqdm.write(_line(r)),
-    )  # fmt: skip
+        **own,
+    )
     failed = sum(not r.ok for r in results)
     print(
         f"{len(results) - failed} of {len(results)} report(s) made; index: {args.out / INDEX_FILE}"

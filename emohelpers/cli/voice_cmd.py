@@ -7,55 +7,29 @@ import json
 import logging
 from pathlib import Path
 
+from emohelpers.cli.setting_options import add_setting_options
 from emohelpers.core.atomic import atomic_write, atomic_write_json
-from emohelpers.core.voice_settings import OFFLINE_VOICE_MODEL, VoiceSettings
+from emohelpers.core.settings import AnalysisSettings
+from emohelpers.core.spec import by_name
+from emohelpers.core.voice_settings import VoiceSettings
 
 log = logging.getLogger(__name__)
 
+#: The voice settings a voice command takes (not on/off: these commands are the voice).
+VOICE_OPTIONS = ("voice_model", "voice_window_s", "voice_hop_s", "voice_min_speech_prob")
 
-def add_voice_args(p: argparse.ArgumentParser) -> None:
-    """Options of the voice channel, shared by every command that analyses sound."""
-    p.add_argument(
-        "--voice-model",
-        default=OFFLINE_VOICE_MODEL,
-        metavar="MODEL",
-        help="voice-cnn (the offline model, trained on RAVDESS: CC BY-NC-SA 4.0) | a "
-        "transformers audio-classification Hub id | a local model folder (default: %(default)s)",
-    )
-    d = VoiceSettings()
-    p.add_argument(
-        "--voice-window-s",
-        type=float,
-        default=d.window_s,
-        metavar="S",
-        help="voice window length, seconds (default: %(default)s)",
-    )
-    p.add_argument(
-        "--voice-hop-s",
-        type=float,
-        default=d.hop_s,
-        metavar="S",
-        help="time between voice windows, seconds (default: %(default)s)",
-    )
-    p.add_argument(
-        "--voice-min-speech-prob",
-        "--min-speech-prob",
-        type=float,
-        default=d.min_speech_prob,
-        metavar="P",
-        help="classify a window when its mean voice-activity probability reaches "
-        "this; below, it is a non-speech row (default: %(default)s)",
-    )
+
+def add_voice_args(p: argparse.ArgumentParser, *names: str) -> None:
+    """Options of the voice channel (and further analysis settings `names`), as the
+    settings declare them."""
+    specs = by_name(AnalysisSettings.spec())
+    add_setting_options(p, [specs[n] for n in (*VOICE_OPTIONS, *names)], grouped=False)
 
 
 def voice_settings(args: argparse.Namespace) -> VoiceSettings:
     """The `VoiceSettings` of parsed options (raises ParameterError for invalid ones)."""
-    return VoiceSettings(
-        model=args.voice_model,
-        window_s=args.voice_window_s,
-        hop_s=args.voice_hop_s,
-        min_speech_prob=args.voice_min_speech_prob,
-    )
+    given = {n: getattr(args, n) for n in VOICE_OPTIONS}
+    return AnalysisSettings.from_flat(**given).voice
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -69,8 +43,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "Label folders are the seven emotions or synonyms (calm = neutral).",
     )
     q.add_argument("folder", type=Path, metavar="DIR", help="DIR/<label>/<audio file>")
-    add_voice_args(q)
-    q.add_argument("--device", default="auto", help="auto | cpu | cuda (default: auto)")
+    add_voice_args(q, "device")
     q.add_argument("--skip-unknown", action="store_true", help="skip unknown label folders")
     q.add_argument("--out", type=Path, help="also write metrics.json and confusion.csv here")
     q.set_defaults(func=run_evaluate_voice)
@@ -84,15 +57,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     a.add_argument("video", type=Path, help="a video or audio file")
     a.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
-    add_voice_args(a)
-    a.add_argument("--device", default="auto", help="auto | cpu | cuda (default: auto)")
-    a.add_argument("--start-s", type=float, default=None, help="analyse from this time, s")
-    a.add_argument("--end-s", type=float, default=None, help="analyse up to this time, s")
+    add_voice_args(a, "device", "start_s", "end_s")
     a.set_defaults(func=run_analyze_voice)
 
 
 def run_evaluate_voice(args: argparse.Namespace) -> int:
     """Run `emohelpers evaluate-voice`; print the metrics as JSON; write them with --out."""
+    # torch and the models load here, when the command runs, not at --help
     from emohelpers.analysis.voice.classifiers import load_voice_classifier
     from emohelpers.analysis.voice.vad import SpeechDetector
     from emohelpers.core.device import resolve_device
@@ -121,15 +92,19 @@ def run_evaluate_voice(args: argparse.Namespace) -> int:
 
 def run_analyze_voice(args: argparse.Namespace) -> int:
     """Run `emohelpers analyze-voice`; print a one-line summary."""
+    # torch and the models load here, when the command runs, not at --help
     from emohelpers.analysis.voice.analyze import analyze_voice
     from emohelpers.analysis.voice.table import save_voice_table
 
+    settings = AnalysisSettings.from_flat(
+        start_s=args.start_s, end_s=args.end_s, device=args.device
+    )  # the time range's rules
     table, prov = analyze_voice(
         args.video,
         voice_settings(args),
-        device=args.device,
-        start_s=args.start_s,
-        end_s=args.end_s,
+        device=settings.device,
+        start_s=settings.start_s,
+        end_s=settings.end_s,
     )
     path = save_voice_table(table, args.out)
     atomic_write_json(args.out / "voice_provenance.json", prov)

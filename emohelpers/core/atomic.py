@@ -126,7 +126,7 @@ def remove_temporaries(folder: str | os.PathLike) -> list[Path]:
     """
     removed = []
     with suppress(OSError):
-        for entry in os.scandir(folder):
+        for entry in os.scandir(os.fspath(folder)):
             if is_temporary(entry.name) and entry.is_file(follow_symlinks=False):
                 with suppress(OSError):
                     os.unlink(entry.path)

@@ -1,16 +1,50 @@
-"""The one device decision: "auto" | "cpu" | "cuda", resolved once and passed down."""
+"""The one device decision: "auto" | "cpu" | "cuda" | "cuda:N", checked and resolved here.
+
+`check_device` (the rule, torch-free: the settings and the command line use it) and
+`resolve_device` (the torch device, resolved once and passed down) are the only places that
+know the device names.
+"""
 
 from __future__ import annotations
 
 import logging
-
-import torch
+from typing import TYPE_CHECKING
 
 from emohelpers.core.errors import ParameterError
+
+if TYPE_CHECKING:
+    import torch
 
 log = logging.getLogger(__name__)
 
 DEVICES = ("auto", "cpu", "cuda")
+
+#: What a device request may be, in words (error messages, help, notebook comments).
+DEVICE_ALLOWED = '"auto", "cpu", "cuda" or "cuda:N"'
+
+
+def is_device_name(name: str) -> bool:
+    """Whether `name` (lower case, stripped) is a device request."""
+    return name in DEVICES or (name.startswith("cuda:") and name[5:].isdigit())
+
+
+def check_device(device: object) -> str:
+    """A device request, normalised ("CUDA:1 " -> "cuda:1").
+
+    Raises:
+        ValueError: for anything that is not a device request (a `ParameterError`, naming
+            the value and what is allowed).
+    """
+    name = str(device).strip().lower()
+    if not is_device_name(name):
+        raise ParameterError(f"device={device!r}: invalid; allowed: {DEVICE_ALLOWED}")
+    return name
+
+
+def recorded_device(value: object) -> str:
+    """The device request to record from a provenance value: itself if valid, else "auto"."""
+    name = str(value or "auto").strip().lower()
+    return name if is_device_name(name) else "auto"
 
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
@@ -22,17 +56,15 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     Raises:
         ParameterError: for an unknown name, or "cuda" on a machine without CUDA.
     """
+    import torch  # torch only when a device is resolved: the rules above stay torch-free
+
     if isinstance(device, torch.device):
         return device
-    name = str(device).strip().lower()
+    name = check_device(device)
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name == "cpu":
-        return torch.device("cpu")
-    if name == "cuda" or name.startswith("cuda:"):
-        if not torch.cuda.is_available():
-            raise ParameterError(
-                f"device={device!r}: no CUDA device is available here; use --device cpu or auto"
-            )
-        return torch.device(name)
-    raise ParameterError(f"device={device!r}: unknown; allowed values are {list(DEVICES)}")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise ParameterError(
+            f"device={device!r}: no CUDA device is available here; use --device cpu or auto"
+        )
+    return torch.device(name)

@@ -19,7 +19,9 @@ def jpeg_bytes(rgb: np.ndarray, width: int | None = None, quality: int = 82) -> 
     """
     image = Image.fromarray(np.ascontiguousarray(rgb, dtype=np.uint8))
     if width and image.width > width:
-        image = image.resize((width, round(image.height * width / image.width)), Image.LANCZOS)
+        image = image.resize(
+            (width, round(image.height * width / image.width)), Image.Resampling.LANCZOS
+        )
     buf = io.BytesIO()
     image.save(buf, "JPEG", quality=quality)
     return buf.getvalue()

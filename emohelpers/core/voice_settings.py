@@ -3,69 +3,89 @@
 Torch-free, so that the command line's help stays fast. As flat names (command line,
 notebook parameters, `analyze(**overrides)`) each field gets the prefix `voice_`:
 `voice_enabled`, `voice_model`, `voice_window_s`, `voice_hop_s`, `voice_min_speech_prob`,
-`voice_batch_size`.
+`voice_batch_size`. Each field is declared once by its `core.spec.Setting`.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from emohelpers.core.errors import ParameterError
+from emohelpers.core.spec import check_fields, setting, specs_of
 
 #: The project's own offline voice model (see `analysis.voice.classifiers.voice_cnn`).
 OFFLINE_VOICE_MODEL = "voice-cnn"
 
-#: The fields that do not change a voice table (left out of its cache key).
-_NOT_RESULTS = ("enabled", "batch_size")
+#: The prefix of the voice settings' flat names.
+PREFIX = "voice_"
 
 
 @dataclass(frozen=True)
 class VoiceSettings:
-    """How a sound track becomes the voice table.
+    """How a sound track becomes the voice table (each field's meaning: its `Setting`,
+    `VoiceSettings.spec()`, the README's settings table). The fields that enter the voice
+    table's cache key are those that change its values (not `enabled`, not `batch_size`)."""
 
-    Attributes:
-        enabled: analyse the sound track at all (`--no-voice` turns it off).
-        model: "voice-cnn" (the offline model), a transformers audio-classification Hub id,
-            or a local folder saved with `save_pretrained`.
-        window_s: length of each analysed window, seconds.
-        hop_s: time between window starts, seconds (<= window_s: windows tile or overlap).
-        min_speech_prob: a window is classified when its mean voice-activity probability
-            reaches this; below it, it is a non-speech row with NaN probabilities.
-        batch_size: windows per forward pass of the voice model.
-    """
-
-    enabled: bool = True
-    model: str = OFFLINE_VOICE_MODEL
-    window_s: float = 2.0
-    hop_s: float = 1.0
-    min_speech_prob: float = 0.5
-    batch_size: int = 32
+    enabled: bool = setting(
+        "bool",
+        True,
+        'analyse the sound track (the voice table voice.parquet and the report section "voice")',
+        cli=("--no-voice",),
+    )
+    model: str = setting(
+        "str",
+        OFFLINE_VOICE_MODEL,
+        f'the voice model ("{OFFLINE_VOICE_MODEL}": the offline model, trained on RAVDESS: '
+        "CC BY-NC-SA 4.0)",
+        allowed_text=f'"{OFFLINE_VOICE_MODEL}", a transformers audio-classification Hub id '
+        "or a local model folder",
+        cache=True,
+    )
+    window_s: float = setting(
+        "float",
+        2.0,
+        "length of each analysed voice window",
+        low=0.2,
+        high=60,
+        unit="s",
+        cache=True,
+    )
+    hop_s: float = setting(
+        "float",
+        1.0,
+        "time between voice window starts (no longer than the window)",
+        low=0.2,
+        high=60,
+        unit="s",
+        cache=True,
+    )
+    min_speech_prob: float = setting(
+        "float",
+        0.5,
+        "a window is classified when its mean voice-activity probability "
+        "reaches this; below, it is a non-speech row",
+        low=0,
+        high=1,
+        cli=("--voice-min-speech-prob", "--min-speech-prob"),
+        cache=True,
+    )
+    batch_size: int = setting(
+        "int", 32, "voice windows per forward pass of the voice model", low=1, cli=None
+    )
 
     def __post_init__(self) -> None:
-        if not isinstance(self.enabled, bool):
-            raise ParameterError(f"voice enabled={self.enabled!r}: must be True or False")
-        if not str(self.model).strip():
-            raise ParameterError("voice model='': give voice-cnn, a Hub id or a folder")
-        object.__setattr__(self, "model", str(self.model))
-        for name in ("window_s", "hop_s"):
-            v = getattr(self, name)
-            if not (isinstance(v, int | float) and math.isfinite(v) and 0.2 <= v <= 60):
-                raise ParameterError(f"voice {name}={v!r}: must be seconds in [0.2, 60]")
-            object.__setattr__(self, name, float(v))
+        check_fields(self, self.spec())
         if self.hop_s > self.window_s:
             raise ParameterError(
-                f"voice hop_s={self.hop_s} > window_s={self.window_s}: windows would leave "
-                "gaps; use a hop no longer than the window"
+                f"voice_hop_s={self.hop_s} > voice_window_s={self.window_s}: invalid; allowed: "
+                "a hop no longer than the window (longer ones would leave gaps)"
             )
-        p = self.min_speech_prob
-        if not (isinstance(p, int | float) and 0.0 <= p <= 1.0):
-            raise ParameterError(f"voice min_speech_prob={p!r}: must be in [0, 1]")
-        object.__setattr__(self, "min_speech_prob", float(p))
-        if int(self.batch_size) != self.batch_size or self.batch_size < 1:
-            raise ParameterError(f"voice batch_size={self.batch_size!r}: must be an integer >= 1")
-        object.__setattr__(self, "batch_size", int(self.batch_size))
+
+    @classmethod
+    def spec(cls) -> tuple:
+        """The declared settings, by their flat names (`voice_window_s`, ...)."""
+        return specs_of(cls, prefix=PREFIX, group="voice")
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready fields, for the provenance."""
@@ -73,4 +93,4 @@ class VoiceSettings:
 
     def result_fields(self) -> dict[str, Any]:
         """The fields that decide the voice table's values (its cache key's part)."""
-        return {k: v for k, v in asdict(self).items() if k not in _NOT_RESULTS}
+        return {s.field: getattr(self, s.field) for s in self.spec() if s.cache}

@@ -14,9 +14,12 @@ from typing import Any
 import pandas as pd
 
 from emohelpers.core.atomic import atomic_write_json
-from emohelpers.core.errors import AssetError, ParameterError
+from emohelpers.core.errors import ParameterError
+from emohelpers.core.notebooks import notebook_path
+from emohelpers.core.spec import Setting, by_name, check_values
 from emohelpers.corpus import dataset
 from emohelpers.corpus import figures as cf
+from emohelpers.report.evaluation_io import evaluate
 
 log = logging.getLogger(__name__)
 
@@ -26,54 +29,76 @@ KEY_FIGURES_FILE = "key_figures.json"
 MAX_GROUPS = 30
 
 
+def _group_by(value: Any) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = [g.strip() for g in value.split(",") if g.strip()]
+    if not (isinstance(value, list | tuple) and all(isinstance(g, str) for g in value)):
+        raise ValueError("column names")
+    return tuple(value)
+
+
+def _golden(value: Any) -> Path | None:
+    if value is None:
+        return None
+    if not (isinstance(value, str | Path) and Path(value).is_file()):
+        raise ValueError("no such file")
+    return Path(value)
+
+
+#: The corpus notebook's parameters, declared once (its `parameters` cell shows them).
+CORPUS_REPORT_SPEC: tuple[Setting, ...] = (
+    Setting(
+        "path",
+        None,
+        "the corpus run's folder (holding corpus/clips.parquet)",
+        name="out_dir",
+        none="outputs/corpus",
+        cli=None,
+    ),
+    Setting(
+        "value",
+        None,
+        "a golden CSV (clip, [start_s, end_s, person,] label) to score the corpus against",
+        name="golden",
+        parse=_golden,
+        cli=None,
+        allowed_text="an existing golden CSV file, or None: no scoring",
+    ),
+    Setting(
+        "value",
+        None,
+        'metadata columns to compare, e.g. ["speaker"]',
+        name="group_by",
+        parse=_group_by,
+        cli=None,
+        allowed_text='a list of column names (or "a,b"), or None: every column with 2-30 groups',
+    ),
+    Setting("int", 10, "rows of the slowest-clips table", name="top_n", low=1, cli=None),
+)
+
+
 @dataclass(frozen=True)
 class CorpusReportParameters:
-    """The corpus notebook's parameters, checked.
-
-    Attributes:
-        out_dir: the corpus run's folder (holding `corpus/clips.parquet`).
-        golden: a golden CSV (see `summaries.evaluate`) to score the corpus against; None.
-        group_by: metadata columns to compare groups by; None: every metadata column with
-            2 to 30 distinct values among finished clips.
-        top_n: rows of the slowest-clips table.
-    """
+    """The corpus notebook's parameters, checked (each one's meaning: `CORPUS_REPORT_SPEC`;
+    `out_dir` None is `outputs/corpus`)."""
 
     out_dir: Path
     golden: Path | None = None
     group_by: tuple[str, ...] | None = None
-    top_n: int = 10
+    top_n: int = by_name(CORPUS_REPORT_SPEC)["top_n"].default
 
 
 def check_parameters(**params: Any) -> CorpusReportParameters:
-    """Check the notebook's parameters; unknown names and bad values are refused.
+    """Check the notebook's parameters (`CORPUS_REPORT_SPEC`); unknown names and bad values
+    are refused.
 
     Raises:
         ParameterError: naming the parameter, its value and what is allowed.
     """
-    allowed = ("out_dir", "golden", "group_by", "top_n")
-    unknown = sorted(set(params) - set(allowed))
-    if unknown:
-        raise ParameterError(f"unknown parameter(s) {unknown}; allowed: {list(allowed)}")
-    out_dir = params.get("out_dir") or "outputs/corpus"
-    if not isinstance(out_dir, str | Path):
-        raise ParameterError(f"parameter out_dir={out_dir!r}: expected a folder")
-    golden = params.get("golden")
-    if golden is not None and not Path(golden).is_file():
-        raise ParameterError(f"parameter golden={golden!r}: no such file; give a golden CSV")
-    group_by = params.get("group_by")
-    if isinstance(group_by, str):
-        group_by = [g.strip() for g in group_by.split(",") if g.strip()]
-    if group_by is not None and not all(isinstance(g, str) for g in group_by):
-        raise ParameterError(f"parameter group_by={group_by!r}: expected column names or None")
-    top_n = params.get("top_n", 10)
-    if not (isinstance(top_n, int) and not isinstance(top_n, bool) and top_n >= 1):
-        raise ParameterError(f"parameter top_n={top_n!r}: expected an integer >= 1")
-    return CorpusReportParameters(
-        out_dir=Path(out_dir),
-        golden=Path(golden) if golden else None,
-        group_by=tuple(group_by) if group_by is not None else None,
-        top_n=top_n,
-    )
+    p = check_values(CORPUS_REPORT_SPEC, params)
+    return CorpusReportParameters(**{**p, "out_dir": p["out_dir"] or Path("outputs/corpus")})
 
 
 def metadata_columns(clips: pd.DataFrame) -> list[str]:
@@ -176,12 +201,10 @@ def show_slowest_and_failed(clips: pd.DataFrame, params: CorpusReportParameters)
 
 def show_golden(params: CorpusReportParameters) -> dict[str, Any] | None:
     """Section 5 (with a golden CSV): accuracy, macro F1 and the confusion matrix over the
-    corpus's analyses (`summaries.evaluate`); returns the metrics."""
+    corpus's analyses (`report.evaluation_io`); returns the metrics."""
     if params.golden is None:
         _note("No golden labels given (parameter golden / option --golden).")
         return None
-    from emohelpers.summaries.evaluate import evaluate
-
     ev = evaluate(params.out_dir / dataset.CLIPS_DIR, params.golden)
     m = ev.metrics
     acc = "n/a" if m["accuracy"] is None else f"{m['accuracy']:.1%}"
@@ -200,15 +223,8 @@ def record_key_figures(params: CorpusReportParameters, figures: Mapping[str, Any
 
 
 def corpus_notebook() -> Path:
-    """`notebooks/corpus_report.ipynb` of the source tree."""
-    root = Path(__file__).resolve().parents[2]
-    path = root / "notebooks" / NOTEBOOK_NAME
-    if not path.is_file():
-        raise AssetError(
-            f"{NOTEBOOK_NAME}: not found in {root / 'notebooks'}; reinstall "
-            "emohelpers from its source tree"
-        )
-    return path
+    """The corpus notebook, shipped with the package."""
+    return notebook_path(NOTEBOOK_NAME)
 
 
 def run_corpus_report(

@@ -24,6 +24,7 @@ from emohelpers.core.errors import EmoError, ParameterError
 from emohelpers.core.settings import AnalysisSettings
 from emohelpers.corpus import dataset
 from emohelpers.corpus.manifest import Clip
+from emohelpers.summaries.clip_summary import summarise_analysis
 
 log = logging.getLogger(__name__)
 
@@ -155,24 +156,10 @@ def failed_row(clip: Clip, error: str, seconds: float = 0.0) -> dict[str, Any]:
 
 
 def summary_row(clip: Clip, analysis: Any, settings: TaskSettings) -> dict[str, Any]:
-    """The clip's row of `clips.parquet` from its analysis (see `dataset.CLIP_DTYPES`)."""
-    from emohelpers.summaries.summary import dominant_emotion, main_person
-    from emohelpers.summaries.valence import valence_verdict
-
-    table, prov = analysis
-    s = prov.summary
-    n_frames = int(table["frame"].nunique())
-    face_frames = int(table.loc[table["face"].notna(), "frame"].nunique())
-    who = main_person(table)
-    dominant = verdict = score = None
-    if who == who:  # not NaN: somebody was tracked
-        dom = dominant_emotion(table)
-        dominant = str(dom.loc[dom["person"] == who, "dominant_vote"].iloc[0])
-        val = valence_verdict(
-            table, settings.valence_mapping, level="person", margin=settings.valence_margin
-        )
-        mine = val.loc[val["person"] == who].iloc[0]
-        verdict, score = str(mine["verdict"]), float(mine["score"])
+    """The clip's row of `clips.parquet` from its analysis (see `dataset.CLIP_DTYPES`): the
+    figures of its `ClipSummary`, the main person's dominant emotion and verdict."""
+    figures = summarise_analysis(analysis, settings.valence_mapping, settings.valence_margin)
+    prov = analysis.provenance
     video = prov.video
     return {
         "clip": clip.name,
@@ -182,19 +169,9 @@ def summary_row(clip: Clip, analysis: Any, settings: TaskSettings) -> dict[str, 
         "skipped": False,
         "duration_s": video.get("duration_s"),
         "fps": video.get("fps"),
-        "frames_analysed": n_frames,
-        "frames_with_face": face_frames,
-        "face_coverage": face_frames / n_frames if n_frames else None,
-        "faces": int(table["face"].notna().sum()),
-        "persons": int(table["person"].nunique()),
-        "main_person": who,
-        "dominant": dominant,
-        "valence_score": score,
-        "verdict": verdict,
+        **figures.row(),
         "model": prov.model_name,
         "device": prov.device,
-        "analysis_seconds": s.get("seconds"),
-        "frames_per_s": s.get("frames_per_s"),
         "video_sha256": video.get("sha256"),
         **clip.metadata,
     }

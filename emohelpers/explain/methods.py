@@ -133,8 +133,8 @@ def normalise_maps(maps: torch.Tensor | np.ndarray, percentile: float = 100.0) -
     Returns:
         float32 array of the same shape in [0, 1], NaN-free.
     """
-    a = torch.as_tensor(maps, dtype=torch.float32).detach().cpu()
-    a = torch.nan_to_num(a, nan=0.0, posinf=0.0, neginf=0.0).clamp_min(0).numpy()
+    raw = torch.as_tensor(maps, dtype=torch.float32).detach().cpu()
+    a = torch.nan_to_num(raw, nan=0.0, posinf=0.0, neginf=0.0).clamp_min(0).numpy()
     flat = a.reshape(*a.shape[:-2], -1)
     top = flat.max(-1) if percentile >= 100 else np.percentile(flat, percentile, axis=-1)
     top = np.where(top > 1e-12, top, flat.max(-1))[..., None, None]
@@ -194,36 +194,44 @@ def _grid_tap(classifier: Classifier) -> Iterator[nn.Module]:
 
 
 def _gradcam(clf: Classifier, x: torch.Tensor, targets: torch.Tensor, batch: int) -> torch.Tensor:
-    from captum.attr import LayerAttribution, LayerGradCam
+    from captum.attr import LayerAttribution, LayerGradCam  # captum only when explaining
 
     out = []
     with _grid_tap(clf) as tap:
         cam = LayerGradCam(clf.model, tap)
         for s in range(0, len(x), batch):
-            a = cam.attribute(x[s : s + batch], target=targets[s : s + batch].tolist(),
-                              relu_attributions=True)  # fmt: skip
+            a = cam.attribute(
+                x[s : s + batch], target=targets[s : s + batch].tolist(), relu_attributions=True
+            )
             a = LayerAttribution.interpolate(a.detach(), tuple(x.shape[-2:]), "bilinear")
             out.append(a[:, 0])
     return torch.cat(out)
 
 
-def _integrated_gradients(clf: Classifier, x: torch.Tensor, targets: torch.Tensor, batch: int,
-                          steps: int) -> torch.Tensor:  # fmt: skip
-    from captum.attr import IntegratedGradients
+def _integrated_gradients(
+    clf: Classifier, x: torch.Tensor, targets: torch.Tensor, batch: int, steps: int
+) -> torch.Tensor:
+    from captum.attr import IntegratedGradients  # captum only when explaining
 
     ig = IntegratedGradients(clf.model)
     out = []
     for s in range(0, len(x), batch):
-        a = ig.attribute(x[s : s + batch], baselines=0.0, target=targets[s : s + batch].tolist(),
-                         n_steps=steps, internal_batch_size=batch)  # fmt: skip
+        a = ig.attribute(
+            x[s : s + batch],
+            baselines=0.0,
+            target=targets[s : s + batch].tolist(),
+            n_steps=steps,
+            internal_batch_size=batch,
+        )
         out.append(a.detach().sum(1))
     return torch.cat(out)
 
 
-def _occlusion(clf: Classifier, x: torch.Tensor, batch: int, window: int | None,
-               stride: int | None) -> torch.Tensor:  # fmt: skip
+def _occlusion(
+    clf: Classifier, x: torch.Tensor, batch: int, window: int | None, stride: int | None
+) -> torch.Tensor:
     """(N, C, H, W) -> (N, 7, H, W): one set of occluded forwards serves every emotion."""
-    from captum.attr import Occlusion
+    from captum.attr import Occlusion  # captum only when explaining
 
     c, h, w = x.shape[1:]
     window = window or max(2, min(h, w) // 8)
@@ -234,18 +242,29 @@ def _occlusion(clf: Classifier, x: torch.Tensor, batch: int, window: int | None,
     step = max(1, batch // 4)
     for s in range(0, len(x), step):
         chunk = x[s : s + step]
-        a = occ.attribute(chunk, sliding_window_shapes=(c, window, window),
-                          strides=(c, stride, stride), baselines=0.0, target=None,
-                          perturbations_per_eval=max(1, 4 * batch // len(chunk)))  # fmt: skip
+        a = occ.attribute(
+            chunk,
+            sliding_window_shapes=(c, window, window),
+            strides=(c, stride, stride),
+            baselines=0.0,
+            target=None,
+            perturbations_per_eval=max(1, 4 * batch // len(chunk)),
+        )
         out.append(a.detach().reshape(len(chunk), len(EMOTIONS), c, h, w).sum(2))
     return torch.cat(out)
 
 
 def attribute(
-    classifier: Classifier, inputs: torch.Tensor, targets: np.ndarray | Sequence[Sequence[int]],
-    method: str = "gradcam", *, batch_size: int | None = None,
-    occlusion_window: int | None = None, occlusion_stride: int | None = None, ig_steps: int = 32,
-) -> np.ndarray:  # fmt: skip
+    classifier: Classifier,
+    inputs: torch.Tensor,
+    targets: np.ndarray | Sequence[Sequence[int]],
+    method: str = "gradcam",
+    *,
+    batch_size: int | None = None,
+    occlusion_window: int | None = None,
+    occlusion_stride: int | None = None,
+    ig_steps: int = 32,
+) -> np.ndarray:
     """Normalised attribution maps in the model's input space.
 
     Args:
@@ -291,9 +310,13 @@ def attribute(
     return normalise_maps(raw, 99.0 if method == "integrated-gradients" else 100.0)
 
 
-def explain(classifier: Classifier, crops: Sequence[Crop],
-            emotions: Sequence[str] | str | None = None, method: str = "gradcam",
-            **options: Any) -> Explanation:  # fmt: skip
+def explain(
+    classifier: Classifier,
+    crops: Sequence[Crop],
+    emotions: Sequence[str] | str | None = None,
+    method: str = "gradcam",
+    **options: Any,
+) -> Explanation:
     """Attribution maps of face crops for some emotions, at each crop's own size.
 
     Deterministic: no sampling anywhere, the model in eval mode.
@@ -317,8 +340,13 @@ def explain(classifier: Classifier, crops: Sequence[Crop],
     input_maps = attribute(classifier, x, targets, method, **options)
     sizes = [to_pil(c).size[::-1] for c in crops]
     maps = tuple(resize_maps(m, hw) for m, hw in zip(input_maps, sizes, strict=True))
-    log.debug("%s on %d crops x %d emotions: %.2f s", method, len(crops), len(names),
-              time.perf_counter() - t0)  # fmt: skip
+    log.debug(
+        "%s on %d crops x %d emotions: %.2f s",
+        method,
+        len(crops),
+        len(names),
+        time.perf_counter() - t0,
+    )
     return Explanation(method, names, probs.astype(np.float32), input_maps, maps)
 
 

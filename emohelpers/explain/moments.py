@@ -1,7 +1,7 @@
 """Attribution maps of each person's strongest moments: decoded, explained in one batch, cached.
 
 For each person and each emotion whose peak probability is above chance (1/7), the frame
-where it peaks (`figures.strongest_moments`) is decoded, the face cropped as the analysis
+where it peaks (`summaries.moments.strongest_moments`) is decoded, the face cropped as the analysis
 cropped it, and all these faces explained in one batch: for each face, the emotions above
 chance in it plus the moment's own. Maps are cached on disk, one compressed npz per face
 keyed by the video's sha256, the frame, the box, the crop margin, the classifier (name and
@@ -32,9 +32,9 @@ from emohelpers.core import assets
 from emohelpers.core.atomic import atomic_write
 from emohelpers.core.errors import VideoReadError
 from emohelpers.explain.methods import attribute, resize_maps
-from emohelpers.figures.core_figures import strongest_moments
 from emohelpers.figures.explanation import explanation_figure
 from emohelpers.figures.theme import person_label
+from emohelpers.summaries.moments import strongest_moments
 
 log = logging.getLogger(__name__)
 
@@ -93,16 +93,19 @@ def moments_to_explain(
         `strongest_moments` rows, per person (in `persons` order, else by id) most probable
         first.
     """
-    moments = strongest_moments(table)
-    moments = moments[moments["probability"] > min_prob]
-    order = persons if persons is not None else sorted(moments["person"].unique())
+    moments = strongest_moments(
+        table, persons=persons, min_prob=min_prob, per_person=max_per_person
+    )
+    return _most_probable_first(moments)
+
+
+def _most_probable_first(moments: pd.DataFrame) -> pd.DataFrame:
+    """Per person (in the given order), the most probable moment first."""
     parts = [
-        moments[moments["person"] == p]
-        .sort_values("probability", ascending=False, kind="stable")
-        .head(max_per_person)
-        for p in order
+        m.sort_values("probability", ascending=False, kind="stable")
+        for _, m in moments.groupby("person", sort=False)
     ]
-    return pd.concat(parts, ignore_index=True) if parts else moments.iloc[:0]
+    return pd.concat(parts, ignore_index=True) if parts else moments.reset_index(drop=True)
 
 
 def _cache_path(folder: Path, key: dict[str, Any]) -> Path:

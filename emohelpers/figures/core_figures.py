@@ -224,38 +224,6 @@ def timeline_figure(
     return apply_theme(fig)
 
 
-def strongest_moments(table: pd.DataFrame) -> pd.DataFrame:
-    """Per person and emotion, the analysed frame where that emotion's probability peaks.
-
-    Args:
-        table: the emotion table (not modified).
-
-    Returns:
-        One row per (person, emotion) in person then `EMOTIONS` order, with columns
-        `person` (float), `emotion` (str), `frame` (int64), `time_s` (float, s),
-        `probability` (float) and the face box `x1, y1, x2, y2`. Ties go to the earliest frame.
-    """
-    validate_table(table)
-    faces = table.dropna(subset=["person"]).sort_values(["frame", "face"], kind="stable")
-    rows = []
-    for p, group in faces.groupby("person", sort=True):
-        for emotion in EMOTIONS:
-            best = group.loc[group[emotion].idxmax()]
-            rows.append(
-                {
-                    "person": float(p),
-                    "emotion": emotion,
-                    "frame": int(best["frame"]),
-                    "time_s": float(best["time_s"]),
-                    "probability": float(best[emotion]),
-                    **{c: float(best[c]) for c in BOX_COLUMNS},
-                }
-            )
-    columns = ["person", "emotion", "frame", "time_s", "probability", *BOX_COLUMNS]
-    out = pd.DataFrame(rows, columns=columns)
-    return out.astype({"person": "float64", "frame": "int64", "time_s": "float64"})
-
-
 # --- frames ------------------------------------------------------------------------------
 
 

@@ -15,18 +15,18 @@ sound, written to a temporary name and renamed when complete.
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from emohelpers.analysis.table import EMOTIONS, validate_table
+from emohelpers.analysis.table import EMOTIONS
 from emohelpers.core.atomic import atomic_write
 from emohelpers.core.errors import ParameterError, VideoReadError
 from emohelpers.figures.drawing import draw_boxes
 from emohelpers.figures.theme import person_label
+from emohelpers.summaries.moments import strongest_moments
 
 log = logging.getLogger(__name__)
 
@@ -65,36 +65,11 @@ def reel_moments(
     Raises:
         ParameterError: unknown emotion, or `n` < 1, or `span_s` <= 0.
     """
-    if emotion not in EMOTIONS:
-        raise ParameterError(f"emotion={emotion!r}: expected one of {list(EMOTIONS)}")
-    if n < 1 or not (math.isfinite(span_s) and span_s > 0):
-        raise ParameterError(f"n={n!r}, span_s={span_s!r}: need n >= 1 and span_s > 0")
-    validate_table(table)
-    rows = table[table["person"] == float(person)]
+    moments = strongest_moments(
+        table, n=n, span_s=span_s, duration_s=duration_s, persons=[person], emotions=[emotion]
+    )
     columns = ["frame", "time_s", "probability", "start_s", "end_s"]
-    if rows.empty:
-        return pd.DataFrame(columns=columns)
-    end = duration_s if duration_s is not None else float(table["time_s"].max()) + span_s / 2
-    ranked = rows.sort_values([emotion, "frame"], ascending=[False, True], kind="stable")
-    taken: list[dict] = []
-    for r in ranked.itertuples(index=False):
-        t = float(r.time_s)
-        start = min(max(0.0, t - span_s / 2), max(0.0, end - span_s))
-        stop = min(end, start + span_s)
-        if any(start < o["end_s"] and o["start_s"] < stop for o in taken):
-            continue
-        taken.append(
-            {
-                "frame": int(r.frame),
-                "time_s": t,
-                "probability": float(getattr(r, emotion)),
-                "start_s": start,
-                "end_s": stop,
-            }
-        )
-        if len(taken) == n:
-            break
-    return pd.DataFrame(taken, columns=columns).sort_values("time_s", ignore_index=True)
+    return moments[columns].sort_values("time_s", ignore_index=True)
 
 
 def _boxes_over_time(table: pd.DataFrame, person: float | None):
@@ -280,14 +255,10 @@ def highlight_reels(
         (person, emotion) -> the reel's path.
     """
     out = {}
-    faces = table.dropna(subset=["person"])
-    for p in persons if persons is not None else sorted(faces["person"].unique()):
-        rows = faces[faces["person"] == float(p)]
-        for emotion in emotions:
-            if rows.empty or not rows[emotion].max() > min_prob:
-                continue
-            path = Path(out_dir) / f"reel-{person_label(p)}-{emotion}.mp4"
-            made = highlight_reel(video, table, p, emotion, path, n=n, span_s=span_s)
-            if made is not None:
-                out[(float(p), emotion)] = made[0]
+    peaks = strongest_moments(table, persons=persons, emotions=emotions, min_prob=min_prob)
+    for p, emotion in zip(peaks["person"], peaks["emotion"], strict=True):
+        path = Path(out_dir) / f"reel-{person_label(p)}-{emotion}.mp4"
+        made = highlight_reel(video, table, p, emotion, path, n=n, span_s=span_s)
+        if made is not None:
+            out[(float(p), emotion)] = made[0]
     return out

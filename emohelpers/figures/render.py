@@ -27,6 +27,7 @@ from emohelpers.figures.radar_panel import (
     panel_geometry,
     radar_background,
 )
+from emohelpers.figures.styles import RADAR_STYLES
 from emohelpers.figures.theme import (
     FONT_COLOR,
     hex_to_rgb,
@@ -137,8 +138,8 @@ def render_annotated_video(
         SchemaError: the table breaks the contract or is empty.
         VideoReadError: the source cannot be read, or has none of the table's frames.
     """
-    if radar not in ("per-person", "main"):
-        raise ParameterError(f"radar={radar!r}: expected 'per-person' or 'main'")
+    if radar not in RADAR_STYLES:
+        raise ParameterError(f"radar={radar!r}: invalid; allowed: {list(RADAR_STYLES)}")
     if fps is not None and not (math.isfinite(fps) and fps > 0):
         raise ParameterError(f"fps={fps!r}: must be a number > 0")
     validate_table(table)

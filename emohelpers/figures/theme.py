@@ -17,6 +17,8 @@ from typing import Any
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from emohelpers.core.persons import person_label  # noqa: F401  (one import path for figures)
+
 #: Emotion name -> hex colour, in the order of `emohelpers.table.EMOTIONS`.
 EMOTION_COLORS: dict[str, str] = {
     "angry": "#CC3311",
@@ -118,10 +120,3 @@ def apply_theme(fig: go.Figure) -> go.Figure:
     """
     fig.update_layout(template=pio.templates[TEMPLATE_NAME])
     return fig
-
-
-def person_label(person_id: Any) -> str:
-    """`3.0` -> `"P3"`; NaN -> `"no person"`."""
-    if person_id is None or (isinstance(person_id, float) and math.isnan(person_id)):
-        return "no person"
-    return f"P{int(person_id)}"

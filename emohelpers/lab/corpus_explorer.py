@@ -14,11 +14,15 @@ import html
 import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from emohelpers.analysis.table import Analysis
 from emohelpers.core.errors import EmoError, ParameterError, SchemaError
+
+if TYPE_CHECKING:
+    from emohelpers.lab.explorer import ClipExplorer
 
 log = logging.getLogger(__name__)
 
@@ -26,16 +30,43 @@ CLIPS_TABLE = Path("corpus") / "clips.parquet"
 CLIPS_DIR = "clips"
 #: Columns the corpus run always writes; any other column of clips.parquet is metadata.
 RESULT_COLUMNS: tuple[str, ...] = (
-    "clip", "video", "status", "error", "skipped", "seconds", "duration_s", "fps",
-    "frames_analysed", "frames_with_face", "face_coverage", "faces", "persons", "main_person",
-    "dominant", "valence_score", "verdict", "model", "device", "analysis_seconds",
-    "frames_per_s", "report", "worker", "video_sha256",
-)  # fmt: skip
+    "clip",
+    "video",
+    "status",
+    "error",
+    "skipped",
+    "seconds",
+    "duration_s",
+    "fps",
+    "frames_analysed",
+    "frames_with_face",
+    "face_coverage",
+    "faces",
+    "persons",
+    "main_person",
+    "dominant",
+    "valence_score",
+    "verdict",
+    "model",
+    "device",
+    "analysis_seconds",
+    "frames_per_s",
+    "report",
+    "worker",
+    "video_sha256",
+)
 #: Columns shown in the explorer's table, when present, before the metadata.
 SHOWN_COLUMNS: tuple[str, ...] = (
-    "clip", "status", "duration_s", "persons", "face_coverage", "dominant", "verdict",
-    "valence_score", "model",
-)  # fmt: skip
+    "clip",
+    "status",
+    "duration_s",
+    "persons",
+    "face_coverage",
+    "dominant",
+    "verdict",
+    "valence_score",
+    "model",
+)
 ANY = "(any)"
 
 
@@ -144,18 +175,16 @@ class CorpusExplorer:
         self.out_dir = Path(out_dir)
         self.clips = load_clips(self.out_dir)
         self.shown = self.clips
-        self.explorer = None
+        self.explorer: ClipExplorer | None = None
         self._filters: dict[str, Any] = {}
         row: list[Any] = []
         for column in ("status", "dominant", "verdict", *metadata_columns(self.clips)):
             if column in self.clips:
                 options = [ANY, *_choices(self.clips[column])]
-                box = w.Dropdown(options=options, description=column,
-                                 layout={"width": "230px"})  # fmt: skip
+                box = w.Dropdown(options=options, description=column, layout={"width": "230px"})
                 self._filters[column] = box
                 row.append(box)
-        self.coverage = w.FloatSlider(0.0, min=0.0, max=1.0, step=0.05,
-                                      description="min coverage")  # fmt: skip
+        self.coverage = w.FloatSlider(0.0, min=0.0, max=1.0, step=0.05, description="min coverage")
         self.name = w.Text(placeholder="part of a clip name", description="clip")
         self.count = w.HTML()
         self.table = w.HTML()
@@ -167,9 +196,16 @@ class CorpusExplorer:
         self.output = w.Output()
         for control in [*self._filters.values(), self.coverage, self.name]:
             control.observe(lambda _change: self.refresh(), names="value")
-        self.widget = w.VBox([w.HBox(row, layout={"flex_flow": "row wrap"}),
-                              w.HBox([self.coverage, self.name]), self.count, self.table,
-                              w.HBox([self.pick, open_button]), self.output])  # fmt: skip
+        self.widget = w.VBox(
+            [
+                w.HBox(row, layout={"flex_flow": "row wrap"}),
+                w.HBox([self.coverage, self.name]),
+                self.count,
+                self.table,
+                w.HBox([self.pick, open_button]),
+                self.output,
+            ]
+        )
         self.refresh()
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict:
@@ -179,9 +215,14 @@ class CorpusExplorer:
         """The current filters as `filter_clips` keyword arguments."""
         chosen = {c: [b.value] for c, b in self._filters.items() if b.value != ANY}
         meta = {c: v for c, v in chosen.items() if c not in ("status", "dominant", "verdict")}
-        return {"status": chosen.get("status"), "dominant": chosen.get("dominant"),
-                "verdict": chosen.get("verdict"), "min_coverage": float(self.coverage.value),
-                "name_contains": self.name.value.strip(), "metadata": meta}  # fmt: skip
+        return {
+            "status": chosen.get("status"),
+            "dominant": chosen.get("dominant"),
+            "verdict": chosen.get("verdict"),
+            "min_coverage": float(self.coverage.value),
+            "name_contains": self.name.value.strip(),
+            "metadata": meta,
+        }
 
     def refresh(self) -> pd.DataFrame:
         """Apply the filters: update the count, the table and the clips that can be opened."""
@@ -203,13 +244,12 @@ class CorpusExplorer:
         Raises:
             ParameterError: for a clip that is not in the table or not finished.
         """
-        import ipywidgets as w
+        import ipywidgets as w  # widgets only where a notebook runs
 
-        from emohelpers.analysis.table import Analysis
-        from emohelpers.lab.explorer import ClipExplorer
+        from emohelpers.lab.explorer import ClipExplorer  # its video reader when a clip opens
 
         rows = self.clips[self.clips["clip"] == clip]
-        if rows.empty or rows["status"].iloc[0] != "ok":
+        if clip is None or rows.empty or rows["status"].iloc[0] != "ok":
             raise ParameterError(f"clip {clip!r}: not a finished clip of {self.out_dir}")
         video = Path(str(rows["video"].iloc[0]))
         self.output.outputs = ()

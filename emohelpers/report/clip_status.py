@@ -10,6 +10,7 @@ finished. Only the video's file name is stored, never a path of the machine.
 from __future__ import annotations
 
 import datetime as _dt
+import enum
 import json
 from pathlib import Path
 from typing import Any
@@ -18,27 +19,43 @@ from emohelpers.core.atomic import atomic_write_json
 
 STATUS_FILE = "status.json"
 
-#: The states of a clip, in the order a batch moves through them.
-STATES = ("queued", "started", "ok", "failed")
+
+class ClipState(enum.StrEnum):
+    """The states of a clip, in the order a batch moves through them; each is written to
+    `status.json` as its value (and compares equal to it)."""
+
+    QUEUED = "queued"
+    STARTED = "started"
+    OK = "ok"
+    FAILED = "failed"
+
+
+#: Every state, in order.
+STATES: tuple[ClipState, ...] = tuple(ClipState)
 
 #: States that mean the clip's report was not finished (the batch stopped first).
-UNFINISHED = ("queued", "started")
+UNFINISHED: tuple[ClipState, ...] = (ClipState.QUEUED, ClipState.STARTED)
 
 
-def write_status(folder: str | Path, state: str, video_name: str, **fields: Any) -> Path:
+def write_status(
+    folder: str | Path, state: ClipState | str, video_name: str, **fields: Any
+) -> Path:
     """Write `folder/status.json` (through a temporary name) and return its path.
 
     Args:
         folder: the clip's output folder (created).
-        state: one of `STATES`.
+        state: a `ClipState` (or its value).
         video_name: the clip's file name (not its path).
         **fields: JSON-ready extras: `error` (one line), `seconds`.
 
     Raises:
         ValueError: for an unknown state.
     """
-    if state not in STATES:
-        raise ValueError(f"state={state!r}: expected one of {STATES}")
+    try:
+        state = ClipState(state)
+    except ValueError:
+        values = [s.value for s in ClipState]
+        raise ValueError(f"state={state!r}: expected one of {values}") from None
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     record = {
@@ -51,18 +68,18 @@ def write_status(folder: str | Path, state: str, video_name: str, **fields: Any)
 
 
 def read_status(folder: str | Path) -> dict[str, Any] | None:
-    """A clip folder's status: its `status.json`, or for folders of older versions (none)
-    "ok" where `report.html` exists and "started" where only `report.ipynb` does; None for
-    a folder that holds no clip."""
+    """A clip folder's status, its `state` a `ClipState`: its `status.json`, or for folders
+    of older versions (none) "ok" where `report.html` exists and "started" where only
+    `report.ipynb` does; None for a folder that holds no clip."""
     folder = Path(folder)
     try:
         record = json.loads((folder / STATUS_FILE).read_text(encoding="utf-8"))
         if isinstance(record, dict) and record.get("state") in STATES:
-            return record
+            return {**record, "state": ClipState(record["state"])}
     except (OSError, ValueError):
         pass
     if (folder / "report.html").is_file():
-        return {"state": "ok"}
+        return {"state": ClipState.OK}
     if (folder / "report.ipynb").is_file():
-        return {"state": "started"}
+        return {"state": ClipState.STARTED}
     return None

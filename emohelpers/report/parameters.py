@@ -1,108 +1,39 @@
 """The report notebook's parameters: the analysis settings plus how the report looks.
 
-Papermill only warns about unknown parameters; `check_parameters` refuses them. The rules of
-the analysis settings (model, sampling, time range, device, detector, tracker) live in
-`core.settings.AnalysisSettings`; the rules here are the report's own.
+Papermill only warns about unknown parameters; `check_parameters` refuses them. The
+analysis settings (model, sampling, time range, device, detector, tracker, voice) are
+declared and checked by `core.settings.AnalysisSettings`; the report's own parameters are
+declared here (`REPORT_SPEC`) and checked by the same checker (`core.spec.check_values`).
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, fields
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from emohelpers.core.assets import sample_clip
 from emohelpers.core.errors import ParameterError
 from emohelpers.core.settings import AnalysisSettings
+from emohelpers.core.spec import Setting, by_name, check_values
+from emohelpers.figures.styles import RADAR_STYLES
 
 #: The report's sections, in page order (the values of the `sections` parameter).
 SECTIONS: tuple[str, ...] = (
-    "clip", "timelines", "radar", "bars", "gallery", "video", "summaries", "explain", "voice",
+    "clip",
+    "timelines",
+    "radar",
+    "bars",
+    "gallery",
+    "video",
+    "summaries",
+    "explain",
+    "voice",
     "reels",
-)  # fmt: skip
-RADAR_STYLES = ("per-person", "main")
+)
 VALENCE_MAPPINGS = ("default", "debate")
-
-
-@dataclass(frozen=True)
-class ReportParameters:
-    """The report notebook's parameters, checked (see the notebook's `parameters` cell).
-
-    Attributes:
-        video: the video file; None in the notebook means the sample clip.
-        out_dir: folder of the table, annotated video and key figures.
-        settings: the analysis settings (model, every_n/fps, time range, device, detector
-            and tracker settings, given as notebook parameters by their flat names).
-        sections: the sections to include, in `SECTIONS` order.
-        radar: the annotated video's radar, "per-person" or "main".
-        max_persons: persons whose strongest moments are shown (most seen first).
-        gallery_size: key frames in the gallery, 0-48.
-        bars_frame: frame of the detail view; None = the strongest non-neutral expression.
-        window_s: summary window length, seconds.
-        valence_mapping: "default" | "debate".
-        valence_margin: |score| a valence verdict needs, in [0, 1].
-        smooth_s: smoothing window before turning points are sought, seconds.
-    """
-
-    video: Path
-    out_dir: Path
-    settings: AnalysisSettings = field(default_factory=AnalysisSettings)
-    sections: tuple[str, ...] = SECTIONS
-    radar: str = "per-person"
-    max_persons: int = 4
-    gallery_size: int = 8
-    bars_frame: int | None = None
-    window_s: float = 2.0
-    valence_mapping: str = "default"
-    valence_margin: float = 0.1
-    smooth_s: float = 1.0
-
-    @property
-    def model(self) -> str:
-        return self.settings.model
-
-    @property
-    def device(self) -> str:
-        return self.settings.device
-
-
-#: The report's own parameter names (the analysis settings' names are accepted too).
-REPORT_NAMES: tuple[str, ...] = tuple(f.name for f in fields(ReportParameters)
-                                      if f.name != "settings")  # fmt: skip
-
-
-def parameter_names() -> tuple[str, ...]:
-    """Every parameter the report notebook accepts."""
-    return (*REPORT_NAMES, *AnalysisSettings.flat_names())
-
-
-def _is_int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
-def _is_num(v: Any) -> bool:
-    return _is_int(v) or (isinstance(v, float) and math.isfinite(v))
-
-
-def _is_path(v: Any) -> bool:
-    return isinstance(v, str | Path) and bool(str(v))
-
-
-# Parameter -> (test of a value, what is allowed); `sections` is checked on its own.
-_RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
-    "video": (lambda v: v is None or _is_path(v), "a video file path, or None: the sample clip"),
-    "out_dir": (lambda v: v is None or _is_path(v), "a folder, or None: outputs/<video stem>"),
-    "radar": (lambda v: v in RADAR_STYLES, f"one of {list(RADAR_STYLES)}"),
-    "max_persons": (lambda v: _is_int(v) and v >= 1, "an integer >= 1"),
-    "gallery_size": (lambda v: _is_int(v) and 0 <= v <= 48, "an integer in 0..48"),
-    "bars_frame": (lambda v: v is None or (_is_int(v) and v >= 0), "a frame index, or None"),
-    "window_s": (lambda v: _is_num(v) and v > 0, "a number of seconds > 0"),
-    "valence_mapping": (lambda v: v in VALENCE_MAPPINGS, f"one of {list(VALENCE_MAPPINGS)}"),
-    "valence_margin": (lambda v: _is_num(v) and 0 <= v <= 1, "a number in [0, 1]"),
-    "smooth_s": (lambda v: _is_num(v) and v > 0, "a number of seconds > 0"),
-}  # fmt: skip
+_SECTIONS_ALLOWED = f'"all" or a list from {list(SECTIONS)}'
 
 
 def check_sections(value: Any) -> tuple[str, ...]:
@@ -114,19 +45,159 @@ def check_sections(value: Any) -> tuple[str, ...]:
     sections = SECTIONS if value in ("all", None) else value
     if isinstance(sections, str):
         sections = [s.strip() for s in sections.split(",") if s.strip()]
-    if not (isinstance(sections, list | tuple) and all(s in SECTIONS for s in sections)):
-        raise ParameterError(f"parameter sections={value!r}: invalid; allowed: \"all\" "
-                             f"or a list from {list(SECTIONS)}")  # fmt: skip
+    if not (
+        isinstance(sections, list | tuple) and sections and all(s in SECTIONS for s in sections)
+    ):
+        raise ParameterError(f"parameter sections={value!r}: invalid; allowed: {_SECTIONS_ALLOWED}")
     return tuple(s for s in SECTIONS if s in sections)
+
+
+#: The report's own parameters, declared once (the notebook's `parameters` cell shows them).
+REPORT_SPEC: tuple[Setting, ...] = (
+    Setting(
+        "path",
+        None,
+        "path of the video file",
+        name="video",
+        cli=None,
+        none="the sample clip WolfgangLanger_Pexels.mp4",
+    ),
+    Setting(
+        "path",
+        None,
+        "folder of the analysis (reused when made from the same video and settings), the "
+        "annotated video and the key figures",
+        name="out_dir",
+        cli=None,
+        none="outputs/<video stem>",
+    ),
+    Setting(
+        "value",
+        "all",
+        "the sections to include",
+        name="sections",
+        allowed_text=_SECTIONS_ALLOWED,
+        parse=check_sections,
+    ),
+    Setting(
+        "choice",
+        RADAR_STYLES[0],
+        'radar of the annotated video ("main": the most seen person)',
+        name="radar",
+        choices=RADAR_STYLES,
+    ),
+    Setting(
+        "int",
+        4,
+        "persons whose strongest moments are shown, most seen first",
+        name="max_persons",
+        low=1,
+        cli=None,
+    ),
+    Setting("int", 8, "key frames in the gallery", name="gallery_size", low=0, high=48, cli=None),
+    Setting(
+        "int",
+        None,
+        "frame index of the detail view",
+        name="bars_frame",
+        low=0,
+        none="the strongest non-neutral expression",
+        cli=None,
+    ),
+    Setting(
+        "float",
+        2.0,
+        "length of the summary windows",
+        name="window_s",
+        low=0,
+        low_open=True,
+        unit="s",
+        cli=None,
+    ),
+    Setting(
+        "choice",
+        VALENCE_MAPPINGS[0],
+        "emotions -> valence preset of the verdicts",
+        name="valence_mapping",
+        choices=VALENCE_MAPPINGS,
+    ),
+    Setting(
+        "float",
+        0.1,
+        "|score| a positive/negative verdict needs",
+        name="valence_margin",
+        low=0,
+        high=1,
+        cli=None,
+    ),
+    Setting(
+        "float",
+        1.0,
+        "smoothing before turning points are sought",
+        name="smooth_s",
+        low=0,
+        low_open=True,
+        unit="s",
+        cli=None,
+    ),
+)
+_REPORT = by_name(REPORT_SPEC)
+
+
+@dataclass(frozen=True)
+class ReportParameters:
+    """The report notebook's parameters, checked (each one's meaning: `REPORT_SPEC`).
+
+    Attributes:
+        video: the video file (the sample clip when the notebook's `video` is None).
+        out_dir: folder of the table, annotated video and key figures.
+        settings: the analysis settings (given as notebook parameters by their flat names).
+        sections: the sections to include, in `SECTIONS` order.
+    """
+
+    video: Path
+    out_dir: Path
+    settings: AnalysisSettings = field(default_factory=AnalysisSettings)
+    sections: tuple[str, ...] = SECTIONS
+    radar: str = _REPORT["radar"].default
+    max_persons: int = _REPORT["max_persons"].default
+    gallery_size: int = _REPORT["gallery_size"].default
+    bars_frame: int | None = _REPORT["bars_frame"].default
+    window_s: float = _REPORT["window_s"].default
+    valence_mapping: str = _REPORT["valence_mapping"].default
+    valence_margin: float = _REPORT["valence_margin"].default
+    smooth_s: float = _REPORT["smooth_s"].default
+
+    @property
+    def model(self) -> str:
+        return self.settings.model
+
+    @property
+    def device(self) -> str:
+        return self.settings.device
+
+
+#: The report's own parameter names (the analysis settings' names are accepted too).
+REPORT_NAMES: tuple[str, ...] = tuple(_REPORT)
+
+
+def parameter_specs() -> tuple[Setting, ...]:
+    """Every parameter the report notebook accepts, declared: the report's, the analysis'."""
+    return (*REPORT_SPEC, *AnalysisSettings.spec())
+
+
+def parameter_names() -> tuple[str, ...]:
+    """Every parameter the report notebook accepts."""
+    return tuple(s.name for s in parameter_specs())
 
 
 def check_parameters(**params: Any) -> ReportParameters:
     """Check the report's parameters; unknown names and bad values are refused.
 
     Args:
-        **params: the notebook's parameters by name: the report's own (see
-            `ReportParameters`) and analysis settings by their flat names
-            (`model`, `every_n`, `fps`, `device`, `min_face_px`, `max_gap_s`, ...).
+        **params: the notebook's parameters by name: the report's own (`REPORT_SPEC`) and
+            analysis settings by their flat names (`model`, `every_n`, `fps`, `device`,
+            `min_face_px`, `max_gap_s`, ...).
 
     Returns:
         The checked parameters; `video` None becomes the sample clip, `out_dir` None
@@ -138,27 +209,15 @@ def check_parameters(**params: Any) -> ReportParameters:
     unknown = sorted(set(params) - set(parameter_names()))
     if unknown:
         raise ParameterError(f"unknown parameter(s) {unknown}; allowed: {list(parameter_names())}")
-    analysis = {k: v for k, v in params.items() if k in AnalysisSettings.flat_names()}
+    analysis = {k: v for k, v in params.items() if k not in _REPORT}
     try:
         settings = AnalysisSettings.from_flat(**analysis)
     except ParameterError as exc:
         raise ParameterError(f"parameter {exc}") from exc
-    defaults = {f.name: f.default for f in fields(ReportParameters) if f.name in _RULES}
-    p = {**defaults, "video": None, "out_dir": None,
-         **{k: v for k, v in params.items() if k in REPORT_NAMES}}  # fmt: skip
-    for name, (ok, allowed) in _RULES.items():
-        if not ok(p[name]):
-            raise ParameterError(f"parameter {name}={p[name]!r}: invalid; allowed: {allowed}")
-    sections = check_sections(p.pop("sections", "all"))
-    if p["video"] is None:
-        p["video"] = sample_clip()
-    video = Path(p.pop("video"))
-    out_dir = p.pop("out_dir")
-    out_dir = Path(out_dir) if out_dir is not None else Path("outputs") / video.stem
-    for name in ("window_s", "valence_margin", "smooth_s"):
-        p[name] = float(p[name])
-    return ReportParameters(video=video, out_dir=out_dir, settings=settings, sections=sections,
-                            **p)  # fmt: skip
+    p = check_values(REPORT_SPEC, {k: v for k, v in params.items() if k in _REPORT})
+    video = p.pop("video") or sample_clip()
+    out_dir = p.pop("out_dir") or Path("outputs") / Path(video).stem
+    return ReportParameters(video=Path(video), out_dir=Path(out_dir), settings=settings, **p)
 
 
 def notebook_parameters(namespace: Mapping[str, Any], before: Iterable[str]) -> dict[str, Any]:

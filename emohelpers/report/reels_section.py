@@ -19,6 +19,7 @@ from emohelpers.analysis.table import CHANCE, EMOTIONS, Analysis
 from emohelpers.figures.reels import DEFAULT_SPAN_S, highlight_reel
 from emohelpers.figures.theme import person_label
 from emohelpers.report.html import video_html
+from emohelpers.summaries.moments import strongest_moments
 from emohelpers.summaries.summary import main_persons
 
 log = logging.getLogger(__name__)
@@ -28,13 +29,22 @@ REELS_FOLDER = "reels"
 
 def reel_choices(analysis: Analysis, max_persons: int = 4, per_person: int = 2) -> list[tuple]:
     """(person, emotion, peak probability) of the reels worth making: for each main person,
-    the `per_person` non-neutral emotions with the highest peak probability above chance."""
-    table = analysis.table
+    the `per_person` non-neutral emotions with the highest peak probability above chance
+    (`summaries.moments`; ties in `EMOTIONS` order)."""
+    peaks = strongest_moments(
+        analysis.table,
+        persons=main_persons(analysis.table, max_persons),
+        emotions=[e for e in EMOTIONS if e != "neutral"],
+        min_prob=CHANCE,
+        per_person=per_person,
+    )
     out = []
-    for p in main_persons(table, max_persons):
-        rows = table[table["person"] == p]
-        peaks = rows[[e for e in EMOTIONS if e != "neutral"]].max().sort_values(ascending=False)
-        out += [(p, str(e), float(v)) for e, v in peaks.head(per_person).items() if v > CHANCE]
+    for person, mine in peaks.groupby("person", sort=False):  # main persons first
+        mine = mine.sort_values("probability", ascending=False, kind="stable")
+        out += [
+            (float(person), str(e), float(v))
+            for e, v in mine[["emotion", "probability"]].to_numpy()
+        ]
     return out
 
 
@@ -56,10 +66,12 @@ def show_reels(analysis: Analysis, params: Any, per_person: int = 1) -> dict[tup
     if not choices:
         display(Markdown("*No face with an expression above chance: no highlight reel.*"))
         return {}
-    display(Markdown(
-        f"Each person's strongest moments of their most intense expressions: "
-        f"{DEFAULT_SPAN_S:g} s around each of the three highest peaks, with sound."
-    ))  # fmt: skip
+    display(
+        Markdown(
+            f"Each person's strongest moments of their most intense expressions: "
+            f"{DEFAULT_SPAN_S:g} s around each of the three highest peaks, with sound."
+        )
+    )
     made = {}
     for person, emotion, peak in choices:
         name = f"reel-{person_label(person)}-{emotion}.mp4"

@@ -23,8 +23,9 @@ from tqdm.auto import tqdm
 
 from emohelpers.analysis.video import VIDEO_SUFFIXES, list_videos
 from emohelpers.core.assets import cache_dir, sample_clips
-from emohelpers.core.errors import AssetError, EmoError, ParameterError
+from emohelpers.core.errors import EmoError, ParameterError
 from emohelpers.core.folder_lock import folder_lock
+from emohelpers.core.notebooks import notebook_path
 from emohelpers.core.output import ensure_out_dir
 from emohelpers.core.settings import AnalysisSettings
 from emohelpers.report.clip_status import write_status
@@ -40,17 +41,8 @@ NOTEBOOK_NAME = "clip_report.ipynb"
 
 
 def report_notebook() -> Path:
-    """The report notebook: `notebooks/` of the source tree, else the package's copy."""
-    here = Path(__file__).resolve().parent
-    for candidate in (
-        here.parents[1] / "notebooks" / NOTEBOOK_NAME,  # the source tree: emohelpers/report/
-        here / "notebooks" / NOTEBOOK_NAME,
-    ):
-        if candidate.is_file():
-            return candidate
-    raise AssetError(
-        f"{NOTEBOOK_NAME}: not found beside the package ({here}); reinstall emohelpers"
-    )
+    """The report notebook, shipped with the package."""
+    return notebook_path(NOTEBOOK_NAME)
 
 
 def collect_inputs(inputs: Sequence[str | Path] | None) -> list[Path]:

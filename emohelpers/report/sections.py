@@ -34,10 +34,10 @@ from emohelpers.figures.theme import person_label
 from emohelpers.report.html import video_html
 from emohelpers.report.key_figures_file import KEY_FIGURES_FILE, write_key_figures  # noqa: F401
 from emohelpers.report.parameters import ReportParameters
-from emohelpers.report.voice_section import voice_key_figures
 from emohelpers.summaries import summary, valence
-from emohelpers.summaries.summary import dominant_emotion, main_persons
-from emohelpers.summaries.valence import valence_verdict
+from emohelpers.summaries.clip_summary import clip_summary, summarise_analysis
+from emohelpers.summaries.moments import strongest_moments
+from emohelpers.summaries.summary import main_persons
 
 log = logging.getLogger(__name__)
 
@@ -75,10 +75,9 @@ def clip_facts(analysis: Analysis) -> pd.DataFrame:
     by its name). A video that ended early (truncated or damaged) gets a "truncated" fact.
     """
     table, prov = analysis
-    video, stats = prov.video, prov.summary
+    video, figures = prov.video, summarise_analysis(analysis)
     sampling, clf, det = prov.settings.sampling, prov.classifier, prov.detector
-    frames = int(table["frame"].nunique())
-    face_frames = int(table.loc[table["face"].notna(), "frame"].nunique())
+    frames, face_frames = figures.frames_analysed, figures.frames_with_face
     if sampling.get("fps"):
         how = f"{sampling['fps']:g} frames per second of video"
     else:
@@ -93,15 +92,15 @@ def clip_facts(analysis: Analysis) -> pd.DataFrame:
         "frame rate": f"{video.get('fps', float('nan')):.3f} fps",
         "size": f"{video.get('width', '?')} × {video.get('height', '?')} px",
         "frames analysed": f"{frames} ({how})",
-        "face coverage": f"{face_frames} of {frames} frames ({face_frames / max(frames, 1):.0%})",
-        "persons": str(int(table["person"].nunique())),
+        "face coverage": f"{face_frames} of {frames} frames ({figures.face_coverage or 0:.0%})",
+        "persons": str(figures.n_persons),
         "shots": _shots_fact(table, prov.tracker),
         "tracking": _tracking_fact(prov.settings.tracker),
         "expression model": f"{prov.model_label} (revision {clf.get('revision', '?')})",
         "face detector": f"{det.get('name', '?')}, min face {det.get('min_face_px', '?')} px, "
         f"min confidence {det.get('min_det_prob', '?')}",
         "device": prov.device or "?",
-        "analysis time": f"{stats.get('seconds', float('nan')):.1f} s",
+        "analysis time": f"{figures.analysis_seconds or float('nan'):.1f} s",
         "analysed on": prov.created_utc or "?",
     }
     if prov.truncated:
@@ -129,63 +128,54 @@ def key_frames(table: pd.DataFrame, n: int) -> list[int]:
 
 def detail_frame(table: pd.DataFrame, wanted: int | None = None) -> int | None:
     """The frame of the detail view: the analysed frame nearest `wanted`, or by default the
-    frame of the strongest non-neutral expression; None when no face was found."""
-    faces = table.dropna(subset=["person"])
-    if faces.empty:
+    frame of the strongest non-neutral expression (`summaries.moments`, ties: the earliest
+    frame); None when no face was found."""
+    if table["person"].isna().all():
         return None
     if wanted is not None:
         frames = np.unique(table["frame"].to_numpy())
         return int(frames[np.abs(frames - wanted).argmin()])
-    others = [e for e in EMOTIONS if e != "neutral"]
-    return int(faces.loc[faces[others].max(axis=1).idxmax(), "frame"])
+    peaks = strongest_moments(table, emotions=[e for e in EMOTIONS if e != "neutral"])
+    best = peaks.sort_values(["probability", "frame"], ascending=[False, True], kind="stable")
+    return int(best["frame"].iloc[0])
 
 
 def person_summary(table: pd.DataFrame, margin: float = 0.1, mapping: str = "default"):
-    """Per person: dominant emotion (by vote) and valence verdict; None where unavailable.
+    """Per person (by id): dominant emotion (by vote) and valence verdict (`ClipSummary`).
 
     Returns:
         A DataFrame with `person` (label), `face_frames`, `dominant`, `score`, `verdict`.
     """
-    dom = dominant_emotion(table).dropna(subset=["person"])
-    val = valence_verdict(table, mapping, level="person", margin=margin)
-    val = val.dropna(subset=["person"]).set_index("person")
+    people = clip_summary(table, mapping=mapping, margin=margin).persons
     return pd.DataFrame(
         {
-            "person": [person_label(p) for p in dom["person"]],
-            "face_frames": dom["n_face_frames"].to_numpy(),
-            "dominant": dom["dominant_vote"].astype(object).to_numpy(),
-            "score": [float(val.loc[p, "score"]) for p in dom["person"]],
-            "verdict": [val.loc[p, "verdict"] for p in dom["person"]],
+            "person": [p.label for p in people],
+            "face_frames": [p.face_frames for p in people],
+            "dominant": [p.dominant for p in people],
+            "score": [p.valence_score for p in people],
+            "verdict": [p.verdict for p in people],
         }
     )
 
 
 def key_figures(analysis: Analysis, params: ReportParameters) -> dict[str, Any]:
-    """The report's key figures (what tests and the index read), JSON-ready."""
-    table, prov = analysis
-    people = person_summary(table, params.valence_margin, params.valence_mapping)
+    """The report's key figures (what tests and the index read), JSON-ready: the video's
+    facts, the clip's `ClipSummary` (`as_dict`) and the report's own settings."""
+    prov = analysis.provenance
+    figures = summarise_analysis(analysis, params.valence_mapping, params.valence_margin)
     video = prov.video
     return {
         "video": video.get("name"),
         "duration_s": video.get("duration_s"),
         "fps": video.get("fps"),
         "size": [video.get("width"), video.get("height")],
-        "frames_analysed": int(table["frame"].nunique()),
-        "frames_with_face": int(table.loc[table["face"].notna(), "frame"].nunique()),
-        "persons": int(table["person"].nunique()),
         "model": prov.model_label,
         "truncated": prov.truncated,
         "decoded_until_s": prov.video.get("decoded_until_s"),
         "sampling": prov.settings.sampling,
-        "dominant": dict(zip(people["person"], people["dominant"], strict=True)),
-        "verdicts": {
-            p: (None if pd.isna(v) else str(v))
-            for p, v in zip(people["person"], people["verdict"], strict=True)
-        },
+        **figures.as_dict(),
         "sections": list(params.sections),
         "annotated_video": ANNOTATED_VIDEO if "video" in params.sections else None,
-        "analysis_seconds": prov.summary.get("seconds"),
-        **voice_key_figures(analysis, params.valence_mapping),  # voice_status, voice_dominant...
     }
 
 
@@ -248,8 +238,7 @@ def show_radars(analysis: Analysis, params: ReportParameters) -> list:
         _note(
             f"Strongest moments of the {len(persons)} most seen persons (parameter `max_persons`)."
         )
-    moments = figures.strongest_moments(table)
-    moments = moments[moments["person"].isin(persons)]
+    moments = strongest_moments(table, persons=persons)
     frames = read_frames(params.video, moments["frame"].unique())
     by_frame = dict(tuple(table.groupby("frame")))
     for person in persons:

@@ -20,35 +20,10 @@ from emohelpers.figures import voice_figures
 from emohelpers.figures.theme import person_label
 from emohelpers.report.parameters import ReportParameters
 from emohelpers.summaries.agreement import agreement, agreement_rates, voice_dominant
+from emohelpers.summaries.clip_summary import NOT_ANALYSED
 from emohelpers.summaries.summary import main_person
 
 log = logging.getLogger(__name__)
-
-#: The voice block's status of an analysis saved before the voice channel existed.
-NOT_ANALYSED = "not analysed"
-
-
-def voice_key_figures(analysis: Analysis, mapping: str = "default") -> dict[str, Any]:
-    """The voice's key figures, JSON-ready: status, model, speech windows, the dominant
-    emotion (None when nobody speaks) and the agreement rates with the main person's face
-    (None when no window has both speech and that face)."""
-    block, voice = analysis.provenance.voice, analysis.voice
-    out: dict[str, Any] = {
-        "voice_status": block.get("status") or NOT_ANALYSED,
-        "voice_model": (block.get("classifier") or {}).get("name"),
-        "voice_windows": 0 if voice is None else len(voice),
-        "voice_speech_windows": 0,
-        "voice_dominant": None,
-        "voice_agreement": None,
-        "voice_valence_agreement": None,
-    }
-    if voice is None or voice.empty:
-        return out
-    rates = agreement_rates(agreement(analysis.table, voice, mapping=mapping))
-    out.update(voice_speech_windows=rates["speech_windows"], voice_dominant=voice_dominant(voice),
-               voice_agreement=rates["emotion_rate"],
-               voice_valence_agreement=rates["valence_rate"])  # fmt: skip
-    return out
 
 
 def _note(text: str) -> None:
@@ -61,8 +36,10 @@ def _why_no_voice(analysis: Analysis) -> str | None:
     status = block.get("status") or NOT_ANALYSED
     if voice is None:
         if status == "off":
-            return "The voice channel was off for this analysis (`--no-voice`, parameter " \
-                   "`voice_enabled = False`)."  # fmt: skip
+            return (
+                "The voice channel was off for this analysis (`--no-voice`, parameter "
+                "`voice_enabled = False`)."
+            )
         return "This analysis has no voice table: run it again with the voice channel on."
     if status == "no audio":
         return "This clip has no sound track: there is no voice to analyse."
@@ -71,10 +48,12 @@ def _why_no_voice(analysis: Analysis) -> str | None:
     settings = block.get("settings") or {}
     if voice.empty:
         return "The sound track held no sound to analyse in the analysed time range."
-    return (f"Nobody speaks in the analysed sound: {len(voice)} windows of "
-            f"{settings.get('window_s', '?')} s, none with a mean speech probability of at "
-            f"least {settings.get('min_speech_prob', '?')}. No voice emotion to show; windows "
-            "without speech are never read as *neutral*.")  # fmt: skip
+    return (
+        f"Nobody speaks in the analysed sound: {len(voice)} windows of "
+        f"{settings.get('window_s', '?')} s, none with a mean speech probability of at "
+        f"least {settings.get('min_speech_prob', '?')}. No voice emotion to show; windows "
+        "without speech are never read as *neutral*."
+    )
 
 
 def show_voice(analysis: Analysis, params: ReportParameters) -> dict[str, Any]:
@@ -85,28 +64,35 @@ def show_voice(analysis: Analysis, params: ReportParameters) -> dict[str, Any]:
         return {}
     block = analysis.provenance.voice
     if block.get("status") == "broken audio":
-        _note(f"The sound track could not be read to the end ({block.get('message', '')}); "
-              "what follows covers the sound before the break.")  # fmt: skip
-    why = _why_no_voice(analysis)
-    if why:
-        _note(why)
-        return {}
+        _note(
+            f"The sound track could not be read to the end ({block.get('message', '')}); "
+            "what follows covers the sound before the break."
+        )
     faces, voice = analysis.table, analysis.voice
+    why = _why_no_voice(analysis)
+    if why or voice is None:  # no voice table: _why_no_voice says why
+        _note(why or "This analysis has no voice table.")
+        return {}
     settings, clf = block.get("settings") or {}, block.get("classifier") or {}
     speech = voice.dropna(subset=["emotion"])
-    display(Markdown(
-        f"Voice model `{clf.get('name', '?')}`; windows of {settings.get('window_s', '?')} s "
-        f"every {settings.get('hop_s', '?')} s; **{len(speech)} of {len(voice)} windows with "
-        f"speech** (mean speech probability ≥ {settings.get('min_speech_prob', '?')}); "
-        f"the voice's dominant emotion: **{voice_dominant(voice)}**."
-    ))  # fmt: skip
+    display(
+        Markdown(
+            f"Voice model `{clf.get('name', '?')}`; windows of {settings.get('window_s', '?')} s "
+            f"every {settings.get('hop_s', '?')} s; **{len(speech)} of {len(voice)} windows with "
+            f"speech** (mean speech probability ≥ {settings.get('min_speech_prob', '?')}); "
+            f"the voice's dominant emotion: **{voice_dominant(voice)}**."
+        )
+    )
     person = main_person(faces)
     duration = analysis.provenance.video.get("duration_s")
     display(voice_figures.face_voice_timeline_figure(faces, voice, person, duration))
     mine = faces[faces["person"] == person]
     face_mean = mine[list(EMOTIONS)].mean().to_numpy() if len(mine) else np.full(7, np.nan)
-    display(voice_figures.face_voice_radar_figure(face_mean, speech[list(EMOTIONS)].mean()
-                                                  .to_numpy(), person))  # fmt: skip
+    display(
+        voice_figures.face_voice_radar_figure(
+            face_mean, speech[list(EMOTIONS)].mean().to_numpy(), person
+        )
+    )
     agreed = agreement(faces, voice, person, params.valence_mapping)
     rates = agreement_rates(agreed)
     if rates["compared"] == 0:
@@ -114,13 +100,15 @@ def show_voice(analysis: Analysis, params: ReportParameters) -> dict[str, Any]:
         _note(f"No window has both speech and a face of {who}: nothing to compare.")
         return {"agreement": agreed, "rates": rates}
     n = rates["compared"]
-    display(Markdown(
-        f"**Face ({person_label(person)}) and voice agree** on the dominant emotion in "
-        f"{round(rates['emotion_rate'] * n)} of {n} windows with both "
-        f"({rates['emotion_rate']:.0%}), on the valence (mapping `{params.valence_mapping}`) "
-        f"in {round(rates['valence_rate'] * n)} ({rates['valence_rate']:.0%}). The face side "
-        "of a window is the mean of the person's frames inside it."
-    ))  # fmt: skip
+    display(
+        Markdown(
+            f"**Face ({person_label(person)}) and voice agree** on the dominant emotion in "
+            f"{round(rates['emotion_rate'] * n)} of {n} windows with both "
+            f"({rates['emotion_rate']:.0%}), on the valence (mapping `{params.valence_mapping}`) "
+            f"in {round(rates['valence_rate'] * n)} ({rates['valence_rate']:.0%}). The face side "
+            "of a window is the mean of the person's frames inside it."
+        )
+    )
     display(voice_figures.agreement_figure(agreed))
     shown = agreed[agreed["same_emotion"].notna()]
     cols = ["start_s", "end_s", "voice_emotion", "face_emotion", "same_emotion", "same_valence"]

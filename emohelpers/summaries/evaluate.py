@@ -1,4 +1,5 @@
-"""Evaluation: predictions against golden labels, and a classifier on a labelled image folder.
+"""Evaluation: golden labels matched against emotion tables, scored (pure: no file is read or
+written; `report.evaluation_io` reads the golden CSV and the analyses and writes the results).
 
 Golden CSV (one header line, then one row per judgement):
 
@@ -17,19 +18,17 @@ as wrong in `accuracy` and in recall, and is listed with its reason.
 
 from __future__ import annotations
 
-import csv
-import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from emohelpers.analysis.table import EMOTIONS, PROVENANCE_FILE, TABLE_FILE, Analysis
+from emohelpers.analysis.table import EMOTIONS
+from emohelpers.core.emotions import canonical_label
 from emohelpers.core.errors import ParameterError, SchemaError
 from emohelpers.summaries import summary, valence
 from emohelpers.summaries.metrics import (  # noqa: F401  (re-exported: one import path for evaluation)
@@ -54,43 +53,40 @@ def _choice(name: str, value: str, allowed: Sequence[str]) -> str:
 
 
 # -- golden labels -----------------------------------------------------------------------
-def read_golden(path: str | Path, task: str = "auto") -> tuple[pd.DataFrame, str]:
-    """Read and check a golden CSV (format in the module docs).
+def golden_rows(
+    header: Sequence[str],
+    raw: Sequence[tuple[int, Mapping[str, Any]]],
+    source: str,
+    task: str = "auto",
+) -> tuple[pd.DataFrame, str]:
+    """Check the rows of a golden CSV (format in the module docs), as the CSV reader gave them.
 
     Args:
-        path: the CSV file.
+        header: the column names (stripped).
+        raw: (line number in the file, {column: text}) per row after the header.
+        source: the file's name, for messages.
         task: "emotion", "valence" or "auto" (valence when every label is a valence class and
             one is positive or negative, else emotion).
 
     Returns:
-        (rows, task): rows with `line` (line number in the file), `clip`, `start_s`, `end_s`,
-        `person` (NaN when not given) and `label` (canonical spelling).
+        (rows, task): rows with `line`, `clip`, `start_s`, `end_s`, `person` (NaN when not
+        given) and `label` (canonical spelling).
 
     Raises:
         SchemaError: naming the file, the line and the problem.
         ParameterError: for an unknown task.
     """
-    from emohelpers.analysis.classifiers.labels import (
-        canonical_label,  # the classifiers package loads torch
-    )
-
     _choice("task", task, TASKS)
-    path = Path(path)
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as f:
-            reader = csv.DictReader(f)
-            header = [h.strip() for h in reader.fieldnames or []]
-            reader.fieldnames = header
-            raw = [(reader.line_num, row) for row in reader]
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise SchemaError(f"{path}: cannot read the golden CSV ({exc})") from exc
+    path = source
     missing = [c for c in ("clip", "label") if c not in header]
     if missing:
-        raise SchemaError(f"{path}, line 1: missing columns {missing}; the header is {header}")
+        raise SchemaError(
+            f"{path}, line 1: missing columns {missing}; the header is {list(header)}"
+        )
     if not raw:
         raise SchemaError(f"{path}: no golden rows after the header")
 
-    def number(line: int, row: dict, col: str) -> float:
+    def number(line: int, row: Mapping[str, Any], col: str) -> float:
         text = (row.get(col) or "").strip()
         if not text:
             return np.nan
@@ -137,48 +133,6 @@ def read_golden(path: str | Path, task: str = "auto") -> tuple[pd.DataFrame, str
 
 
 # -- predictions ------------------------------------------------------------------------
-def find_predictions(folders: Iterable[str | Path]) -> dict[str, Path]:
-    """Map clip stems to analysis folders.
-
-    Args:
-        folders: analysis folders (holding `emotions.parquet` and `provenance.json`), or
-            folders searched recursively for them.
-
-    Returns:
-        {stem of the provenance's `video.path`: analysis folder}.
-
-    Raises:
-        SchemaError: for a folder without analyses, a provenance without `video.path`, or
-            two analyses of clips with the same stem.
-    """
-    found: dict[str, Path] = {}
-    for folder in map(Path, folders):
-        if not folder.is_dir():
-            raise SchemaError(f"{folder}: not a folder of analyses (emotions.parquet)")
-        tables = [folder / TABLE_FILE] if (folder / TABLE_FILE).is_file() else []
-        tables = tables or sorted(folder.rglob(TABLE_FILE))
-        if not tables:
-            raise SchemaError(
-                f"{folder}: no {TABLE_FILE} in or under it; run `emohelpers analyze` first"
-            )
-        for table in tables:
-            prov = table.parent / PROVENANCE_FILE
-            try:
-                stem = Path(json.loads(prov.read_text())["video"]["path"]).stem
-            except (OSError, ValueError, KeyError, TypeError) as exc:
-                raise SchemaError(
-                    f"{prov}: cannot read video.path ({type(exc).__name__}: {exc}); it names "
-                    "the clip that golden rows refer to"
-                ) from exc
-            if stem in found and found[stem] != table.parent:
-                raise SchemaError(
-                    f"clip {stem!r} is analysed twice: {found[stem]} and {table.parent}; "
-                    "pass only one of them"
-                )
-            found[stem] = table.parent
-    return found
-
-
 def predict_one(
     table: pd.DataFrame,
     start_s: float = np.nan,
@@ -230,11 +184,11 @@ def predict_one(
     return str(top), who, n_face, None
 
 
-# -- metrics ----------------------------------------------------------------------------
 # -- golden evaluation ------------------------------------------------------------------
 @dataclass(frozen=True)
 class Evaluation:
-    """The result of `evaluate`: per-row predictions, metrics and the confusion matrix."""
+    """The result of `score`: per-row predictions, metrics and the confusion matrix
+    (`report.evaluation_io.save_evaluation` writes it)."""
 
     task: str
     rows: pd.DataFrame
@@ -244,56 +198,55 @@ class Evaluation:
     def confusion(self) -> pd.DataFrame:
         return confusion_frame(self.metrics)
 
-    def save(self, out_dir: str | Path) -> Path:
-        """Write metrics.json, confusion.csv and rows.csv (one per golden row) into out_dir."""
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "metrics.json").write_text(json.dumps(self.metrics, indent=2) + "\n")
-        self.confusion.to_csv(out / "confusion.csv")
-        self.rows.to_csv(out / "rows.csv", index=False)
-        return out
+
+def check_options(dominant: str = "vote", valence_by: str = "dominant", mapping: Any = "default"):
+    """Refuse unknown `dominant` and `valence_by` values and invalid mappings, before any work.
+
+    Raises:
+        ParameterError: naming the value and the allowed ones.
+    """
+    _choice("dominant", dominant, DOMINANT)
+    _choice("valence_by", valence_by, VALENCE_BY)
+    valence.resolve_mapping(mapping)
 
 
-def evaluate(
-    predictions: str | Path | Iterable[str | Path],
-    golden_csv: str | Path,
+def score(
+    golden: pd.DataFrame,
+    tables: Mapping[str, pd.DataFrame],
+    task: str,
     *,
-    task: str = "auto",
     dominant: str = "vote",
     mapping: Any = "default",
     valence_by: str = "dominant",
     margin: float = 0.1,
 ) -> Evaluation:
-    """Score analyses against a golden CSV.
+    """Score emotion tables against golden rows.
 
     Args:
-        predictions: analysis folder(s), or folders holding them (see `find_predictions`).
-        golden_csv: the golden CSV (see the module docs).
-        task, dominant, mapping, valence_by, margin: see `read_golden` and `predict_one`.
+        golden: the rows of `golden_rows`.
+        tables: {clip stem: its emotion table}; a golden clip without a table gets "no
+            analysis of this clip".
+        task: "emotion" or "valence" (as `golden_rows` decided).
+        dominant, mapping, valence_by, margin: see `predict_one`.
 
     Returns:
         An `Evaluation`; its `rows` add `predicted`, `person_used`, `n_face_frames` and
         `reason` (why there is no prediction) to the golden rows.
     """
-    _choice("dominant", dominant, DOMINANT)
-    _choice("valence_by", valence_by, VALENCE_BY)
-    valence.resolve_mapping(mapping)
-    golden, task = read_golden(golden_csv, task)
-    if isinstance(predictions, str | Path):
-        predictions = [predictions]
-    found = find_predictions(predictions)
+    check_options(dominant, valence_by, mapping)
     predict = partial(
-        predict_one, task=task, dominant=dominant, mapping=mapping, valence_by=valence_by,
+        predict_one,
+        task=task,
+        dominant=dominant,
+        mapping=mapping,
+        valence_by=valence_by,
         margin=margin,
-    )  # fmt: skip
-    tables: dict[str, pd.DataFrame] = {}
-    results = []
+    )
+    results: list[tuple[str | None, float, int, str | None]] = []
     for row in golden.itertuples(index=False):
-        if row.clip not in found:
+        if row.clip not in tables:
             results.append((None, row.person, 0, "no analysis of this clip"))
             continue
-        if row.clip not in tables:
-            tables[row.clip] = Analysis.load(found[row.clip]).table
         results.append(predict(tables[row.clip], row.start_s, row.end_s, row.person))
     rows = golden.copy()
     cols = ["predicted", "person_used", "n_face_frames", "reason"]
@@ -308,11 +261,3 @@ def evaluate(
     if len(missed):
         log.warning("%d of %d golden rows have no prediction", len(missed), len(rows))
     return Evaluation(task=task, rows=rows, metrics=metrics)
-
-
-# The image-folder evaluation lives in its own module; re-exported for one import path.
-from emohelpers.summaries.evaluate_images import (  # noqa: E402,F401
-    IMAGE_EXTENSIONS,
-    evaluate_images,
-    list_labelled_images,
-)

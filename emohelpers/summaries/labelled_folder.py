@@ -9,7 +9,7 @@ import logging
 from collections.abc import Iterable
 from pathlib import Path
 
-from emohelpers.core.emotions import EMOTIONS
+from emohelpers.core.emotions import EMOTIONS, canonical_label
 from emohelpers.core.errors import SchemaError
 
 log = logging.getLogger(__name__)
@@ -26,7 +26,7 @@ def list_labelled_files(
     """The files of `folder/<label>/<file>` whose suffix is in `extensions`, with labels.
 
     Label folders are named after the seven emotions or their synonyms (see
-    `classifiers.labels.canonical_label`); several folders may name one emotion. Hidden
+    `core.emotions.canonical_label`); several folders may name one emotion. Hidden
     entries, loose files in `folder` and files with other suffixes are ignored.
 
     Args:
@@ -44,10 +44,6 @@ def list_labelled_files(
         SchemaError: for a missing folder, an unknown label folder (unless `skip_unknown`)
             or no files at all.
     """
-    from emohelpers.analysis.classifiers.labels import (
-        canonical_label,  # the classifiers package loads torch
-    )
-
     exts = frozenset(extensions)
     root = Path(folder)
     if not root.is_dir():

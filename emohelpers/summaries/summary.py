@@ -19,13 +19,13 @@ Rules shared by every function here:
 from __future__ import annotations
 
 import logging
-from numbers import Real
 
 import numpy as np
 import pandas as pd
 
 from emohelpers.analysis.table import EMOTIONS, validate_table
 from emohelpers.core.errors import ParameterError
+from emohelpers.core.spec import is_number
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +56,7 @@ _TIE = 1e-12
 _STR = pd.StringDtype(na_value=np.nan)
 
 
-def _is_number(value: object) -> bool:
-    return isinstance(value, Real) and not isinstance(value, bool) and bool(np.isfinite(value))
+_is_number = is_number  # the one meaning of "a number" (`core.spec`): never a boolean
 
 
 def _check_positive(name: str, value: float | None, allow_zero: bool = False) -> None:

@@ -16,11 +16,11 @@ import torch
 from PIL import Image
 
 from emohelpers.analysis.classifiers.base import Classifier
+from emohelpers.analysis.classifiers.keras_port import _same_pad
 from emohelpers.analysis.classifiers.labels import label_permutation
 from emohelpers.analysis.classifiers.mini_xception import (
     FER_LABELS,
     MiniXception,
-    _same_pad,
     scale_gray64,
     to_gray64,
 )
@@ -106,8 +106,9 @@ def test_outputs_follow_the_fer_packages_label_names(classifier, reference, sour
     probs = classifier._forward(scale_gray64(reference["inputs"]))
     keras = reference["keras_probs"]
     for j, emotion in enumerate(EMOTIONS):
-        np.testing.assert_allclose(probs[:, j], keras[:, source_labels.index(emotion)],
-                                   atol=1e-4, err_msg=emotion)  # fmt: skip
+        np.testing.assert_allclose(
+            probs[:, j], keras[:, source_labels.index(emotion)], atol=1e-4, err_msg=emotion
+        )
 
 
 @pytest.mark.slow

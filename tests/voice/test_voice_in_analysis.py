@@ -42,7 +42,8 @@ def test_silent_track_gives_non_speech_rows(sample_dir, tmp_path):
     assert not _speech(voice).any() and voice["emotion"].isna().all()
     _within(voice, probe_video(clip).duration_s)
     assert block["key"] == result.provenance.settings.voice_cache_key(
-        result.provenance.video_sha256)  # fmt: skip
+        result.provenance.video_sha256
+    )
     back = Analysis.load(result.save(tmp_path))
     pd.testing.assert_frame_equal(back.voice, voice)
     assert back.provenance.voice == json.loads(json.dumps(block, default=str))
@@ -103,8 +104,7 @@ def test_load_or_analyze_reuses_faces_and_voice_apart(face_speech_clip, tmp_path
     assert again.provenance.created_utc == first.provenance.created_utc
     assert again.provenance.voice["seconds"] == first.provenance.voice["seconds"]  # not re-run
     # Another voice window: the faces are reused (same creation time), the voice re-runs.
-    wider = load_or_analyze(face_speech_clip, tmp_path, progress=False, voice_window_s=3.0,
-                            **kw)  # fmt: skip
+    wider = load_or_analyze(face_speech_clip, tmp_path, progress=False, voice_window_s=3.0, **kw)
     assert wider.provenance.created_utc == first.provenance.created_utc
     pd.testing.assert_frame_equal(wider.table, first.table)
     assert (wider.voice["end_s"] - wider.voice["start_s"]).round(6).eq(3.0).all()
@@ -118,10 +118,19 @@ def test_load_or_analyze_reuses_faces_and_voice_apart(face_speech_clip, tmp_path
 def test_cli_analyze_with_and_without_voice(face_speech_clip, tmp_path, capsys):
     from emohelpers.cli.main import main
 
-    base = ["analyze", str(face_speech_clip), "--model", "mini-xception", "--every-n", "48",
-            "--quiet"]  # fmt: skip
-    assert main([*base, "--out", str(tmp_path / "on"), "--voice-window-s", "4",
-                 "--voice-hop-s", "2"]) == 0  # fmt: skip
+    base = [
+        "analyze",
+        str(face_speech_clip),
+        "--model",
+        "mini-xception",
+        "--every-n",
+        "48",
+        "--quiet",
+    ]
+    assert (
+        main([*base, "--out", str(tmp_path / "on"), "--voice-window-s", "4", "--voice-hop-s", "2"])
+        == 0
+    )
     line = capsys.readouterr().out
     assert "voice ok" in line and "with speech" in line
     voice = Analysis.load(tmp_path / "on").voice
@@ -130,4 +139,4 @@ def test_cli_analyze_with_and_without_voice(face_speech_clip, tmp_path, capsys):
     assert "voice off" in capsys.readouterr().out
     assert not (tmp_path / "off" / VOICE_FILE).exists()
     assert main([*base, "--out", str(tmp_path / "bad"), "--voice-hop-s", "5"]) != 0
-    assert "hop_s=5.0 > window_s=2.0" in capsys.readouterr().err
+    assert "voice_hop_s=5.0 > voice_window_s=2.0: invalid" in capsys.readouterr().err

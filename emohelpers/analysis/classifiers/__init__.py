@@ -16,6 +16,7 @@ from pathlib import Path
 import torch
 
 from emohelpers.analysis.classifiers.base import Classifier, to_pil
+from emohelpers.analysis.classifiers.emo_vgg import EmoVGGClassifier
 from emohelpers.analysis.classifiers.hf import SEED_MODEL, HFClassifier, in_local_cache
 from emohelpers.core.device import resolve_device
 from emohelpers.core.errors import ParameterError
@@ -23,6 +24,8 @@ from emohelpers.core.errors import ParameterError
 log = logging.getLogger(__name__)
 
 OFFLINE_MODEL = "mini-xception"
+#: The project's own FER2013 model (`emo_vgg.py`), its weights shipped in the package.
+OWN_MODEL = "emo-vgg"
 
 __all__ = ["Classifier", "HFClassifier", "load_classifier", "resolve_model", "to_pil"]
 
@@ -75,4 +78,6 @@ def load_classifier(
         from emohelpers.analysis.classifiers.mini_xception import MiniXception
 
         return MiniXception(device=dev, batch_size=batch_size or 64)
+    if name == OWN_MODEL:
+        return EmoVGGClassifier(device=dev, batch_size=batch_size or 64)
     return HFClassifier(name, device=dev, batch_size=batch_size or 16)

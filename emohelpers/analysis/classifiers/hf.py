@@ -8,9 +8,11 @@ names a Hub model and the cache lacks it. A local folder (save_pretrained) works
 from __future__ import annotations
 
 import logging
+import socket
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import numpy as np
 import torch
@@ -41,10 +43,7 @@ def hub_unreachable(timeout_s: float = HUB_CONNECT_TIMEOUT_S) -> str | None:
     so that an unreachable Hub fails in seconds instead of after minutes of retries;
     `HF_HUB_OFFLINE=1` answers without touching the network.
     """
-    import socket
-    from urllib.parse import urlsplit
-
-    from huggingface_hub import constants
+    from huggingface_hub import constants  # the Hub's client only when a Hub model is asked for
 
     if constants.HF_HUB_OFFLINE:
         return "HF_HUB_OFFLINE is set"
@@ -59,7 +58,7 @@ def hub_unreachable(timeout_s: float = HUB_CONNECT_TIMEOUT_S) -> str | None:
 
 def in_local_cache(model_id: str) -> bool:
     """Whether a Hub model's config and weights are already in the local HF cache."""
-    from huggingface_hub import try_to_load_from_cache
+    from huggingface_hub import try_to_load_from_cache  # only when a Hub model is asked for
 
     if not isinstance(try_to_load_from_cache(model_id, "config.json"), str):
         return False
@@ -72,7 +71,7 @@ def in_local_cache(model_id: str) -> bool:
 def cached_revision(model_id: str) -> str | None:
     """The commit of a Hub model's files in the local HF cache (`snapshots/<commit>/`, the
     one `refs/main` points to), or None when the model is not cached."""
-    from huggingface_hub import try_to_load_from_cache
+    from huggingface_hub import try_to_load_from_cache  # only when a Hub model is asked for
 
     path = try_to_load_from_cache(model_id, "config.json")
     if not isinstance(path, str) or Path(path).parent.parent.name != "snapshots":
@@ -107,7 +106,7 @@ def load_pretrained(
             f"{offline}. {hint}"
         )
     # Imported after the checks above: it takes seconds, the checks do not.
-    import transformers
+    import transformers  # seconds to import: only for a transformers model
 
     try:
         return [
@@ -191,11 +190,14 @@ class HFClassifier(Classifier):
     def cam_layer(self) -> torch.nn.Module | None:
         # ViT: the last encoder block's first LayerNorm sees every token of the last block.
         inner = self._model.inner
-        base = getattr(inner, inner.base_model_prefix, None)
+        base = getattr(inner, str(getattr(inner, "base_model_prefix", "")), None)
         # transformers 5 keeps ViT blocks in `layers`; older versions in `encoder.layer`.
         encoder = getattr(base, "encoder", None)
-        for layers in (getattr(base, "layers", None), getattr(encoder, "layer", None),
-                       getattr(encoder, "layers", None)):  # fmt: skip
+        for layers in (
+            getattr(base, "layers", None),
+            getattr(encoder, "layer", None),
+            getattr(encoder, "layers", None),
+        ):
             if isinstance(layers, torch.nn.ModuleList) and len(layers):
                 break
         else:

@@ -1,4 +1,4 @@
-"""Label spellings, in one place: any model's labels mapped onto `EMOTIONS`."""
+"""Any model's labels mapped onto `EMOTIONS` (the spellings themselves: `core.emotions`)."""
 
 from __future__ import annotations
 
@@ -7,23 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from emohelpers.analysis.table import EMOTIONS
+from emohelpers.core.emotions import SYNONYMS, canonical_label  # noqa: F401  (one import path)
 from emohelpers.core.errors import ModelLoadError
-
-SYNONYMS: dict[str, str] = {
-    "angry": "angry", "anger": "angry", "mad": "angry",
-    "disgust": "disgust", "disgusted": "disgust", "disgusting": "disgust",
-    "fear": "fear", "fearful": "fear", "afraid": "fear", "scared": "fear",
-    "happy": "happy", "happiness": "happy", "joy": "happy", "happily": "happy",
-    "neutral": "neutral", "calm": "neutral",
-    "sad": "sad", "sadness": "sad", "sorrow": "sad",
-    "surprise": "surprise", "surprised": "surprise", "surprising": "surprise",
-}  # fmt: skip
-
-
-def canonical_label(label: str) -> str | None:
-    """One of `EMOTIONS` for a label spelling (case and spaces ignored), or None."""
-    return SYNONYMS.get(str(label).strip().lower().replace("_", " "))
-
 
 #: What a face model's refusal suggests instead.
 FACE_MODEL_FIX = (

@@ -69,8 +69,9 @@ class Persons:
         self._merged: dict[int, int] = {}
         self.embedded = 0
 
-    def update(self, rgb: np.ndarray, xyxy: np.ndarray, det_prob: np.ndarray, time_s: float,
-               shot: int) -> np.ndarray:  # fmt: skip
+    def update(
+        self, rgb: np.ndarray, xyxy: np.ndarray, det_prob: np.ndarray, time_s: float, shot: int
+    ) -> np.ndarray:
         """Track ids of the faces of one analysed frame.
 
         Args:
@@ -102,11 +103,12 @@ class Persons:
         """
         t0 = time.perf_counter()
         embeddings = {}
-        candidates = mergeable_tracks(track, frame) if self.gallery is not None else set()
-        if candidates:
+        gallery = self.gallery
+        candidates = mergeable_tracks(track, frame) if gallery is not None else set()
+        if gallery is not None and candidates:
             if self.embedder is None:
                 self.embedder = FaceEmbedder()
-            embeddings = track_embeddings(self.gallery, self.embedder, candidates)
+            embeddings = track_embeddings(gallery, self.embedder, candidates)
         self.embedded = len(embeddings)
         mapping = merge_tracks(track, frame, embeddings, self.settings.reid_max_distance)
         self._merged = mapping
@@ -114,8 +116,12 @@ class Persons:
         has = ~np.isnan(track)
         out[has] = [mapping[int(t)] for t in track[has]]
         self.seconds += time.perf_counter() - t0
-        log.info("%d tracks -> %d persons, %d shots", len(mapping),
-                 len(set(mapping.values())), self.shots.shot + 1)  # fmt: skip
+        log.info(
+            "%d tracks -> %d persons, %d shots",
+            len(mapping),
+            len(set(mapping.values())),
+            self.shots.shot + 1,
+        )
         return out
 
     def info(self) -> dict:

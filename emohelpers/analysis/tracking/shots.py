@@ -88,7 +88,7 @@ class ShotDetector:
     cuts: list[tuple[int, float]] = field(default_factory=list)
     seconds: float = 0.0  # time spent here (in the decoder thread), for the benchmark
     _prev: np.ndarray | None = field(default=None, repr=False)
-    _shot_start_s: float | None = field(default=None, repr=False)
+    _shot_start_s: float = field(default=0.0, repr=False)  # set by the first frame
 
     @property
     def shot(self) -> int:

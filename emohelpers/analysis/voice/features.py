@@ -20,8 +20,8 @@ F_MIN, F_MAX = 50.0, 8000.0
 LOG_FLOOR = 1e-6
 
 
-def _hz_to_mel(f: np.ndarray) -> np.ndarray:
-    return 2595.0 * np.log10(1.0 + f / 700.0)
+def _hz_to_mel(f: np.ndarray | float) -> np.ndarray:
+    return 2595.0 * np.log10(1.0 + np.asarray(f) / 700.0)
 
 
 def _mel_to_hz(m: np.ndarray) -> np.ndarray:

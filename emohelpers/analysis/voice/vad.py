@@ -20,6 +20,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from emohelpers.core.assets import vad_weights
 from emohelpers.core.errors import ModelLoadError
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,8 @@ def _jit_state_dict(path: Path) -> dict[str, torch.Tensor]:
 class SileroNet(torch.nn.Module):
     """silero-vad's 16 kHz network: frames with context -> speech probability per frame."""
 
+    basis: torch.Tensor
+
     def __init__(self, state_dict: dict[str, torch.Tensor]) -> None:
         super().__init__()
         self.register_buffer("basis", state_dict["stft.forward_basis_buffer"].clone())
@@ -53,16 +56,16 @@ class SileroNet(torch.nn.Module):
         for i, stride in enumerate((1, 2, 2, 1)):
             w = state_dict[f"encoder.{i}.reparam_conv.weight"]
             conv = torch.nn.Conv1d(w.shape[1], w.shape[0], 3, stride=stride, padding=1)
-            conv.weight.data.copy_(w)
-            conv.bias.data.copy_(state_dict[f"encoder.{i}.reparam_conv.bias"])
+            conv.load_state_dict(
+                {"weight": w, "bias": state_dict[f"encoder.{i}.reparam_conv.bias"]}
+            )
             self.convs.append(conv)
         self.lstm = torch.nn.LSTM(128, 128, batch_first=True)
-        for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
-            getattr(self.lstm, f"{name}_l0").data.copy_(state_dict[f"decoder.rnn.{name}"])
+        names = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+        self.lstm.load_state_dict({f"{n}_l0": state_dict[f"decoder.rnn.{n}"] for n in names})
         w = state_dict["decoder.decoder.2.weight"]
         self.head = torch.nn.Conv1d(w.shape[1], 1, 1)
-        self.head.weight.data.copy_(w)
-        self.head.bias.data.copy_(state_dict["decoder.decoder.2.bias"])
+        self.head.load_state_dict({"weight": w, "bias": state_dict["decoder.decoder.2.bias"]})
 
     def forward(
         self, frames: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor] | None = None
@@ -103,8 +106,6 @@ class SpeechDetector:
 
     def __init__(self, weights: str | Path | None = None, device: torch.device | None = None):
         if weights is None:
-            from emohelpers.core.assets import vad_weights
-
             weights = vad_weights()
         self.device = device or torch.device("cpu")
         self.net = SileroNet(_jit_state_dict(Path(weights))).to(self.device).eval()
