@@ -129,13 +129,16 @@ def _load(path: Path) -> _Face | None:
 
 
 def _save(path: Path, face: _Face) -> None:
-    arrays = {
-        "crop": face.crop,
-        "probs": face.probs,
-        "emotions": np.array(face.emotions),
-        "input_maps": face.input_maps.astype(np.float16),
-    }
-    atomic_write(path, lambda p: np.savez_compressed(p, **arrays))  # p ends in .npz as well
+    def write(tmp: Path) -> None:  # its name ends in .npz too: numpy adds no suffix
+        np.savez_compressed(
+            tmp,
+            crop=face.crop,
+            probs=face.probs,
+            emotions=np.array(face.emotions),
+            input_maps=face.input_maps.astype(np.float16),
+        )
+
+    atomic_write(path, write)
 
 
 def _needed(probs: np.ndarray, own: set[str], min_prob: float) -> list[str]:
