@@ -109,3 +109,31 @@ def test_a_corpus_run_on_a_local_cluster_leaves_the_process_as_it_was(sample_dir
     after = process_state()
     assert after["environ"] == before["environ"]  # nothing added, removed or changed
     assert after == before
+
+
+def test_a_report_kernel_gets_the_run_environment_without_this_process_having_it(
+    tmp_path, monkeypatch
+):
+    import nbformat
+    import papermill as pm
+
+    from emohelpers.report.kernel import kernel_options
+    from emohelpers.report.run import kernel_name
+
+    for name in RUN_ENV:
+        monkeypatch.delenv(name, raising=False)
+    nb = nbformat.v4.new_notebook()
+    code = f"import os; print({{k: os.environ.get(k) for k in {sorted(RUN_ENV)!r}}})"
+    nb.cells = [nbformat.v4.new_code_cell(code)]
+    nbformat.write(nb, str(tmp_path / "in.ipynb"))
+    before = dict(os.environ)
+    pm.execute_notebook(
+        str(tmp_path / "in.ipynb"),
+        str(tmp_path / "out.ipynb"),
+        kernel_name=kernel_name(),
+        progress_bar=False,
+        **kernel_options(tmp_path / "kernel.log"),
+    )
+    printed = nbformat.read(str(tmp_path / "out.ipynb"), as_version=4).cells[0].outputs[0]
+    assert printed["text"].strip() == repr(dict(sorted(RUN_ENV.items())))
+    assert dict(os.environ) == before
