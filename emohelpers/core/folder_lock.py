@@ -11,7 +11,6 @@ processes cannot be seen from here); remove such a file by hand when its run is 
 from __future__ import annotations
 
 import datetime as _dt
-import fcntl
 import json
 import os
 import socket
@@ -19,6 +18,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: lock checks are not ordered between runs
+    fcntl = None  # type: ignore[assignment]
 
 from emohelpers.core.atomic import remove_temporaries, temporary_path
 from emohelpers.core.errors import OutputError
@@ -57,6 +61,9 @@ def _stale(owner: dict[str, Any]) -> bool:
 def _serialised(folder: Path) -> Iterator[None]:
     # Checking a lock and taking a stale one over must not interleave between two runs on
     # this host: an advisory lock on the folder itself orders them (no extra file).
+    if fcntl is None:
+        yield
+        return
     fd = os.open(folder, os.O_RDONLY)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
