@@ -2,18 +2,13 @@
 
 The public API: `analyze`, `Analysis`, `AnalysisSettings`, `EMOTIONS`, `validate_table`.
 Everything else has its home in a layer (see docs/architecture.md).
+Importing it changes nothing in the process (no environment variables, renderers or log
+filters): what a run needs, it sets for itself (`core.process_env`).
 """
 
-import os
-
-# OpenMP threads that spin while waiting make torch's many small ops (MTCNN's per-face
-# resampling) up to 100x slower when another thread (our decoder) or process shares the
-# cores. Passive waiting costs nothing measurable on big ops. Must be set before torch loads.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
-from emohelpers.analysis.table import EMOTIONS, Analysis, validate_table  # noqa: E402
-from emohelpers.core.settings import AnalysisSettings  # noqa: E402
-from emohelpers.core.version import __version__  # noqa: E402
+from emohelpers.analysis.table import EMOTIONS, Analysis, validate_table
+from emohelpers.core.settings import AnalysisSettings
+from emohelpers.core.version import __version__
 
 __all__ = ["EMOTIONS", "Analysis", "AnalysisSettings", "analyze", "validate_table", "__version__"]
 

@@ -3,10 +3,18 @@ once per session, the first time a test asks for `report_dir`."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from emohelpers.core.process_env import RUN_ENV
+
+# This process runs analyses itself, as a command does: what a command sets for its run
+# (`core.process_env.run_environment`) is set here before torch loads.
+for _name, _value in RUN_ENV.items():
+    os.environ.setdefault(_name, _value)
 
 #: The settings of the test reports: a 2.4 s clip, every 8th frame, the offline model.
 REPORT_CLIP = "single_face.mp4"
@@ -56,6 +64,7 @@ def report_dir(sample_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Re
     out = tmp_path_factory.mktemp("reports")
     t0 = time.perf_counter()
     settings = AnalysisSettings.from_flat(**REPORT_SETTINGS)
-    results = run_reports([sample_dir / REPORT_CLIP, inputs / BROKEN_CLIP], out, settings,
-                          progress=False)  # fmt: skip
+    results = run_reports(
+        [sample_dir / REPORT_CLIP, inputs / BROKEN_CLIP], out, settings, progress=False
+    )
     return ReportBatch(out=out, results=results, seconds=time.perf_counter() - t0)

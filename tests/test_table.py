@@ -58,7 +58,10 @@ def test_save_load_roundtrip(tmp_path):
     assert loaded.provenance.video == {"name": "x.mp4"}
     assert loaded.provenance == Analysis(df, {"video": {"name": "x.mp4"}}).provenance
     table, prov = loaded  # unpacks
-    assert json.loads((tmp_path / "provenance.json").read_text()) == prov.to_dict()
+    saved = json.loads((tmp_path / "provenance.json").read_text())
+    files = saved.pop("files")  # the tables this provenance commits (written last)
+    assert saved == prov.to_dict() and list(files) == ["emotions.parquet"]
+    assert files["emotions.parquet"]["size_bytes"] == (tmp_path / "emotions.parquet").stat().st_size
 
 
 def test_load_missing_names_the_file(tmp_path):
@@ -70,7 +73,14 @@ def test_build_table_from_arrays_probabilities_sum_to_one():
     rng = np.random.default_rng(0)
     p = rng.random((5, len(EMOTIONS)))
     p /= p.sum(1, keepdims=True)
-    df = build_table(np.arange(5), np.arange(5) / 10, np.zeros(5), np.ones(5),
-                     np.tile([0, 0, 10, 10], (5, 1)), np.ones(5), p)  # fmt: skip
+    df = build_table(
+        np.arange(5),
+        np.arange(5) / 10,
+        np.zeros(5),
+        np.ones(5),
+        np.tile([0, 0, 10, 10], (5, 1)),
+        np.ones(5),
+        p,
+    )
     np.testing.assert_allclose(df[list(EMOTIONS)].sum(axis=1), 1)
     assert list(df["emotion"]) == [EMOTIONS[i] for i in p.argmax(1)]

@@ -19,6 +19,8 @@ import pandas as pd
 from emohelpers.analysis.provenance import Provenance
 from emohelpers.analysis.table_checks import check_columns, check_probabilities
 from emohelpers.analysis.voice.table import VOICE_FILE, load_voice_table, save_voice_table
+from emohelpers.core.assets import sha256_file
+from emohelpers.core.atomic import atomic_write, atomic_write_json
 from emohelpers.core.emotions import CHANCE, EMOTIONS  # noqa: F401 (CHANCE re-exported)
 from emohelpers.core.errors import SchemaError
 
@@ -42,6 +44,47 @@ COLUMNS: tuple[str, ...] = tuple(DTYPES)
 
 TABLE_FILE = "emotions.parquet"
 PROVENANCE_FILE = "provenance.json"
+#: The provenance's record of the tables it commits: {file name: {sha256, size_bytes}}.
+FILES_KEY = "files"
+_LEGACY_TOLERANCE_NS = 2 * 10**9
+
+
+def _committed(path: Path) -> dict[str, Any]:
+    return {"sha256": sha256_file(path), "size_bytes": path.stat().st_size}
+
+
+def _check_committed(out: Path, files: Any) -> None:
+    """Raise SchemaError unless the tables in `out` are those its provenance commits.
+
+    A provenance without the record (saved by a version before it) commits the table when
+    that is not newer than itself: that `save` wrote the table just before the provenance,
+    and a table renamed over an older one by a killed save came an analysis later (the
+    tolerance keeps copies of such folders, whose times are the copy's, readable).
+    """
+    prov_path = out / PROVENANCE_FILE
+    fix = f"analyse again (`emohelpers analyze VIDEO --out {out}`)"
+    if files is None:
+        newer_ns = (out / TABLE_FILE).stat().st_mtime_ns - prov_path.stat().st_mtime_ns
+        if newer_ns > _LEGACY_TOLERANCE_NS:
+            raise SchemaError(
+                f"{out / TABLE_FILE}: does not match its provenance (written after it: an "
+                f"interrupted save?); {fix}"
+            )
+        return
+    if not isinstance(files, dict) or TABLE_FILE not in files:
+        raise SchemaError(f"{prov_path}: its `{FILES_KEY}` record is damaged; {fix}")
+    for name, record in files.items():
+        path = out / str(name)
+        wanted = record if isinstance(record, dict) else {}
+        if (
+            not path.is_file()
+            or path.stat().st_size != wanted.get("size_bytes")
+            or (sha256_file(path) != wanted.get("sha256"))
+        ):
+            raise SchemaError(
+                f"{path}: does not match its provenance (an interrupted save, or a file "
+                f"changed since); {fix}"
+            )
 
 
 def empty_table() -> pd.DataFrame:
@@ -148,21 +191,25 @@ class Analysis:
     def save(self, out_dir: str | Path) -> Path:
         """Write `emotions.parquet`, `provenance.json` and (when there is one) `voice.parquet`
         into `out_dir`; return the folder. A `voice.parquet` left from an earlier analysis is
-        removed when this one has no voice table."""
+        removed when this one has no voice table.
+
+        The tables are written first and the provenance last, as the folder's commit marker:
+        it records the sha256 and size of each table it belongs to (`files`), so a save
+        killed in between leaves a folder that `load` refuses, never a new table under an old
+        provenance (and cache key). Each file is written whole or not at all (`atomic_write`).
+        """
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         validate_table(self.table)
-        # Write to temporary names first so an interrupted save never leaves a half table.
-        tmp_table = out / (TABLE_FILE + ".tmp")
-        self.table.to_parquet(tmp_table, index=False)
-        tmp_prov = out / (PROVENANCE_FILE + ".tmp")
-        tmp_prov.write_text(json.dumps(self.provenance.to_dict(), indent=2, default=str) + "\n")
+        files: dict[str, dict[str, Any]] = {}
+        files[TABLE_FILE] = _committed(
+            atomic_write(out / TABLE_FILE, lambda p: self.table.to_parquet(p, index=False))
+        )
         if self.voice is not None:
-            save_voice_table(self.voice, out)  # itself a temporary name, then renamed
+            files[VOICE_FILE] = _committed(save_voice_table(self.voice, out))
         else:
             (out / VOICE_FILE).unlink(missing_ok=True)
-        tmp_table.replace(out / TABLE_FILE)
-        tmp_prov.replace(out / PROVENANCE_FILE)
+        atomic_write_json(out / PROVENANCE_FILE, {**self.provenance.to_dict(), FILES_KEY: files})
         return out
 
     @classmethod
@@ -170,7 +217,9 @@ class Analysis:
         """Read an analysis saved by `save`.
 
         Raises:
-            SchemaError: when either file is missing or the table breaks the contract.
+            SchemaError: when either file is missing, a table does not match the provenance
+                that commits it (a save was killed half-way, or a file was changed since),
+                or the table breaks the contract.
         """
         out = Path(out_dir)
         table_path, prov_path = out / TABLE_FILE, out / PROVENANCE_FILE
@@ -178,8 +227,10 @@ class Analysis:
             if not p.is_file():
                 raise SchemaError(f"{p}: not found; run `emohelpers analyze VIDEO --out {out}`")
         try:
-            table = pd.read_parquet(table_path)
             provenance = json.loads(prov_path.read_text())
+            files = provenance.pop(FILES_KEY, None) if isinstance(provenance, dict) else None
+            _check_committed(out, files)
+            table = pd.read_parquet(table_path)
         except (OSError, ValueError) as exc:
             raise SchemaError(f"{out}: cannot read the saved analysis ({exc})") from exc
         if "shot" not in table.columns:  # saved before shots were detected: one shot

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from emohelpers.cli.setting_options import add_setting_options
+from emohelpers.core.folder_lock import folder_lock
 from emohelpers.core.settings import AnalysisSettings
 from emohelpers.summaries.clip_summary import summarise_analysis
 
@@ -51,10 +52,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run_analyze(args: argparse.Namespace) -> int:
-    from emohelpers.analysis.pipeline import analyze  # torch: only when the command runs
+    with folder_lock(args.out):  # one run per folder: a second one is refused at once
+        from emohelpers.analysis.pipeline import analyze  # torch: only when the command runs
 
-    result = analyze(args.video, **analysis_kwargs(args))
-    out = result.save(args.out)
+        result = analyze(args.video, **analysis_kwargs(args))
+        out = result.save(args.out)
     prov = result.provenance
     s = summarise_analysis(result)
     voice = prov.voice

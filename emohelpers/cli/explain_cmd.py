@@ -7,6 +7,7 @@ import html
 from pathlib import Path
 
 from emohelpers.cli.analyze_cmd import add_sampling_args, analysis_kwargs
+from emohelpers.core.atomic import atomic_write
 from emohelpers.core.errors import ParameterError
 
 PAGE_FILE = "explain.html"
@@ -54,13 +55,18 @@ def _analysis(args: argparse.Namespace):
 def page_html(title: str, moments: list) -> str:
     """One offline page: a heading, then each moment's figure (plotly.js inline once)."""
     t = html.escape(title)
-    parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{t}</title></head>"
-             f"<body style='font-family:sans-serif'><h1>{t}</h1>"]  # fmt: skip
+    parts = [
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{t}</title></head>"
+        f"<body style='font-family:sans-serif'><h1>{t}</h1>"
+    ]
     if not moments:
         parts.append("<p>No face, or no emotion above chance: nothing to explain.</p>")
     for i, m in enumerate(moments):
-        parts.append(m.figure.to_html(full_html=False, include_plotlyjs=i == 0,
-                                      config={"displaylogo": False}))  # fmt: skip
+        parts.append(
+            m.figure.to_html(
+                full_html=False, include_plotlyjs=i == 0, config={"displaylogo": False}
+            )
+        )
     parts.append("</body></html>")
     return "\n".join(parts)
 
@@ -75,13 +81,18 @@ def run_explain(args: argparse.Namespace) -> int:
     analysis, video, model = _analysis(args)
     classifier = load_classifier(model or args.model, args.device)
     moments = explain_strongest_moments(
-        video, analysis, classifier, method=args.method, max_per_person=args.max_per_person,
+        video,
+        analysis,
+        classifier,
+        method=args.method,
+        max_per_person=args.max_per_person,
         cache_dir=args.out / "explain-cache",
-    )  # fmt: skip
+    )
     args.out.mkdir(parents=True, exist_ok=True)
     page = args.out / PAGE_FILE
-    title = (f"What the model looked at: {video.name} ({model_label(classifier.name)}, "
-             f"{args.method})")  # fmt: skip
-    page.write_text(page_html(title, moments), encoding="utf-8")
+    title = (
+        f"What the model looked at: {video.name} ({model_label(classifier.name)}, {args.method})"
+    )
+    atomic_write(page, page_html(title, moments))
     print(f"{video.name}: {len(moments)} moment(s) explained -> {page}")
     return 0

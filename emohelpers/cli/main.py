@@ -22,6 +22,7 @@ from emohelpers.cli import (
 )
 from emohelpers.core.errors import EmoError
 from emohelpers.core.output import ensure_out_dir
+from emohelpers.core.process_env import run_environment
 from emohelpers.core.version import __version__
 
 log = logging.getLogger("emohelpers")
@@ -54,10 +55,16 @@ def build_parser() -> argparse.ArgumentParser:
         module.add_parser(sub)
     # -q/-v also after the sub-command; SUPPRESS keeps the top-level value when absent.
     for sp in sub.choices.values():
-        sp.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
-                        help="no progress bars or info")  # fmt: skip
-        sp.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
-                        help="debug logging")  # fmt: skip
+        sp.add_argument(
+            "-q",
+            "--quiet",
+            action="store_true",
+            default=argparse.SUPPRESS,
+            help="no progress bars or info",
+        )
+        sp.add_argument(
+            "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="debug logging"
+        )
     return parser
 
 
@@ -73,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if getattr(args, "out", None) is not None:  # every --out is a folder: check it first
             ensure_out_dir(args.out)
-        return int(args.func(args) or 0)
+        with run_environment():  # what the command's torch needs, given back after it
+            return int(args.func(args) or 0)
     except EmoError as exc:
         print(f"emohelpers {args.command}: error: {exc}", file=sys.stderr)
         return 1

@@ -8,6 +8,7 @@ import logging
 from pathlib import Path
 
 from emohelpers.cli.setting_options import add_setting_options
+from emohelpers.core.atomic import atomic_write, atomic_write_json
 from emohelpers.core.settings import AnalysisSettings
 from emohelpers.core.spec import by_name
 from emohelpers.core.voice_settings import VoiceSettings
@@ -60,12 +61,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     a.set_defaults(func=run_analyze_voice)
 
 
-def _write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    tmp.replace(path)
-
-
 def run_evaluate_voice(args: argparse.Namespace) -> int:
     """Run `emohelpers evaluate-voice`; print the metrics as JSON; write them with --out."""
     # torch and the models load here, when the command runs, not at --help
@@ -90,9 +85,8 @@ def run_evaluate_voice(args: argparse.Namespace) -> int:
     text = json.dumps(result, indent=2)
     print(text)
     if args.out:
-        args.out.mkdir(parents=True, exist_ok=True)
-        _write_text(args.out / "metrics.json", text + "\n")
-        _write_text(args.out / "confusion.csv", confusion_frame(result).to_csv())
+        atomic_write(args.out / "metrics.json", text + "\n")
+        atomic_write(args.out / "confusion.csv", confusion_frame(result).to_csv())
     return 0
 
 
@@ -113,6 +107,6 @@ def run_analyze_voice(args: argparse.Namespace) -> int:
         end_s=settings.end_s,
     )
     path = save_voice_table(table, args.out)
-    _write_text(args.out / "voice_provenance.json", json.dumps(prov, indent=2, default=str) + "\n")
+    atomic_write_json(args.out / "voice_provenance.json", prov)
     print(f"{args.video.name}: voice {prov['status']}: {prov['message']} -> {path}")
     return 0

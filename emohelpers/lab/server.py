@@ -13,7 +13,9 @@ import secrets
 import sys
 from pathlib import Path
 
+from emohelpers.core.atomic import atomic_write
 from emohelpers.core.notebooks import notebooks_dir
+from emohelpers.core.process_env import child_environment
 
 log = logging.getLogger(__name__)
 
@@ -77,11 +79,7 @@ def install_lab_settings(prefix: str | Path | None = None) -> Path:
     current = json.loads(path.read_text()) if path.is_file() else {}
     for plugin, values in LAB_SETTINGS.items():
         current[plugin] = {**current.get(plugin, {}), **values}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(current, indent=2) + "\n")
-    tmp.replace(path)
-    return path
+    return atomic_write(path, json.dumps(current, indent=2) + "\n")
 
 
 def lab_command(
@@ -142,5 +140,5 @@ def main(argv: list[str] | None = None) -> int:
         f"[lab] JupyterLab on {notebook_dir}: http://127.0.0.1:{args.port}/lab?token={token}"
         " (the port may move to the next free one: the log below shows the URL)\n"
     )
-    os.execv(cmd[0], cmd)
+    os.execve(cmd[0], cmd, child_environment())  # its kernels' analyses need `RUN_ENV`
     return 0  # not reached

@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from emohelpers.core.atomic import atomic_write
 from emohelpers.core.settings import AnalysisSettings
 from emohelpers.core.spec import Setting, by_name, markdown_table, replace_between_markers
 from emohelpers.corpus.report import CORPUS_REPORT_SPEC
@@ -73,7 +74,7 @@ def sync_notebook(path: Path) -> bool:
     if new == "".join(cell["source"]):
         return False
     cell["source"] = new.splitlines(keepends=True)
-    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
+    atomic_write(path, json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
     return True
 
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 import datetime as _dt
 import enum
 import json
-import os
 from pathlib import Path
 from typing import Any
+
+from emohelpers.core.atomic import atomic_write_json
 
 STATUS_FILE = "status.json"
 
@@ -63,11 +64,7 @@ def write_status(
         "updated_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         **fields,
     }
-    path = folder / STATUS_FILE
-    tmp = folder / f".{STATUS_FILE}.{os.getpid()}.tmp"
-    tmp.write_text(json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return atomic_write_json(folder / STATUS_FILE, record)
 
 
 def read_status(folder: str | Path) -> dict[str, Any] | None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from emohelpers.analysis.table import PROVENANCE_FILE, TABLE_FILE, Analysis
+from emohelpers.core.atomic import atomic_write
 from emohelpers.core.errors import SchemaError
 from emohelpers.summaries.evaluate import Evaluation, check_options, golden_rows, score
 from emohelpers.summaries.metrics import confusion_frame
@@ -131,24 +131,13 @@ def evaluate(
     )
 
 
-def _write_text(path: Path, text: str) -> None:
-    """Write `text` to `path` through a unique hidden temporary name and a rename, so that a
-    killed run never leaves a half-written file (to be replaced by `core`'s atomic_write)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def save_metrics(metrics: dict[str, Any], out_dir: str | Path) -> Path:
     """Write `metrics.json` and `confusion.csv` of a metrics dict (`classification_metrics`,
     also of `evaluate_images`) into `out_dir`; returns the folder."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    _write_text(out / METRICS_FILE, json.dumps(metrics, indent=2) + "\n")
-    _write_text(out / CONFUSION_FILE, confusion_frame(metrics).to_csv())
+    atomic_write(out / METRICS_FILE, json.dumps(metrics, indent=2) + "\n")
+    atomic_write(out / CONFUSION_FILE, confusion_frame(metrics).to_csv())
     return out
 
 
@@ -156,5 +145,5 @@ def save_evaluation(result: Evaluation, out_dir: str | Path) -> Path:
     """Write metrics.json, confusion.csv and rows.csv (one per golden row) into `out_dir`;
     returns the folder."""
     out = save_metrics(result.metrics, out_dir)
-    _write_text(out / ROWS_FILE, result.rows.to_csv(index=False))
+    atomic_write(out / ROWS_FILE, result.rows.to_csv(index=False))
     return out

@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.io.base_renderers import HtmlRenderer
 
+from emohelpers.core.atomic import atomic_write
 from emohelpers.report.parameters import SECTIONS
 
 RENDERER_NAME = "emohelpers_offline"
@@ -56,15 +57,26 @@ class OfflineRenderer(HtmlRenderer):
     """
 
     def __init__(self, with_json: bool = False) -> None:
-        super().__init__(connected=False, full_html=False, global_init=True,
-                         include_plotlyjs=False, config={"displaylogo": False})  # fmt: skip
+        super().__init__(
+            connected=False,
+            full_html=False,
+            global_init=True,
+            include_plotlyjs=False,
+            config={"displaylogo": False},
+        )
         self.with_json = with_json
 
     def to_mimebundle(self, fig_dict: dict) -> dict[str, Any]:
         html_div = pio.to_html(
-            fig_dict, config=self.config, include_plotlyjs=False, include_mathjax=False,
-            full_html=False, default_width="100%", default_height=525, validate=False,
-        )  # fmt: skip
+            fig_dict,
+            config=self.config,
+            include_plotlyjs=False,
+            include_mathjax=False,
+            full_html=False,
+            default_width="100%",
+            default_height=525,
+            validate=False,
+        )
         bundle: dict[str, Any] = {"text/html": html_div}
         if self.with_json:
             bundle.update(pio.renderers["plotly_mimetype"].to_mimebundle(fig_dict))
@@ -77,10 +89,29 @@ def figure_bundle(fig: go.Figure, with_json: bool = True) -> dict[str, Any]:
     return OfflineRenderer(with_json=with_json).to_mimebundle(fig.to_dict())
 
 
-def use_offline_plotly(with_json: bool = False) -> None:
-    """Make `OfflineRenderer` the default; plotly.js is embedded before the next figure."""
-    pio.renderers[RENDERER_NAME] = OfflineRenderer(with_json=with_json)
-    pio.renderers.default = RENDERER_NAME
+class use_offline_plotly:  # noqa: N801 (called like the function it was)
+    """Make `OfflineRenderer` Plotly's default renderer; plotly.js is embedded before the
+    next figure.
+
+    A notebook calls it once at its top (its kernel is its own process). Elsewhere use it as
+    a context manager, `with use_offline_plotly(): ...`: the previous default renderer is
+    given back when the block ends.
+
+    Args:
+        with_json: also put the figure JSON in each output, for JupyterLab's Plotly renderer.
+    """
+
+    def __init__(self, with_json: bool = False) -> None:
+        self._previous = pio.renderers.default
+        pio.renderers[RENDERER_NAME] = OfflineRenderer(with_json=with_json)
+        pio.renderers.default = RENDERER_NAME
+
+    def __enter__(self) -> use_offline_plotly:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        # Its registry entry stays, under its own name: only the default decides anything.
+        pio.renderers.default = self._previous
 
 
 # --- the report page -----------------------------------------------------------------------
@@ -153,8 +184,4 @@ def export_report(
     )
     exporter.register_preprocessor(remover, enabled=True)
     body, _ = exporter.from_notebook_node(nb)
-    out = Path(html_path)
-    tmp = out.with_name(f".{out.name}.tmp")  # a killed export never leaves a page that looks done
-    tmp.write_text(body, encoding="utf-8")
-    tmp.replace(out)
-    return out
+    return atomic_write(html_path, body)  # a killed export never leaves a page that looks done

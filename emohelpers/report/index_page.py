@@ -6,7 +6,6 @@ import datetime as _dt
 import html
 import json
 import logging
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ from PIL import Image
 from emohelpers.analysis.provenance import model_label
 from emohelpers.analysis.shared import shared_source
 from emohelpers.analysis.table import Analysis
+from emohelpers.core.atomic import atomic_write
 from emohelpers.core.errors import EmoError
 from emohelpers.figures.drawing import draw_boxes
 from emohelpers.report.clip_status import UNFINISHED, read_status
@@ -119,9 +119,7 @@ def make_thumbnail(video: Path, folder: Path, width: int = 200) -> Path | None:
         if rgb is None:
             return None
         image = Image.fromarray(rgb)
-        out = folder / THUMBNAIL_FILE
-        image.save(out, "JPEG", quality=80)
-        return out
+        return atomic_write(folder / THUMBNAIL_FILE, lambda p: image.save(p, "JPEG", quality=80))
     except (EmoError, OSError, ValueError) as exc:
         log.info("%s: no thumbnail (%s)", video.name, exc)
         return None
@@ -240,8 +238,4 @@ def write_index(results: Sequence[ClipResult], out_dir: str | Path) -> Path:
         f"<h1>Facial expressions: reports</h1><p>{summary}</p>"
         f"<table>{header}{''.join(_row(r) for r in rows)}</table></body></html>\n"
     )
-    out = Path(out_dir) / INDEX_FILE
-    tmp = out.with_name(f".{INDEX_FILE}.{os.getpid()}.tmp")
-    tmp.write_text(page, encoding="utf-8")
-    tmp.replace(out)
-    return out
+    return atomic_write(Path(out_dir) / INDEX_FILE, page)

@@ -14,6 +14,7 @@ dropped (`quiet_after_interrupt`).
 
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 import threading
@@ -26,17 +27,21 @@ from jupyter_client.manager import AsyncKernelManager
 from traitlets import Unicode
 from traitlets.config import Config
 
+from emohelpers.core.process_env import child_environment
+
 KERNEL_LOG = "kernel.log"
 
 
 class LoggedKernelManager(AsyncKernelManager):
     """An `AsyncKernelManager` whose kernel process writes stdout and stderr to a file,
-    `log_path` (appended to; "" keeps the terminal). nbclient makes it from
-    `kernel_manager_class` and the client's `config` (see `kernel_options`)."""
+    `log_path` (appended to; "" keeps the terminal), started with `RUN_ENV` in its
+    environment. nbclient makes it from `kernel_manager_class` and the client's `config`
+    (see `kernel_options`)."""
 
     log_path = Unicode("", help="file for the kernel's own stdout and stderr").tag(config=True)
 
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+        kw["env"] = child_environment(kw.get("env"))  # what its analysis needs (`RUN_ENV`)
         if not self.log_path:
             return await super()._async_launch_kernel(kernel_cmd, **kw)
         path = Path(self.log_path)
@@ -56,13 +61,14 @@ def kernel_options(log_path: str | Path) -> dict[str, Any]:
 class _AfterInterrupt(logging.Filter):
     """Drops every record once Ctrl-C was pressed (`interrupted` set by the handler)."""
 
-    interrupted = False
+    def __init__(self) -> None:
+        super().__init__()
+        self.interrupted = False
 
     def filter(self, record: logging.LogRecord) -> bool:
         return not self.interrupted
 
 
-_FILTER = _AfterInterrupt()
 #: The loggers that report an interrupted notebook run's unwinding as errors.
 _UNWINDING = ("papermill", "nbclient", "traitlets", "asyncio")
 
@@ -71,21 +77,22 @@ _UNWINDING = ("papermill", "nbclient", "traitlets", "asyncio")
 def quiet_after_interrupt() -> Iterator[None]:
     """Within the block, Ctrl-C raises KeyboardInterrupt as usual and from then on silences
     the notebook machinery's logging (and the root handlers present), so that the user sees
-    only the command's own "interrupted" line. Does nothing outside the main thread or where
+    only the command's own "interrupted" line. The filters and the SIGINT handler are the
+    block's own: both are removed when it ends. Does nothing outside the main thread or where
     SIGINT is not Python's default handler (ignored, or the caller's own)."""
-    _FILTER.interrupted = False
     previous = signal.getsignal(signal.SIGINT)
     if threading.current_thread() is not threading.main_thread() or (
         previous is not signal.default_int_handler
     ):
         yield
         return
-    for target in [*map(logging.getLogger, _UNWINDING), *logging.getLogger().handlers]:
-        if _FILTER not in target.filters:
-            target.addFilter(_FILTER)  # kept: asyncio reports lost tasks when they are freed
+    quiet = _AfterInterrupt()
+    targets = [*map(logging.getLogger, _UNWINDING), *logging.getLogger().handlers]
+    for target in targets:
+        target.addFilter(quiet)
 
     def on_sigint(signum: int, frame: Any) -> None:
-        _FILTER.interrupted = True
+        quiet.interrupted = True
         signal.default_int_handler(signum, frame)  # raises KeyboardInterrupt
 
     signal.signal(signal.SIGINT, on_sigint)
@@ -93,3 +100,9 @@ def quiet_after_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+        if quiet.interrupted:
+            # asyncio reports the interrupted run's lost tasks when they are freed: free
+            # them now, while its records are still dropped.
+            gc.collect()
+        for target in targets:
+            target.removeFilter(quiet)

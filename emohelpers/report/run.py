@@ -10,12 +10,12 @@ An interrupted batch leaves its unfinished clips marked as such in the index.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -24,14 +24,15 @@ from tqdm.auto import tqdm
 from emohelpers.analysis.video import VIDEO_SUFFIXES, list_videos
 from emohelpers.core.assets import cache_dir, sample_clips
 from emohelpers.core.errors import EmoError, ParameterError
+from emohelpers.core.folder_lock import folder_lock
 from emohelpers.core.notebooks import notebook_path
 from emohelpers.core.output import ensure_out_dir
 from emohelpers.core.settings import AnalysisSettings
 from emohelpers.report.clip_status import write_status
 from emohelpers.report.html import export_report
 from emohelpers.report.index_page import ClipResult, write_index
+from emohelpers.report.key_figures_file import read_key_figures
 from emohelpers.report.parameters import check_parameters
-from emohelpers.report.sections import KEY_FIGURES_FILE
 from emohelpers.report.shareable import strip_paths, write_shareable_notebook
 
 log = logging.getLogger(__name__)
@@ -108,14 +109,22 @@ def kernel_name() -> str:
             '--sys-prefix --name emohelpers --display-name "Python (emohelpers)"'
         ) from exc
     if argv0 not in ("python", "python3", sys.executable):
-        log.warning("the 'python3' kernel runs %s, not %s: emohelpers may be missing there; "
-                    "fix: %s -m ipykernel install --sys-prefix --name emohelpers", argv0,
-                    sys.executable, sys.executable)  # fmt: skip
+        log.warning(
+            "the 'python3' kernel runs %s, not %s: emohelpers may be missing there; "
+            "fix: %s -m ipykernel install --sys-prefix --name emohelpers",
+            argv0,
+            sys.executable,
+            sys.executable,
+        )
     return "python3"
 
 
-def run_clip(video: Path, folder: Path, parameters: dict[str, Any], show_inputs: bool = False,
-             ) -> ClipResult:  # fmt: skip
+def run_clip(
+    video: Path,
+    folder: Path,
+    parameters: dict[str, Any],
+    show_inputs: bool = False,
+) -> ClipResult:
     """Execute the report notebook for one clip and export its HTML.
 
     The clip's `status.json` says "started" while it runs and "ok" or "failed" once done;
@@ -142,8 +151,14 @@ def run_clip(video: Path, folder: Path, parameters: dict[str, Any], show_inputs:
     video = video.resolve()
     params = {**parameters, "video": str(video), "out_dir": str(folder.resolve())}
     model = Path(str(parameters.get("model", "")))
-    hidden = [video.parent, folder.resolve().parent, folder.resolve(), Path.home(), cache_dir(),
-              *([model.resolve()] if model.is_dir() else [])]  # fmt: skip
+    hidden = [
+        video.parent,
+        folder.resolve().parent,
+        folder.resolve(),
+        Path.home(),
+        cache_dir(),
+        *([model.resolve()] if model.is_dir() else []),
+    ]
     result = ClipResult(video=video, folder=folder, ok=False)
     for stale in (result.report, result.partial_notebook, folder / KERNEL_LOG):
         stale.unlink(missing_ok=True)  # never leave a stale page beside a failed run
@@ -151,14 +166,20 @@ def run_clip(video: Path, folder: Path, parameters: dict[str, Any], show_inputs:
     try:
         kernel = kernel_name()
         pm.execute_notebook(
-            str(report_notebook()), str(result.notebook), parameters=params,
-            kernel_name=kernel, cwd=str(folder), progress_bar=False, log_output=False,
+            str(report_notebook()),
+            str(result.notebook),
+            parameters=params,
+            kernel_name=kernel,
+            cwd=str(folder),
+            progress_bar=False,
+            log_output=False,
             **kernel_options(folder.resolve() / KERNEL_LOG),
-        )  # fmt: skip
+        )
         sections = check_parameters(**params).sections
         title = f"{video.name}: facial expressions"
-        export_report(result.notebook, result.report, sections=sections,
-                      show_inputs=show_inputs, title=title)  # fmt: skip
+        export_report(
+            result.notebook, result.report, sections=sections, show_inputs=show_inputs, title=title
+        )
         result.ok = True
     except pm.PapermillExecutionError as exc:
         result.error = _one_line(f"{exc.ename}: {exc.evalue}", hidden)
@@ -169,13 +190,13 @@ def run_clip(video: Path, folder: Path, parameters: dict[str, Any], show_inputs:
             write_shareable_notebook(result.notebook, result.partial_notebook, hidden)
     if result.ok:
         (folder / KERNEL_LOG).unlink(missing_ok=True)
-    key_file = folder / KEY_FIGURES_FILE
-    if result.ok and key_file.is_file():
-        result.key_figures = json.loads(key_file.read_text())
+    if result.ok:
+        result.key_figures = read_key_figures(folder) or {}
     result.seconds = time.perf_counter() - t0
     result.state = "ok" if result.ok else "failed"
-    write_status(folder, result.state, video.name, error=result.error,
-                 seconds=round(result.seconds, 1))  # fmt: skip
+    write_status(
+        folder, result.state, video.name, error=result.error, seconds=round(result.seconds, 1)
+    )
     log.debug("%s: %s in %.1f s", video.name, "ok" if result.ok else result.error, result.seconds)
     return result
 
@@ -209,7 +230,8 @@ def run_reports(
 
     Raises:
         ParameterError: for invalid parameters or inputs (before any clip runs).
-        OutputError: when `out_dir` cannot be created or written (before any clip runs).
+        OutputError: when `out_dir` cannot be created or written, or a clip's folder is in
+            use by another run (before any clip runs).
     """
     sections = sections if isinstance(sections, str) else list(sections)
     settings = settings or AnalysisSettings()
@@ -223,23 +245,26 @@ def run_reports(
     out = ensure_out_dir(out_dir)
     results: list[ClipResult] = []
     names = clip_folders(videos)
-    for video, name in zip(videos, names, strict=True):  # an interrupted batch shows the rest
-        write_status(out / name, "queued", video.name)
     from emohelpers.report.kernel import quiet_after_interrupt  # loads jupyter_client
 
-    bar = tqdm(total=len(videos), desc="reports", unit="clip", disable=not progress)
-    with quiet_after_interrupt():
-        try:
-            for video, name in zip(videos, names, strict=True):
-                bar.set_postfix_str(video.name)
-                result = run_clip(video, out / name, params, show_inputs=show_inputs)
-                results.append(result)
-                write_index(results, out)
-                if on_result:
-                    on_result(result)
-                bar.update(1)
-        finally:
-            bar.close()
-            if len(results) < len(videos):  # interrupted: the index lists what never finished
-                write_index(results, out)
+    with ExitStack() as held:
+        for name in names:  # one run per clip folder: a second batch into one is refused
+            held.enter_context(folder_lock(out / name))
+        for video, name in zip(videos, names, strict=True):  # an interrupted batch shows the rest
+            write_status(out / name, "queued", video.name)
+        bar = tqdm(total=len(videos), desc="reports", unit="clip", disable=not progress)
+        with quiet_after_interrupt():
+            try:
+                for video, name in zip(videos, names, strict=True):
+                    bar.set_postfix_str(video.name)
+                    result = run_clip(video, out / name, params, show_inputs=show_inputs)
+                    results.append(result)
+                    write_index(results, out)
+                    if on_result:
+                        on_result(result)
+                    bar.update(1)
+            finally:
+                bar.close()
+                if len(results) < len(videos):  # interrupted: the index lists the unfinished
+                    write_index(results, out)
     return results

@@ -32,6 +32,7 @@ from emohelpers.figures.drawing import draw_boxes
 from emohelpers.figures.render import render_annotated_video
 from emohelpers.figures.theme import person_label
 from emohelpers.report.html import video_html
+from emohelpers.report.key_figures_file import KEY_FIGURES_FILE, write_key_figures  # noqa: F401
 from emohelpers.report.parameters import ReportParameters
 from emohelpers.summaries import summary, valence
 from emohelpers.summaries.clip_summary import clip_summary, summarise_analysis
@@ -41,7 +42,6 @@ from emohelpers.summaries.summary import main_persons
 log = logging.getLogger(__name__)
 
 ANNOTATED_VIDEO = "annotated.mp4"
-KEY_FIGURES_FILE = "key_figures.json"
 
 
 # --- pure helpers --------------------------------------------------------------------------
@@ -380,12 +380,8 @@ def show_summaries(analysis: Analysis, params: ReportParameters) -> dict[str, An
 def record_key_figures(analysis: Analysis, params: ReportParameters) -> dict[str, Any]:
     """Write `key_figures.json` into the output folder and display the figures."""
     figs = key_figures(analysis, params)
-    path = Path(params.out_dir) / KEY_FIGURES_FILE
-    path.write_text(json.dumps(figs, indent=2, default=str) + "\n")
+    write_key_figures(params.out_dir, figs)  # written whole: the runner reads it
     shown = {k: v if isinstance(v, str) else json.dumps(v, default=str) for k, v in figs.items()}
-    _table(
-        pd.DataFrame({"figure": list(shown), "value": list(shown.values())}),
-        header=False,
-        classes="emo-facts",
-    )
+    facts = pd.DataFrame({"figure": list(shown), "value": list(shown.values())})
+    _table(facts, header=False, classes="emo-facts")
     return figs

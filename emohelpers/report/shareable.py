@@ -8,10 +8,11 @@ notebook papermill wrote (which holds the absolute `video` and `out_dir`).
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
+
+from emohelpers.core.atomic import atomic_write
 
 #: An absolute path of two parts or more (not the "//host/..." of a URL); group 1: its name.
 _ABSOLUTE_PATH = re.compile(r"(?<![\w.~:/])(?:/[^\s/'\":,;()\[\]]+)+/([^\s/'\":,;()\[\]]+)")
@@ -44,8 +45,9 @@ def _strip_value(value, paths: list[str], any_path: bool = True):
     return value
 
 
-def write_shareable_notebook(src: str | Path, dst: str | Path,
-                             paths: Iterable[str | Path] = ()) -> Path:  # fmt: skip
+def write_shareable_notebook(
+    src: str | Path, dst: str | Path, paths: Iterable[str | Path] = ()
+) -> Path:
     """Copy a notebook with every cell's source and text outputs path-stripped.
 
     Sources, streams, tracebacks and plain-text outputs lose every absolute path; HTML and
@@ -76,8 +78,4 @@ def write_shareable_notebook(src: str | Path, dst: str | Path,
                 if mime in data:
                     data[mime] = _strip_value(data[mime], known, mime == "text/plain")
         cell.metadata.pop("papermill", None)
-    dst = Path(dst)
-    tmp = dst.with_name(f".{dst.name}.{os.getpid()}.tmp")
-    nbformat.write(nb, str(tmp))
-    tmp.replace(dst)
-    return dst
+    return atomic_write(dst, lambda p: nbformat.write(nb, str(p)))

@@ -2,20 +2,8 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from corpus_cases import FAST, make_corpus
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _keep_environ():
-    """A Dask nanny sets its workers' variables (OMP_NUM_THREADS=1, MALLOC_TRIM_THRESHOLD_...)
-    in this process too; later tests' child processes must not inherit them."""
-    environ = dict(os.environ)
-    yield
-    os.environ.clear()
-    os.environ.update(environ)
 
 
 @pytest.fixture(scope="session")
@@ -27,10 +15,5 @@ def corpus(sample_dir, tmp_path_factory):
     root = tmp_path_factory.mktemp("corpus")
     manifest = make_corpus(root, sample_dir)
     out = root / "out"
-    environ = dict(os.environ)  # see _keep_environ: this fixture is made before it
-    try:
-        run = run_corpus(read_inputs([manifest]), out, FAST, workers=2, progress=False)
-    finally:
-        os.environ.clear()
-        os.environ.update(environ)
+    run = run_corpus(read_inputs([manifest]), out, FAST, workers=2, progress=False)
     return run, out, manifest

@@ -265,25 +265,27 @@ def test_workers_tasks_use_the_torch_threads_the_plugin_decides():
     task thread and glibc's thresholds are set back."""
     from distributed import Client, LocalCluster
 
-    from emohelpers.corpus.engine import TorchThreads, _connect, _hosts, machine_cores
+    from emohelpers.corpus.cluster import TorchThreads, connect, hosts, machine_cores
 
-    environ = dict(os.environ)  # a Nanny sets its workers' variables in this process too
-    client, cluster = _connect(1, None, None)
+    environ = dict(os.environ)
+    client, cluster = connect(1, None, None)
     try:
-        client.register_plugin(TorchThreads(_hosts(client)))
+        client.register_plugin(TorchThreads(hosts(client)))
         threads, trim, undone = client.submit(_task_thread_torch_threads, pure=False).result()
         assert threads == max(1, machine_cores()) and trim is None and not undone
+        names = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OMP_WAIT_POLICY")
+        env = client.submit(lambda: [os.environ.get(k) for k in names], pure=False).result()
+        assert env == [str(max(1, machine_cores()))] * 2 + ["PASSIVE"]
     finally:
         client.close()
         cluster.close()
-        os.environ.clear()
-        os.environ.update(environ)
-    try:
+    assert dict(os.environ) == environ  # the engine's cluster gave its variables to workers only
+    try:  # Dask's own nanny writes its workers' variables into this process: given back here
         dask_default = LocalCluster(
             n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
         )
         with dask_default as cluster, Client(cluster) as client:
-            client.register_plugin(TorchThreads(_hosts(client)))
+            client.register_plugin(TorchThreads(hosts(client)))
             threads, trim, undone = client.submit(_task_thread_torch_threads, pure=False).result()
             assert threads == max(1, machine_cores()) and trim == "65536"  # Dask's default
             assert undone  # on glibc: thresholds set back (mallopt accepted them)

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from emohelpers.analysis.table_checks import check_columns, check_probabilities
+from emohelpers.core.atomic import atomic_write
 from emohelpers.core.emotions import EMOTIONS
 from emohelpers.core.errors import SchemaError
 
@@ -95,13 +96,9 @@ def validate_voice_table(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def save_voice_table(table: pd.DataFrame, out_dir: str | Path) -> Path:
-    """Write `voice.parquet` into `out_dir` (temporary name, then renamed); return its path."""
+    """Write `voice.parquet` into `out_dir` (whole or not at all); return its path."""
     validate_voice_table(table)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = out / (VOICE_FILE + ".tmp")
-    table.to_parquet(tmp, index=False)
-    return tmp.replace(out / VOICE_FILE)
+    return atomic_write(Path(out_dir) / VOICE_FILE, lambda p: table.to_parquet(p, index=False))
 
 
 def load_voice_table(out_dir: str | Path) -> pd.DataFrame:
