@@ -60,7 +60,7 @@ def test_fast_path_equals_facenets_own_detect(fast_and_slow):
     analyzer = Analyzer(
         settings,
         classifier=load_classifier("mini-xception", "cpu", batch_size=1),
-        detector=FaceDetector(settings.detector, batch_size=1, stages="facenet"),
+        face_detector=FaceDetector(settings.detector, batch_size=1, stages="facenet"),
         batch_frames=1,
         progress=False,
     )

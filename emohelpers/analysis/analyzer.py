@@ -83,8 +83,9 @@ class Analyzer:
         settings: what decides the analysis (default `AnalysisSettings()`).
         classifier: an already loaded expression classifier; its name replaces
             `settings.model` (default: the process's `shared_classifier`).
-        detector: an already built face detector (e.g. facenet-pytorch's own stages, the
-            reference); default: built from `settings.detector`.
+        face_detector: an already built face detector (e.g. facenet-pytorch's own stages,
+            the reference); default: built from `settings.detector` (`detector=` is the
+            detector's settings, as everywhere).
         voice_classifier: an already loaded `VoiceClassifier` (default: built here).
         batch_frames: frames per detector call.
         batch_faces: crops per classifier call (default: the classifier's own).
@@ -111,7 +112,7 @@ class Analyzer:
         settings: AnalysisSettings | None = None,
         *,
         classifier: Classifier | None = None,
-        detector: FaceDetector | None = None,
+        face_detector: FaceDetector | None = None,
         voice_classifier: Any = None,
         batch_frames: int = 16,
         batch_faces: int | None = None,
@@ -136,7 +137,7 @@ class Analyzer:
             self.classifier = self._build(
                 "classifier", lambda: shared_classifier(settings.model, self.device)
             )
-        self.detector = detector or self._build(
+        self.detector = face_detector or self._build(
             "detector", lambda: FaceDetector(settings.detector, self.device, self.batch_frames)
         )
         self._embedder: FaceEmbedder | None = None
