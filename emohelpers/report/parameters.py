@@ -8,6 +8,7 @@ declared here (`REPORT_SPEC`) and checked by the same checker (`core.spec.check_
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -221,10 +222,52 @@ def check_parameters(**params: Any) -> ReportParameters:
 
 
 def notebook_parameters(namespace: Mapping[str, Any], before: Iterable[str]) -> dict[str, Any]:
-    """The names a notebook defined since `before` (its parameters, injected ones included).
+    """The parameters of this run of a notebook: the names its parameter cells (the
+    `parameters` cell and papermill's injected one) assign, with their current values.
 
+    In a kernel the cells run since `before` was taken are read back from the input history
+    (IPython's `_ih`) and parsed: only the names they assign count, so a second "run all"
+    without a restart neither keeps the first run's names nor misses the ones it assigns
+    again. Without a history (a plain namespace) the names defined since `before` count.
     Papermill only warns about unknown parameters; passing everything the parameter cells
     defined to `check_parameters` makes the package refuse them.
     """
-    seen = set(before)
-    return {k: v for k, v in namespace.items() if k not in seen and not k.startswith("_")}
+    names = _names_assigned_since(namespace, before)
+    if names is None:
+        seen = set(before)
+        names = [k for k in namespace if k not in seen]
+    return {k: namespace[k] for k in names if k in namespace and not k.startswith("_")}
+
+
+def _names_assigned_since(namespace: Mapping[str, Any], before: Iterable[str]) -> list[str] | None:
+    """The names assigned at top level by the cells run after the one that took `before`
+    (found as the cell assigning the object `before`), the running cell excluded; None
+    without an input history."""
+    history = namespace.get("_ih")
+    if not isinstance(history, list) or len(history) < 2:
+        return None
+    marker = {k for k, v in namespace.items() if v is before}
+    names: list[str] = []
+    for source in reversed(history[:-1]):  # the last entry is the cell running now
+        assigned = _assigned_names(source)
+        if marker & set(assigned):
+            return list(dict.fromkeys(names))
+        names[:0] = assigned
+    return None
+
+
+def _assigned_names(source: str) -> list[str]:
+    """The names a cell assigns at top level (`x = ...`, `x: int = ...`, `x = y = ...`)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:  # IPython magics and the like assign no parameter
+        return []
+    names: list[str] = []
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else []
+        if isinstance(node, ast.AnnAssign | ast.AugAssign):
+            targets = [node.target]
+        for target in targets:
+            elts = target.elts if isinstance(target, ast.Tuple | ast.List) else [target]
+            names += [t.id for t in elts if isinstance(t, ast.Name)]
+    return names
