@@ -34,8 +34,8 @@ from emohelpers.analysis.source import VideoSource
 from emohelpers.analysis.table import EMOTIONS, Analysis, build_table
 from emohelpers.analysis.tracking.persons import Persons, check_face_id_models
 from emohelpers.analysis.tracking.reid import FaceEmbedder
+from emohelpers.analysis.video_check import video_sha256
 from emohelpers.analysis.voice.channel import add_voice
-from emohelpers.core.assets import sha256_file
 from emohelpers.core.device import resolve_device
 from emohelpers.core.errors import ParameterError, SchemaError
 from emohelpers.core.settings import AnalysisSettings
@@ -235,7 +235,7 @@ class Analyzer:
             video={
                 **info.as_dict(),
                 "name": info.path.name,
-                "sha256": sha256_file(info.path),
+                "sha256": video_sha256(info.path),
                 **faces.decoding.as_dict(),
             },
             classifier=self.classifier.info(),

@@ -16,8 +16,8 @@ from emohelpers.analysis.analyzer import Analyzer, resolve_settings
 from emohelpers.analysis.classifiers import Classifier, resolve_model
 from emohelpers.analysis.table import Analysis
 from emohelpers.analysis.video import probe_video
+from emohelpers.analysis.video_check import video_sha256 as file_sha256
 from emohelpers.analysis.voice.channel import add_voice, voice_is_current
-from emohelpers.core.assets import sha256_file
 from emohelpers.core.errors import SchemaError
 from emohelpers.core.settings import AnalysisSettings
 
@@ -32,7 +32,7 @@ def cache_key(
     video_sha256: str | None = None,
 ) -> dict[str, Any]:
     """What a saved analysis of `video` must match to be reused (see `AnalysisSettings`)."""
-    sha = video_sha256 or sha256_file(probe_video(video).path)
+    sha = video_sha256 or file_sha256(probe_video(video).path)
     return settings.cache_key(sha, resolve_model(settings.model))
 
 

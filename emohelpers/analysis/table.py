@@ -18,6 +18,7 @@ import pandas as pd
 
 from emohelpers.analysis.provenance import Provenance
 from emohelpers.analysis.table_checks import check_columns, check_probabilities
+from emohelpers.analysis.video_check import matching_video
 from emohelpers.analysis.voice.table import VOICE_FILE, load_voice_table, save_voice_table
 from emohelpers.core.assets import sha256_file
 from emohelpers.core.atomic import atomic_write, atomic_write_json
@@ -187,6 +188,16 @@ class Analysis:
 
     def __iter__(self):
         return iter((self.table, self.provenance))
+
+    def video_file(self, video: str | Path | None = None) -> Path:
+        """The video to read this analysis's frames from (default the provenance's path),
+        checked to be the one it was made from (size, then sha256); every reader of a saved
+        analysis's frames goes through here (explain, the report, the explorers).
+
+        Raises:
+            VideoReadError: the video is missing or not the analysed one (re-analyse it).
+        """
+        return matching_video(self.provenance.video, video)
 
     def save(self, out_dir: str | Path) -> Path:
         """Write `emotions.parquet`, `provenance.json` and (when there is one) `voice.parquet`

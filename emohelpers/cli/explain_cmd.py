@@ -47,7 +47,7 @@ def _analysis(args: argparse.Namespace):
             raise ParameterError(
                 f"{args.source}: its video {str(video)!r} is not a file; pass it with --video"
             )
-        return analysis, video, analysis.provenance.model_name
+        return analysis, analysis.video_file(video), analysis.provenance.model_name
     analysis = load_or_analyze(args.source, args.out / "analysis", **analysis_kwargs(args))
     return analysis, args.source, analysis.provenance.model_name
 

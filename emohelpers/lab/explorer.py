@@ -83,6 +83,8 @@ class ClipExplorer:
         validate_table(table)
         if table.empty:
             raise ParameterError(f"{Path(video).name}: the emotion table has no rows to explore")
+        if isinstance(analysis, Analysis):  # frames read back must be the analysed video's
+            video = analysis.video_file(video)
         self.video, self.table, self.width = Path(video), table, width
         self.reader = FrameReader(self.video)
         self._classifier, self._device = classifier, device

@@ -50,7 +50,7 @@ def show_explain(analysis: Analysis, params: ReportParameters) -> list[Explained
         return None
     persons = main_persons(table, params.max_persons)
     moments = explain_strongest_moments(
-        params.video,
+        analysis.video_file(params.video),
         analysis,
         classifier,
         persons=persons,

@@ -72,11 +72,11 @@ def show_reels(analysis: Analysis, params: Any, per_person: int = 1) -> dict[tup
             f"{DEFAULT_SPAN_S:g} s around each of the three highest peaks, with sound."
         )
     )
-    made = {}
+    made, video = {}, analysis.video_file(params.video)
     for person, emotion, peak in choices:
         name = f"reel-{person_label(person)}-{emotion}.mp4"
         out = Path(params.out_dir) / REELS_FOLDER / name
-        if highlight_reel(params.video, analysis.table, person, emotion, out) is None:
+        if highlight_reel(video, analysis.table, person, emotion, out) is None:
             continue
         made[(person, emotion)] = out
         title = html.escape(f"{person_label(person)}: {emotion} (peak {peak:.2f})")

@@ -239,7 +239,7 @@ def show_radars(analysis: Analysis, params: ReportParameters) -> list:
             f"Strongest moments of the {len(persons)} most seen persons (parameter `max_persons`)."
         )
     moments = strongest_moments(table, persons=persons)
-    frames = read_frames(params.video, moments["frame"].unique())
+    frames = read_frames(analysis.video_file(params.video), moments["frame"].unique())
     by_frame = dict(tuple(table.groupby("frame")))
     for person in persons:
         mine = moments[moments["person"] == person]
@@ -269,7 +269,7 @@ def show_bars(analysis: Analysis, params: ReportParameters) -> list:
         return []
     if params.bars_frame is not None and frame != params.bars_frame:
         _note(f"Frame {params.bars_frame} was not analysed; showing the nearest, {frame}.")
-    rgb = read_frames(params.video, [frame]).get(frame)
+    rgb = read_frames(analysis.video_file(params.video), [frame]).get(frame)
     if rgb is None:
         _note(f"Frame {frame} could not be decoded.")
         return []
@@ -311,7 +311,7 @@ def show_gallery(analysis: Analysis, params: ReportParameters) -> str | None:
     if params.gallery_size == 0:
         _note("Gallery switched off (parameter `gallery_size` = 0).")
         return None
-    page = gallery_html(params.video, analysis.table, params.gallery_size)
+    page = gallery_html(analysis.video_file(params.video), analysis.table, params.gallery_size)
     display(HTML(page))
     return page
 
@@ -321,7 +321,8 @@ def show_video(analysis: Analysis, params: ReportParameters) -> Path | None:
     if _skipped(params, "video"):
         return None
     out = Path(params.out_dir) / ANNOTATED_VIDEO
-    render_annotated_video(params.video, analysis.table, out, radar=params.radar, progress=False)
+    video = analysis.video_file(params.video)
+    render_annotated_video(video, analysis.table, out, radar=params.radar, progress=False)
     display(HTML(video_html(ANNOTATED_VIDEO)))
     return out
 
