@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import sys
 from pathlib import Path
 
 from emohelpers.cli.setting_options import add_setting_options
@@ -87,6 +88,14 @@ def run_evaluate_voice(args: argparse.Namespace) -> int:
     if args.out:
         atomic_write(args.out / "metrics.json", text + "\n")
         atomic_write(args.out / "confusion.csv", confusion_frame(result).to_csv())
+    if result["n_failed"]:
+        first = result["failed"][0]
+        print(
+            f"emohelpers evaluate-voice: error: {result['n_failed']} file(s) could not be "
+            f"decoded and are not scored (first: {first['reason']})",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
@@ -105,6 +114,7 @@ def run_analyze_voice(args: argparse.Namespace) -> int:
         device=settings.device,
         start_s=settings.start_s,
         end_s=settings.end_s,
+        strict=True,  # nothing decodable is an error here, never "0 windows"
     )
     path = save_voice_table(table, args.out)
     atomic_write_json(args.out / "voice_provenance.json", prov)

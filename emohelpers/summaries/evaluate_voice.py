@@ -17,6 +17,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from emohelpers.analysis.table import EMOTIONS
+from emohelpers.core.errors import AudioReadError, SchemaError
 from emohelpers.summaries.labelled_folder import list_labelled_files
 from emohelpers.summaries.metrics import classification_metrics, metrics_fields
 
@@ -78,11 +79,12 @@ def evaluate_voice(
     Returns:
         JSON-ready dict: folder, classifier, settings, n, accuracy, macro_f1, recall {label:
         recall}, per_class, confusion (as `classification_metrics`; "no prediction" is a
-        column), n_no_speech and no_speech (files without a speech window), skipped.
+        column), n_no_speech and no_speech (files without a speech window), skipped,
+        n_failed and failed ([{file, reason}]: files that cannot be decoded, not scored).
 
     Raises:
         SchemaError: see `list_labelled_audio`.
-        AudioReadError: an unreadable audio file (named).
+        SchemaError: no file could be decoded (see also `list_labelled_audio`).
     """
     from emohelpers.analysis.voice.analyze import analyze_signal
     from emohelpers.analysis.voice.audio import read_audio
@@ -92,9 +94,19 @@ def evaluate_voice(
     root = Path(folder)
     items, skipped = list_labelled_audio(root, skip_unknown)
     predicted: list[str | None] = []
-    for path, _ in tqdm(items, desc="evaluate-voice", unit="file", disable=not progress):
-        samples, _info = read_audio(path)
+    failed: list[dict[str, str]] = []
+    scored = []
+    for path, label in tqdm(items, desc="evaluate-voice", unit="file", disable=not progress):
+        try:
+            samples, _info = read_audio(path)
+        except AudioReadError as exc:  # a file that cannot be decoded is no "no speech"
+            failed.append({"file": path.relative_to(root).as_posix(), "reason": str(exc)})
+            continue
+        scored.append((path, label))
         predicted.append(file_prediction(analyze_signal(samples, settings, classifier, detector)))
+    if not scored:
+        raise SchemaError(f"{root}: none of its audio files can be decoded ({failed[0]['reason']})")
+    items = scored
     metrics = classification_metrics([lbl for _, lbl in items], predicted, EMOTIONS)
     pairs = zip(items, predicted, strict=True)
     no_speech = [str(p.relative_to(root)) for (p, _), y in pairs if y is None]
@@ -106,4 +118,6 @@ def evaluate_voice(
         "n_no_speech": len(no_speech),
         "no_speech": no_speech,
         "skipped": skipped,
+        "n_failed": len(failed),
+        "failed": failed,
     }

@@ -126,6 +126,7 @@ def analyze_voice(
     classifier=None,
     detector=None,
     chunk_s: float = 30.0,
+    strict: bool = False,
 ) -> VoiceAnalysis:
     """Analyse the sound track of a clip (or an audio file): the voice table + provenance.
 
@@ -140,13 +141,16 @@ def analyze_voice(
         classifier: an already loaded `VoiceClassifier` (default: loaded from settings.model).
         detector: an already loaded `SpeechDetector` (default: silero-vad from the cache).
         chunk_s: seconds of sound decoded at a time (bounds the memory held).
+        strict: raise when no sound at all can be decoded (the sound is the whole input,
+            as in `analyze-voice`) instead of returning the "broken audio" status.
 
     Returns:
         `VoiceAnalysis(table, provenance)`; provenance["status"] is "ok", "no audio" or
         "broken audio" (with provenance["message"] saying why).
 
     Raises:
-        AudioReadError: the file itself is missing, empty, a directory or unreadable.
+        AudioReadError: the file itself is missing, empty, a directory or unreadable (with
+            `strict`, also a sound track of which nothing can be decoded).
         ModelLoadError: the voice model or the VAD cannot be loaded.
         ParameterError: invalid settings, device or time range.
     """
@@ -192,6 +196,8 @@ def analyze_voice(
             for w in windower.feed(chunk.samples, detector.process(chunk.samples)):
                 rows.add(w)
     except AudioReadError as exc:
+        if strict and not n:
+            raise
         status, message = STATUS_BROKEN, str(exc)
         log.warning("voice: %s; the voice table covers the sound before the break", exc)
     if rows is None:

@@ -196,7 +196,8 @@ def decode_audio(
         `AudioChunk`s, contiguous, in time order; nothing without a sound track.
 
     Raises:
-        AudioReadError: a sound track that breaks while decoding.
+        AudioReadError: a sound track that cannot be decoded (one that gives no sample at
+            all is junk, never silence) or breaks while decoding.
         ParameterError: for a non-positive `chunk_s`.
     """
     if not (np.isfinite(chunk_s) and chunk_s > 0):
@@ -258,9 +259,18 @@ def decode_audio(
                     pending.append(x[:, a - lo : b - lo])
                     n_pending += b - a
     except av.error.FFmpegError as exc:
+        if not n_done:
+            raise AudioReadError(
+                f"{path}: its sound track cannot be decoded (corrupt audio: {exc})"
+            ) from exc
         raise AudioReadError(
             f"{path}: the sound track breaks after {n_done / rate:.2f} s (corrupt audio: {exc})"
         ) from exc
+    if not n_done and not seek:  # a stream that yields nothing is junk, never silence
+        raise AudioReadError(
+            f"{path}: its sound track cannot be decoded (its {info.codec or 'audio'} stream "
+            "gives no sound: corrupt, cut or not audio)"
+        )
     if n_pending and t0 is not None:
         yield AudioChunk(t0 + emitted / rate, out(np.concatenate(pending, axis=1)))
 
