@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from emohelpers.cli.setting_options import add_setting_options
@@ -66,7 +67,16 @@ def run_analyze(args: argparse.Namespace) -> int:
         f"{s.analysis_seconds or 0:.1f} s ({prov.model_label}, {prov.device}); "
         f"voice {voice.get('status', 'off')}: {voice.get('message', '')} -> {out}"
     )
+    if prov.truncated:  # recorded in the provenance; said once here, after any progress bar
+        print(f"emohelpers analyze: warning: {truncation_line(prov.video)}", file=sys.stderr)
     return 0
+
+
+def truncation_line(video: dict) -> str:
+    """The line `NAME: truncated, decoded up to N s of M s` of a video that ended early."""
+    until, claimed = video.get("decoded_until_s") or 0.0, video.get("duration_s")
+    of = f" of {claimed:.2f} s" if claimed else ""
+    return f"{video.get('name', '?')}: truncated, decoded up to {until:.2f} s{of}"
 
 
 def run_fetch_assets(args: argparse.Namespace) -> int:
