@@ -27,7 +27,7 @@ from emohelpers.report.parameters import (
     parameter_names,
     parameter_specs,
 )
-from emohelpers.report.run import clip_folders, collect_inputs, run_clip
+from emohelpers.report.run import clip_folders, clip_source_id, collect_inputs, run_clip
 from emohelpers.summaries.summary import main_persons
 from tests.conftest import BROKEN_CLIP, REPORT_CLIP, REPORT_SETTINGS
 from tests.helpers import make_table
@@ -120,7 +120,8 @@ def test_notebook_parameters_match_the_package():
 
 def test_clip_folders_are_unique_and_safe():
     videos = [Path("a/clip.mp4"), Path("b/clip.mov"), Path("c/Clip.mp4"), Path("d/my clip!.mp4")]
-    assert clip_folders(videos) == ["clip", "clip-2", "Clip-3", "my_clip"]
+    ids = [clip_source_id(v) for v in videos]
+    assert clip_folders(videos) == ["clip", f"clip-{ids[1]}", f"Clip-{ids[2]}", "my_clip"]
 
 
 def test_empty_videos_folder_means_the_sample_clips(tmp_path, sample_dir):

@@ -11,7 +11,6 @@ An interrupted batch leaves its unfinished clips marked as such in the index.
 from __future__ import annotations
 
 import logging
-import re
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -29,6 +28,7 @@ from emohelpers.core.notebooks import notebook_path
 from emohelpers.core.output import ensure_out_dir
 from emohelpers.core.settings import AnalysisSettings
 from emohelpers.report.clip_status import write_status
+from emohelpers.report.folders import clip_folders, clip_source_id
 from emohelpers.report.html import export_report
 from emohelpers.report.index_page import ClipResult, write_index
 from emohelpers.report.key_figures_file import read_key_figures
@@ -67,20 +67,6 @@ def collect_inputs(inputs: Sequence[str | Path] | None) -> list[Path]:
         log.info("no videos in %s: using the sample clips", [str(i) for i in inputs or []])
         videos = sample_clips()
     return videos
-
-
-def clip_folders(videos: Sequence[Path]) -> list[str]:
-    """One folder name per video: its stem in safe characters, made unique with -2, -3..."""
-    names, taken = [], set()
-    for v in videos:
-        base = re.sub(r"[^A-Za-z0-9._-]+", "_", v.stem).strip("._") or "clip"
-        name, k = base, 1
-        while name.lower() in taken:
-            k += 1
-            name = f"{base}-{k}"
-        taken.add(name.lower())
-        names.append(name)
-    return names
 
 
 def _one_line(text: str, paths: Iterable[Path]) -> str:
@@ -162,7 +148,8 @@ def run_clip(
     result = ClipResult(video=video, folder=folder, ok=False)
     for stale in (result.report, result.partial_notebook, folder / KERNEL_LOG):
         stale.unlink(missing_ok=True)  # never leave a stale page beside a failed run
-    write_status(folder, "started", video.name)
+    source = clip_source_id(video)  # which file the folder is for (`folders.clip_folders`)
+    write_status(folder, "started", video.name, source=source)
     try:
         kernel = kernel_name()
         pm.execute_notebook(
@@ -194,8 +181,9 @@ def run_clip(
         result.key_figures = read_key_figures(folder) or {}
     result.seconds = time.perf_counter() - t0
     result.state = "ok" if result.ok else "failed"
+    seconds = round(result.seconds, 1)
     write_status(
-        folder, result.state, video.name, error=result.error, seconds=round(result.seconds, 1)
+        folder, result.state, video.name, error=result.error, seconds=seconds, source=source
     )
     log.debug("%s: %s in %.1f s", video.name, "ok" if result.ok else result.error, result.seconds)
     return result
@@ -217,7 +205,8 @@ def run_reports(
     Args:
         inputs: video files and folders of videos; none (or only empty folders) means the
             sample clips.
-        out_dir: output folder; each clip gets `out_dir/<clip stem>/` (made unique).
+        out_dir: output folder; each clip gets `out_dir/<clip stem>/` (unique and stable:
+            `folders.clip_folders`).
         settings: the analysis settings (default: the defaults).
         show_inputs: show the notebook's code cells in the HTML reports.
         sections: "all" or the sections to include (see `parameters.SECTIONS`).
@@ -244,14 +233,14 @@ def run_reports(
     videos = collect_inputs(inputs)
     out = ensure_out_dir(out_dir)
     results: list[ClipResult] = []
-    names = clip_folders(videos)
+    names = clip_folders(videos, out)
     from emohelpers.report.kernel import quiet_after_interrupt  # loads jupyter_client
 
     with ExitStack() as held:
         for name in names:  # one run per clip folder: a second batch into one is refused
             held.enter_context(folder_lock(out / name))
         for video, name in zip(videos, names, strict=True):  # an interrupted batch shows the rest
-            write_status(out / name, "queued", video.name)
+            write_status(out / name, "queued", video.name, source=clip_source_id(video))
         bar = tqdm(total=len(videos), desc="reports", unit="clip", disable=not progress)
         with quiet_after_interrupt():
             try:
