@@ -23,7 +23,7 @@ from typing import Any
 from emohelpers.core.device import DEVICE_ALLOWED, check_device
 from emohelpers.core.errors import ParameterError
 from emohelpers.core.part_settings import REID_MAX_DISTANCE, DetectorSettings, TrackerSettings
-from emohelpers.core.spec import Setting, check_fields, setting, specs_of
+from emohelpers.core.spec import Setting, check_fields, model_request, setting, specs_of
 from emohelpers.core.voice_settings import PREFIX as VOICE_PREFIX
 from emohelpers.core.voice_settings import VoiceSettings
 
@@ -72,11 +72,12 @@ class AnalysisSettings:
     voice is not part of the face table's cache key; see `voice_cache_key`)."""
 
     model: str = setting(
-        "str",
+        "value",
         "auto",
         'the face-expression classifier ("auto": the ViT if cached locally, else mini-xception)',
         group="model",
         allowed_text='"auto", "mini-xception", a Hugging Face model id or a local folder',
+        parse=model_request,
         cache=True,
     )
     every_n: int | None = setting(

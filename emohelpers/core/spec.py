@@ -26,6 +26,10 @@ from emohelpers.core.errors import ParameterError
 KINDS = ("int", "float", "bool", "str", "choice", "path", "value")
 
 
+class Refused(ValueError):
+    """Why a "value" setting's parse refuses a value, for `Setting.error`'s one line."""
+
+
 def is_int(value: Any) -> TypeGuard[int]:
     """An integer (Python or numpy), never a boolean."""
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
@@ -125,9 +129,9 @@ class Setting:
             return ()
         return self.cli or ("--" + self.name.replace("_", "-"),)
 
-    def error(self, value: Any, prefix: str = "") -> ParameterError:
+    def error(self, value: Any, prefix: str = "", why: str = "invalid") -> ParameterError:
         """The one-line error for a bad `value`: the name, the value, what is allowed."""
-        return ParameterError(f"{prefix}{self.name}={value!r}: invalid; allowed: {self.allowed}")
+        return ParameterError(f"{prefix}{self.name}={value!r}: {why}; allowed: {self.allowed}")
 
     def check(self, value: Any, prefix: str = "") -> Any:
         """`value` checked and normalised (ints to int, numbers to float, paths to Path).
@@ -137,6 +141,13 @@ class Setting:
         """
         if value is None and self.none is not None:
             return None
+        if self.kind == "value" and self.parse is not None:
+            try:
+                return self.parse(value)
+            except Refused as exc:  # the parse says why
+                raise self.error(value, prefix, str(exc)) from None
+            except (ValueError, TypeError):
+                raise self.error(value, prefix) from None
         ok, out = self._check(value)
         if not ok:
             raise self.error(value, prefix)
@@ -277,3 +288,23 @@ def replace_between_markers(text: str, marker: str, content: str) -> str:
     start, end = f"<!-- {marker} -->", f"<!-- /{marker} -->"
     head, rest = text.split(start, 1)
     return f"{head}{start}\n{content}\n{end}{rest.split(end, 1)[1]}"
+
+
+def model_request(value: Any) -> str:
+    """The "value" parse of a model setting: a name, a Hub id or a local folder, as text.
+
+    Raises:
+        ValueError: for what is not a non-empty text.
+        Refused: for a path to an existing file or device (a model is a folder: its
+            config.json, weights and preprocessor config).
+    """
+    text = str(value).strip() if isinstance(value, str | Path) else ""
+    if not text:
+        raise ValueError(value)  # "invalid", as for any kind
+    p = Path(text).expanduser()
+    if p.exists() and not p.is_dir():
+        raise Refused(
+            f"{text} is a file, not a model folder (a folder holding config.json and the "
+            "weights, as save_pretrained writes it)"
+        )
+    return text

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from emohelpers.core.errors import ParameterError
-from emohelpers.core.spec import check_fields, setting, specs_of
+from emohelpers.core.spec import check_fields, model_request, setting, specs_of
 
 #: The project's own offline voice model (see `analysis.voice.classifiers.voice_cnn`).
 OFFLINE_VOICE_MODEL = "voice-cnn"
@@ -34,12 +34,13 @@ class VoiceSettings:
         cli=("--no-voice",),
     )
     model: str = setting(
-        "str",
+        "value",
         OFFLINE_VOICE_MODEL,
         f'the voice model ("{OFFLINE_VOICE_MODEL}": the offline model, trained on RAVDESS: '
         "CC BY-NC-SA 4.0)",
         allowed_text=f'"{OFFLINE_VOICE_MODEL}", a transformers audio-classification Hub id '
         "or a local model folder",
+        parse=model_request,
         cache=True,
     )
     window_s: float = setting(

@@ -19,7 +19,7 @@ from emohelpers.analysis.classifiers.base import Classifier, to_pil
 from emohelpers.analysis.classifiers.emo_vgg import EmoVGGClassifier
 from emohelpers.analysis.classifiers.hf import SEED_MODEL, HFClassifier, in_local_cache
 from emohelpers.core.device import resolve_device
-from emohelpers.core.errors import ParameterError
+from emohelpers.core.errors import ModelLoadError, ParameterError
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,18 @@ def resolve_model(model: str | Path = "auto") -> str:
         return OFFLINE_MODEL
     if Path(name).is_dir():
         return str(Path(name).resolve())
+    if _looks_like_a_path(name):  # a Hub id is "name" or "org/name", never a path
+        raise ModelLoadError(
+            f"model {name}: no such model folder; give a folder holding config.json and the "
+            "weights, a Hugging Face model id, or mini-xception"
+        )
     return name
+
+
+def _looks_like_a_path(name: str) -> bool:
+    """Whether a model name can only be a path (absolute, relative to . or ~, deeper than
+    org/name, or a Windows path)."""
+    return name.startswith(("/", "./", "../", "~", ".\\")) or name.count("/") > 1 or "\\" in name
 
 
 def load_classifier(
