@@ -7,46 +7,18 @@ file" from the video side and "expected an audio or video file" from the voice s
 
 from __future__ import annotations
 
-import stat
 from pathlib import Path
 
 import av
 
 from emohelpers.core.errors import EmoError
-
-#: What a path that is not a regular file is, for messages.
-_KINDS = (
-    (stat.S_ISFIFO, "a FIFO (named pipe)"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISSOCK, "a socket"),
-)
+from emohelpers.core.inputs import check_file
 
 
 def check_media_file(path: str | Path, error: type[EmoError], expected: str) -> Path:
-    """Check that `path` is an existing, non-empty file; return it as a Path.
-
-    Args:
-        path: the file.
-        error: the error class to raise (e.g. `VideoReadError`).
-        expected: what the file should be, for messages, e.g. "a video file".
-
-    Raises:
-        error: the file is missing, a directory, not a regular file (a FIFO, a device, a
-            socket: said which) or empty (0 bytes).
-    """
-    p = Path(path)
-    if not p.exists():
-        raise error(f"{p}: no such file; check the path")
-    if p.is_dir():
-        raise error(f"{p}: is a directory, expected {expected}")
-    mode = p.stat().st_mode
-    if not stat.S_ISREG(mode):
-        kind = next((k for test, k in _KINDS if test(mode)), "a special file")
-        raise error(f"{p}: is {kind}, not a regular file; expected {expected}")
-    if p.stat().st_size == 0:
-        raise error(f"{p}: the file is empty (0 bytes)")
-    return p
+    """Check that `path` is an existing, non-empty regular file (`core.inputs.check_file`:
+    missing, a directory, a FIFO or a device, or empty is `error` naming it)."""
+    return check_file(path, error, expected)
 
 
 def open_media(path: Path, error: type[EmoError], what: str) -> av.container.InputContainer:

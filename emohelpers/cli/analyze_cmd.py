@@ -46,7 +46,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
     add_sampling_args(p)
     p.add_argument("--batch-frames", type=int, default=16, help="frames per detector call")
-    p.set_defaults(func=run_analyze)
+    p.set_defaults(func=run_analyze, input_checks={"video": "file"})
 
     f = sub.add_parser("fetch-assets", help="fetch the offline model and the sample clips")
     f.set_defaults(func=run_fetch_assets)

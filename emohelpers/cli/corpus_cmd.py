@@ -71,7 +71,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         metavar="T",
         help="torch threads per local worker (default: cores / workers)",
     )
-    p.set_defaults(func=run_corpus_cmd)
+    p.set_defaults(func=run_corpus_cmd, input_checks={"inputs": "path", "golden": "file"})
 
 
 def _line(row: dict) -> str:

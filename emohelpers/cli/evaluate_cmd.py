@@ -70,7 +70,7 @@ def add_parser(subparsers: Any) -> None:
         "--margin", type=float, default=0.1, help="verdict margin, in [0, 1] (default: 0.1)"
     )
     p.add_argument("--json", action="store_true", help="print metrics.json instead of a report")
-    p.set_defaults(func=run_evaluate)
+    p.set_defaults(func=run_evaluate, input_checks={"predictions": "path", "golden": "file"})
 
     q = subparsers.add_parser(
         "evaluate-images",
@@ -92,7 +92,7 @@ def add_parser(subparsers: Any) -> None:
         help="skip label folders with unknown names (default: they are an error)",
     )
     q.add_argument("--out", type=Path, help="also write metrics.json and confusion.csv here")
-    q.set_defaults(func=run_evaluate_images)
+    q.set_defaults(func=run_evaluate_images, input_checks={"folder": "folder"})
 
 
 def format_report(result: ev.Evaluation) -> str:

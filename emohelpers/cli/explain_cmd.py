@@ -33,7 +33,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-per-person", type=int, default=7, help="moments per person, 1-7")
     add_sampling_args(p)
     p.add_argument("--batch-frames", type=int, default=16, help="frames per detector call")
-    p.set_defaults(func=run_explain)
+    p.set_defaults(func=run_explain, input_checks={"source": "path", "video": "file"})
 
 
 def _analysis(args: argparse.Namespace):

@@ -21,6 +21,7 @@ from emohelpers.cli import (
     voice_cmd,
 )
 from emohelpers.core.errors import EmoError
+from emohelpers.core.inputs import check_inputs
 from emohelpers.core.output import ensure_out_dir
 from emohelpers.core.process_env import run_environment
 from emohelpers.core.version import __version__
@@ -78,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     try:
+        # the inputs first (before torch, before any folder is made), then --out
+        check_inputs(args, getattr(args, "input_checks", {}))
         if getattr(args, "out", None) is not None:  # every --out is a folder: check it first
             ensure_out_dir(args.out)
         with run_environment():  # what the command's torch needs, given back after it

@@ -39,7 +39,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="show the notebook's code cells in the HTML reports",
     )
-    p.set_defaults(func=run_report)
+    p.set_defaults(func=run_report, input_checks={"inputs": "path"})
 
 
 def _line(result) -> str:

@@ -47,7 +47,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add_voice_args(q, "device")
     q.add_argument("--skip-unknown", action="store_true", help="skip unknown label folders")
     q.add_argument("--out", type=Path, help="also write metrics.json and confusion.csv here")
-    q.set_defaults(func=run_evaluate_voice)
+    q.set_defaults(func=run_evaluate_voice, input_checks={"folder": "folder"})
 
     a = sub.add_parser(
         "analyze-voice",
@@ -59,7 +59,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     a.add_argument("video", type=Path, help="a video or audio file")
     a.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
     add_voice_args(a, "device", "start_s", "end_s")
-    a.set_defaults(func=run_analyze_voice)
+    a.set_defaults(func=run_analyze_voice, input_checks={"video": "file"})
 
 
 def run_evaluate_voice(args: argparse.Namespace) -> int:

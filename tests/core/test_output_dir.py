@@ -71,9 +71,12 @@ def test_ensure_out_dir_read_only_file_system(read_only_dir: Path) -> None:
 
 
 def _commands(tmp: Path) -> dict[str, list[str]]:
-    """Every command that writes, with arguments valid apart from --out."""
-    video = str(tmp / "clip.mp4")  # never opened: the --out check comes first
+    """Every command that writes, with arguments valid apart from --out (the inputs are
+    checked first, for existing; their contents are never read: --out comes next)."""
+    video = str(tmp / "clip.mp4")
     table = tmp / "table.csv"
+    for path in (Path(video), table):
+        path.write_text("never read\n")
     return {
         "analyze": ["analyze", video],
         "report": ["report", video],
