@@ -107,6 +107,10 @@ def run_corpus_cmd(args: argparse.Namespace) -> int:
         reports=args.reports,
         valence_mapping=args.valence_mapping,
     )
+    if args.golden is not None:  # every input file is checked before any clip runs
+        from emohelpers.report.evaluation_io import read_golden  # pandas: see above
+
+        read_golden(args.golden)
     clips = read_inputs(args.inputs, exclude=args.out)
 
     def started(client) -> None:
