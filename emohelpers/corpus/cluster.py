@@ -18,6 +18,7 @@ from typing import Any
 from distributed import Nanny
 from distributed.diagnostics.plugin import WorkerPlugin
 
+from emohelpers.core.errors import ParameterError
 from emohelpers.core.process_env import RUN_ENV
 from emohelpers.corpus.task import set_task_torch_threads, undo_dask_malloc_trim
 
@@ -27,6 +28,8 @@ log = logging.getLogger(__name__)
 WORKER_MEMORY = int(1.5 * 2**30)
 #: Times a worker may die on one clip before it is recorded as failed, beyond the first.
 ALLOWED_FAILURES = 1
+#: Seconds to reach a scheduler given by address before saying it cannot be reached.
+CONNECT_TIMEOUT_S = 5
 TORCH_THREADS_ENV = "EMOHELPERS_TORCH_THREADS"
 _PARENT_MARK = "__DASK_PARENT_PID"
 
@@ -90,7 +93,15 @@ def connect(workers: int | None, scheduler: str | None, threads: int | None):
     address = scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS")
     if address:
         log.info("connecting to the Dask scheduler at %s", address)
-        return Client(address, timeout="30s"), None
+        try:
+            return Client(address, timeout=f"{CONNECT_TIMEOUT_S}s"), None
+        except (OSError, TimeoutError, ValueError) as exc:  # refused, unreachable, bad address
+            why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise ParameterError(
+                f"scheduler {address}: cannot connect to a Dask scheduler there within "
+                f"{CONNECT_TIMEOUT_S} s ({why}); check the address and that the scheduler "
+                "runs, or leave out --scheduler (and $DASK_SCHEDULER_ADDRESS) for a local cluster"
+            ) from None
     n = workers or default_workers()
     per_worker = threads or max(1, machine_cores() // n)
     config = {

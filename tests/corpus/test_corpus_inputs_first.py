@@ -36,3 +36,23 @@ def test_a_bad_golden_file_stops_the_corpus_before_any_clip(case, sample_dir, tm
     assert len(lines) == 1 and "golden.csv" in lines[0], lines
     assert not (out / "clips").exists()  # no clip ran
     assert earlier.read_text() == "<p>the earlier report</p>"
+
+
+def test_an_unreachable_scheduler_is_one_line_within_seconds(sample_dir, tmp_path):
+    import time
+
+    t0 = time.perf_counter()
+    run = subprocess.run(
+        [sys.executable, "-m", "emohelpers", "-q", "corpus", str(sample_dir / "single_face.mp4")]
+        + ["--out", str(tmp_path / "run"), "--scheduler", "tcp://127.0.0.1:1"]
+        + ["--model", "mini-xception"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    seconds = time.perf_counter() - t0
+    assert run.returncode == 1
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and "tcp://127.0.0.1:1" in lines[0] and "connect" in lines[0], lines
+    assert "Traceback" not in run.stderr
+    assert seconds < 45, seconds  # imports included (busy machine); the connect timeout is 5 s
