@@ -20,7 +20,7 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from emohelpers.analysis.video import VIDEO_SUFFIXES, list_videos
+from emohelpers.analysis.video import VIDEO_SUFFIXES, list_videos, probe_video
 from emohelpers.core.assets import cache_dir, sample_clips
 from emohelpers.core.errors import EmoError, ParameterError
 from emohelpers.core.folder_lock import folder_lock
@@ -151,6 +151,7 @@ def run_clip(
     source = clip_source_id(video)  # which file the folder is for (`folders.clip_folders`)
     write_status(folder, "started", video.name, source=source)
     try:
+        probe_video(video)  # the cheap media check: no kernel for an unreadable clip
         kernel = kernel_name()
         pm.execute_notebook(
             str(report_notebook()),
