@@ -20,6 +20,7 @@ from emohelpers.cli import (
     report_cmd,
     voice_cmd,
 )
+from emohelpers.core.atomic import disk_full_message, is_disk_full
 from emohelpers.core.errors import EmoError
 from emohelpers.core.inputs import check_inputs
 from emohelpers.core.output import ensure_out_dir
@@ -91,6 +92,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"emohelpers {args.command}: interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:  # a write outside `atomic_write` (a library's own) on a full disk
+        if not is_disk_full(exc):
+            raise
+        where = exc.filename or getattr(args, "out", None) or "the output folder"
+        print(f"emohelpers {args.command}: error: {disk_full_message(where)}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

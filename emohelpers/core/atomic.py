@@ -15,6 +15,7 @@ partial target; `remove_temporaries` clears them from a folder no other run is u
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -23,6 +24,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
+
+from emohelpers.core.errors import OutputError
 
 #: Longest stem kept in a temporary name (file names are limited to 255 bytes).
 _MAX_STEM = 180
@@ -71,6 +74,8 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
 
     Raises:
         FileNotFoundError: when the block wrote nothing at the temporary path.
+        OutputError: the disk (or the quota) is full: "no space left on device while
+            writing FILE", the partial file removed.
     """
     target = Path(path)
     tmp = temporary_path(target)
@@ -78,11 +83,25 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         yield tmp
         _fsync(tmp)
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         with suppress(OSError):
             tmp.unlink()
+        if is_disk_full(exc):
+            raise OutputError(disk_full_message(target)) from exc
         raise
     _fsync_folder(target.parent)
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether an error says the disk or the quota is full (also as pyarrow words it)."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    return isinstance(exc, OSError) and "No space left on device" in str(exc)
+
+
+def disk_full_message(path: str | os.PathLike) -> str:
+    """The one line of a full disk."""
+    return f"no space left on device while writing {path}; free some space or choose another --out"
 
 
 def atomic_write(

@@ -1,0 +1,77 @@
+"""A full disk (a small tmpfs, where this machine lets us mount one) during `analyze` and
+`report`: one line "no space left on device while writing FILE", no partial or temporary
+file left, and nothing a later run would take for finished work (no provenance.json, no
+status.json saying "started")."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture
+def full_disk(tmp_path):
+    """A 3 MB tmpfs filled up to its last few kilobytes."""
+    mnt = tmp_path / "small"
+    mnt.mkdir()
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a tmpfs needs root and mount(8); this machine has neither")
+    run = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mnt)],
+                         capture_output=True, text=True)  # fmt: skip
+    if run.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {run.stderr.strip()}")
+    try:
+        filler = mnt / f"filler-{uuid.uuid4().hex}"
+        fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
+        try:
+            while os.write(fd, b"\0" * 4096):
+                pass
+        except OSError:  # full
+            pass
+        finally:
+            os.close(fd)
+        os.truncate(filler, max(0, filler.stat().st_size - 6 * 1024))  # a few kB free
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=False)
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "emohelpers", "-q", *args], capture_output=True, text=True,
+        timeout=600,
+    )  # fmt: skip
+
+
+def _files(folder: Path) -> list[str]:
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+
+
+def test_analyze_on_a_full_disk(full_disk, sample_dir):
+    out = full_disk / "analysis"
+    run = _cli("analyze", str(sample_dir / "single_face.mp4"), "--out", str(out))
+    assert run.returncode == 1
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and "no space left on device while writing" in lines[0], lines
+    assert "Traceback" not in run.stderr
+    assert not (out / "provenance.json").exists()
+    assert not [f for f in _files(out) if f.startswith(".") or "/." in f]  # no temporaries
+
+
+@pytest.mark.slow
+def test_report_on_a_full_disk(full_disk, sample_dir):
+    out = full_disk / "reports"
+    run = _cli("report", str(sample_dir / "single_face.mp4"), "--out", str(out))
+    assert run.returncode == 1
+    lines = [ln for ln in run.stderr.strip().splitlines() if ln.strip()]
+    assert any("no space left on device" in ln for ln in lines), run.stderr
+    assert "Traceback" not in run.stderr
+    for status in out.rglob("status.json"):
+        assert '"started"' not in status.read_text() and '"queued"' not in status.read_text()
+    assert not (out / "single_face" / "provenance.json").exists()
