@@ -16,8 +16,9 @@ import pytest
 
 
 @pytest.fixture
-def full_disk(tmp_path):
-    """A 3 MB tmpfs filled up to its last few kilobytes."""
+def full_disk(tmp_path, request):
+    """A 3 MB tmpfs filled up to its last few kilobytes (`free_kb`, by indirect parameter)."""
+    free_kb = getattr(request, "param", 6)
     mnt = tmp_path / "small"
     mnt.mkdir()
     if os.geteuid() != 0 or shutil.which("mount") is None:
@@ -36,7 +37,7 @@ def full_disk(tmp_path):
             pass
         finally:
             os.close(fd)
-        os.truncate(filler, max(0, filler.stat().st_size - 6 * 1024))  # a few kB free
+        os.truncate(filler, max(0, filler.stat().st_size - free_kb * 1024))
         yield mnt
     finally:
         subprocess.run(["umount", "-l", str(mnt)], check=False)
@@ -65,6 +66,7 @@ def test_analyze_on_a_full_disk(full_disk, sample_dir):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("full_disk", [6, 400], indirect=True, ids=["6 kB", "400 kB"])
 def test_report_on_a_full_disk(full_disk, sample_dir):
     out = full_disk / "reports"
     run = _cli("report", str(sample_dir / "single_face.mp4"), "--out", str(out))
@@ -73,5 +75,8 @@ def test_report_on_a_full_disk(full_disk, sample_dir):
     assert any("no space left on device" in ln for ln in lines), run.stderr
     assert "Traceback" not in run.stderr
     for status in out.rglob("status.json"):
-        assert '"started"' not in status.read_text() and '"queued"' not in status.read_text()
-    assert not (out / "single_face" / "provenance.json").exists()
+        assert '"started"' not in status.read_text() and '"ok"' not in status.read_text()
+    # a committed analysis is whole (its provenance written last) and may be reused; the
+    # report is not: no page, no notebook, no temporaries
+    assert not list(out.rglob("report.html")) and not list(out.rglob("report.ipynb"))
+    assert not [f for f in _files(out) if f.startswith(".") or "/." in f]

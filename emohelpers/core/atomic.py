@@ -25,7 +25,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from emohelpers.core.errors import OutputError
+from emohelpers.core.errors import DiskFullError
 
 #: Longest stem kept in a temporary name (file names are limited to 255 bytes).
 _MAX_STEM = 180
@@ -74,7 +74,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
 
     Raises:
         FileNotFoundError: when the block wrote nothing at the temporary path.
-        OutputError: the disk (or the quota) is full: "no space left on device while
+        DiskFullError: the disk (or the quota) is full: "no space left on device while
             writing FILE", the partial file removed.
     """
     target = Path(path)
@@ -87,14 +87,16 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         with suppress(OSError):
             tmp.unlink()
         if is_disk_full(exc):
-            raise OutputError(disk_full_message(target)) from exc
+            raise DiskFullError(disk_full_message(target)) from exc
         raise
     _fsync_folder(target.parent)
 
 
 def is_disk_full(exc: BaseException) -> bool:
     """Whether an error says the disk or the quota is full (also as pyarrow words it)."""
-    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+    if isinstance(exc, DiskFullError) or (
+        isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    ):
         return True
     return isinstance(exc, OSError) and "No space left on device" in str(exc)
 

@@ -34,3 +34,8 @@ class AudioReadError(VideoReadError):
 
 class OutputError(EmoError):
     """An output location cannot be created or written (a file in the way, read-only...)."""
+
+
+class DiskFullError(OutputError, OSError):
+    """No space left on the device (or in the quota) while writing a file (an `OSError`
+    too, as the error it replaces)."""

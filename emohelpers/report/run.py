@@ -22,12 +22,13 @@ from tqdm.auto import tqdm
 
 from emohelpers.analysis.video import VIDEO_SUFFIXES, list_videos, probe_video
 from emohelpers.core.assets import cache_dir, sample_clips
-from emohelpers.core.errors import EmoError, ParameterError
+from emohelpers.core.atomic import disk_full_message, is_disk_full
+from emohelpers.core.errors import DiskFullError, EmoError, ParameterError
 from emohelpers.core.folder_lock import folder_lock
 from emohelpers.core.notebooks import notebook_path
 from emohelpers.core.output import ensure_out_dir
 from emohelpers.core.settings import AnalysisSettings
-from emohelpers.report.clip_status import write_status
+from emohelpers.report.clip_status import STATUS_FILE, write_status
 from emohelpers.report.folders import clip_folders, clip_source_id
 from emohelpers.report.html import export_report
 from emohelpers.report.index_page import ClipResult, write_index
@@ -111,6 +112,30 @@ def run_clip(
     parameters: dict[str, Any],
     show_inputs: bool = False,
 ) -> ClipResult:
+    """`_run_clip`; on a full disk the clip's notebook, pages and status are removed (a
+    later run never takes them for finished work) and `DiskFullError` stops the batch."""
+    from emohelpers.report.kernel import KERNEL_LOG  # see _run_clip
+
+    try:
+        return _run_clip(video, folder, parameters, show_inputs)
+    except (DiskFullError, OSError) as exc:
+        if not isinstance(exc, DiskFullError) and not is_disk_full(exc):
+            raise
+        result = ClipResult(video=video, folder=folder, ok=False)
+        for name in (result.notebook, result.partial_notebook, result.report, folder / KERNEL_LOG):
+            name.unlink(missing_ok=True)
+        (folder / STATUS_FILE).unlink(missing_ok=True)
+        if isinstance(exc, DiskFullError):
+            raise
+        raise DiskFullError(disk_full_message(exc.filename or folder)) from exc
+
+
+def _run_clip(
+    video: Path,
+    folder: Path,
+    parameters: dict[str, Any],
+    show_inputs: bool = False,
+) -> ClipResult:
     """Execute the report notebook for one clip and export its HTML.
 
     The clip's `status.json` says "started" while it runs and "ok" or "failed" once done;
@@ -170,12 +195,19 @@ def run_clip(
         )
         result.ok = True
     except pm.PapermillExecutionError as exc:
+        if exc.ename == "DiskFullError" or "No space left on device" in str(exc.evalue):
+            raise DiskFullError(_one_line(str(exc.evalue), [])) from exc  # stops the batch
         result.error = _one_line(f"{exc.ename}: {exc.evalue}", hidden)
     except (EmoError, OSError, RuntimeError, ValueError) as exc:
+        if isinstance(exc, DiskFullError) or is_disk_full(exc):
+            raise
         result.error = _one_line(f"{type(exc).__name__}: {exc}", hidden)
     finally:
         if not result.ok and result.notebook.is_file():
-            write_shareable_notebook(result.notebook, result.partial_notebook, hidden)
+            try:
+                write_shareable_notebook(result.notebook, result.partial_notebook, hidden)
+            except ValueError as exc:  # a notebook cut short (a full disk): none to share
+                log.warning("%s: no partial notebook (%s)", video.name, _one_line(str(exc), []))
     if result.ok:
         (folder / KERNEL_LOG).unlink(missing_ok=True)
     if result.ok:
