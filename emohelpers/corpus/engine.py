@@ -32,7 +32,7 @@ from emohelpers.core.errors import ParameterError
 from emohelpers.corpus import dataset
 from emohelpers.corpus.cluster import ALLOWED_FAILURES, TorchThreads, connect, dashboard_link, hosts
 from emohelpers.corpus.manifest import Clip, metadata_columns
-from emohelpers.corpus.task import TaskSettings, failed_row, one_line, run_clip
+from emohelpers.corpus.task import TaskSettings, failed_row, finished_row, one_line, run_clip
 
 log = logging.getLogger(__name__)
 
@@ -154,12 +154,20 @@ def run_corpus(
 
     local = scheduler is None and not os.environ.get("DASK_SCHEDULER_ADDRESS") and workers == 0
     try:
+        todo = []  # finished clips are skipped here: no cluster for a corpus already done
+        for clip in clips:
+            done = finished_row(clip, out, settings)
+            if done is not None:
+                log.info("%s: finished earlier with the same settings; skipped", clip.name)
+                record(done)
+            else:
+                todo.append(clip)
         if local:
-            for clip in clips:
+            for clip in todo:
                 record(run_clip(clip, out, settings))
-        else:
+        elif todo:
             run.dashboard, run.workers = _run_dask(
-                clips,
+                todo,
                 out,
                 settings,
                 record,

@@ -221,6 +221,23 @@ def _report(clip: Clip, folder: Path, settings: TaskSettings) -> str | None:
     return None if result.ok else f"report: {result.error}"
 
 
+def finished_row(clip: Clip, out_dir: str | Path, settings: TaskSettings) -> dict | None:
+    """The clip's skipped row when `clips/<clip>/clip.json` says it is finished for the same
+    video content and settings (as `run_clip` decides), else None; decided in the client
+    before any cluster starts. A clip that cannot be checked is left to its task."""
+    from emohelpers.analysis.pipeline import cache_key  # torch: only when a corpus runs
+
+    if clip.problem:
+        return None
+    out = Path(out_dir)
+    try:
+        wanted = json.loads(json.dumps(cache_key(clip.video, settings.analysis)))
+        done = _finished(dataset.clip_folder(out, clip.name), out, clip, wanted, settings.reports)
+    except (EmoError, OSError, ValueError):
+        return None
+    return None if done is None else {**done, "skipped": True, "model_loaded": False}
+
+
 def run_clip(clip: Clip, out_dir: str | Path, settings: TaskSettings) -> dict[str, Any]:
     """Analyse one clip and write its outputs; the task of a corpus run.
 
