@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 from emohelpers.cli.analyze_cmd import add_sampling_args, settings_from_args
@@ -87,6 +89,30 @@ def _line(row: dict) -> str:
     )
 
 
+#: The corpus run's Dask log (nanny and worker notices), in `--out`.
+DASK_LOG = "dask.log"
+
+
+@contextlib.contextmanager
+def dask_log_in(path: Path) -> Iterator[None]:
+    """Within the block, Dask's own log records (its nannies' "Worker process still alive
+    after 4.0 seconds, killing", workers' notices) go to `path` instead of the terminal;
+    its handlers are given back after."""
+    import logging
+
+    dask_logger = logging.getLogger("distributed")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, delay=True)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    saved, propagate = dask_logger.handlers[:], dask_logger.propagate
+    dask_logger.handlers, dask_logger.propagate = [handler], False
+    try:
+        yield
+    finally:
+        dask_logger.handlers, dask_logger.propagate = saved, propagate
+        handler.close()
+
+
 def run_corpus_cmd(args: argparse.Namespace) -> int:
     import logging
 
@@ -117,17 +143,18 @@ def run_corpus_cmd(args: argparse.Namespace) -> int:
         if client.dashboard_link:
             tqdm.write(f"Dask dashboard: {client.dashboard_link}")
 
-    run = run_corpus(
-        clips,
-        args.out,
-        settings,
-        workers=args.workers,
-        scheduler=args.scheduler,
-        torch_threads=args.torch_threads,
-        progress=not args.quiet,
-        on_result=lambda r: tqdm.write(_line(r)),
-        on_start=started,
-    )
+    with dask_log_in(args.out / DASK_LOG):  # nanny and worker notices: the log, not here
+        run = run_corpus(
+            clips,
+            args.out,
+            settings,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            torch_threads=args.torch_threads,
+            progress=not args.quiet,
+            on_result=lambda r: tqdm.write(_line(r)),
+            on_start=started,
+        )
     print(run.summary_line() + f"; table: {args.out / 'corpus' / 'clips.parquet'}")
     if not args.no_report:
         from emohelpers.corpus.report import run_corpus_report

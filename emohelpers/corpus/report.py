@@ -247,6 +247,7 @@ def run_corpus_report(
     import papermill as pm
 
     from emohelpers.report.html import export_report
+    from emohelpers.report.kernel import KERNEL_LOG, kernel_options  # jupyter_client
     from emohelpers.report.run import kernel_name
 
     out = Path(out_dir).resolve()
@@ -266,5 +267,6 @@ def run_corpus_report(
         cwd=str(folder),
         progress_bar=False,
         log_output=False,
+        **kernel_options(folder / KERNEL_LOG),  # its TCP warning in the log, not the terminal
     )
     return export_report(notebook, folder / REPORT_FILE, title="Facial expressions: the corpus")

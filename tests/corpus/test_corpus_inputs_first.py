@@ -56,3 +56,20 @@ def test_an_unreachable_scheduler_is_one_line_within_seconds(sample_dir, tmp_pat
     assert len(lines) == 1 and "tcp://127.0.0.1:1" in lines[0] and "connect" in lines[0], lines
     assert "Traceback" not in run.stderr
     assert seconds < 45, seconds  # imports included (busy machine); the connect timeout is 5 s
+
+
+@pytest.mark.slow
+def test_a_corpus_run_keeps_dask_and_kernel_notices_off_the_terminal(sample_dir, tmp_path):
+    out = tmp_path / "run"
+    run = subprocess.run(
+        [sys.executable, "-m", "emohelpers", "corpus", str(sample_dir / "single_face.mp4")]
+        + ["--out", str(out), "--workers", "1", "--model", "mini-xception", "--every-n", "24"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stderr
+    terminal = run.stdout + run.stderr
+    for notice in ("without encryption", "still alive after", "distributed.nanny", "Traceback"):
+        assert notice not in terminal, terminal
+    assert (out / "corpus" / "index.html").is_file()
