@@ -58,6 +58,7 @@ def lab(tmp_path_factory):
         install_lab_settings,
         kernel_installed,
         lab_command,
+        lab_environment,
     )
 
     if not kernel_installed():
@@ -68,13 +69,13 @@ def lab(tmp_path_factory):
     lighter_settings(root / "explore.ipynb", root / "analysis")
     port, token = free_port(), secrets.token_hex(8)
     state = tmp_path_factory.mktemp("lab-state")
-    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(state / "runtime"),
+    env = {**lab_environment(token), "JUPYTER_RUNTIME_DIR": str(state / "runtime"),
            "JUPYTERLAB_SETTINGS_DIR": str(state / "settings"),
            "JUPYTERLAB_WORKSPACES_DIR": str(state / "workspaces"),
            "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
            }  # fmt: skip
     log = open(state / "server.log", "w")  # noqa: SIM115 (closed below)
-    proc = subprocess.Popen(lab_command(root, port=port, token=token), cwd=root, env=env,
+    proc = subprocess.Popen(lab_command(root, port=port), cwd=root, env=env,
                             stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
