@@ -1,7 +1,8 @@
 """The Dask cluster a corpus runs on, and what its workers get.
 
 - `connect`: a client of a scheduler address, else of a `distributed.LocalCluster` sized to
-  the machine (worker processes with one thread each, as many as cores and memory allow).
+  the machine (worker processes with one thread each, as many as cores and memory allow),
+  listening on loopback only, its dashboard included.
 - A local worker's variables (thread counts, `RUN_ENV`, and not Dask's
   `MALLOC_TRIM_THRESHOLD_=65536`) go to the worker process only, through the cluster's own
   `env` option: this process's environment is never changed (`_OwnEnvironmentNanny`).
@@ -28,6 +29,8 @@ WORKER_MEMORY = int(1.5 * 2**30)
 #: Times a worker may die on one clip before it is recorded as failed, beyond the first.
 ALLOWED_FAILURES = 1
 TORCH_THREADS_ENV = "EMOHELPERS_TORCH_THREADS"
+#: The one interface everything of a local cluster listens on.
+LOOPBACK = "127.0.0.1"
 _PARENT_MARK = "__DASK_PARENT_PID"
 
 
@@ -105,7 +108,10 @@ def connect(workers: int | None, scheduler: str | None, threads: int | None):
             n_workers=n,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=":0",
+            # Loopback like the scheduler and workers (Dask's ":0" is every interface); the
+            # README says how to reach it from another machine (`ssh -L`).
+            dashboard_address=f"{LOOPBACK}:0",
+            host=LOOPBACK,
             worker_class=_OwnEnvironmentNanny,
             env=worker_environment(per_worker),
             silence_logs=logging.WARNING,
