@@ -1,7 +1,8 @@
 """Figure builders: the emotion table in, `plotly.graph_objects.Figure` out.
 
 Builders never show or write a figure; callers (notebooks, reports) decide that. Colours
-come from `emohelpers.theme`, so a figure and the annotated video agree.
+come from `emohelpers.theme`, so a figure and the annotated video agree. Titles and trace
+names given to a builder are shown as written (`figures.text.plain`), never as markup.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from emohelpers.analysis.table import BOX_COLUMNS, EMOTIONS, validate_table
 from emohelpers.core.errors import ParameterError
 from emohelpers.core.images import image_data_uri
 from emohelpers.figures.drawing import as_rows, draw_boxes
+from emohelpers.figures.text import plain, plain_or_none
 from emohelpers.figures.theme import (
     EMOTION_COLORS,
     FONT_COLOR,
@@ -96,6 +98,7 @@ def radar_trace(probs: np.ndarray, name: str, color: str, **kwargs: Any) -> go.S
         **kwargs: passed to `go.Scatterpolar` (e.g. `subplot`, `showlegend`).
     """
     r = np.asarray(probs, dtype=np.float64).reshape(len(EMOTIONS))
+    name = plain(name)
     return go.Scatterpolar(
         r=[*r, r[0]],
         theta=[*EMOTIONS, EMOTIONS[0]],
@@ -128,7 +131,7 @@ def radar_figure(
     for i, (name, probs) in enumerate(probs_by_trace.items()):
         color = (colors or {}).get(name) or person_color(i)
         fig.add_trace(radar_trace(probs, name, color))
-    fig.update_layout(polar=radar_polar_layout(), title=title, showlegend=True)
+    fig.update_layout(polar=radar_polar_layout(), title=plain_or_none(title), showlegend=True)
     return apply_theme(fig)
 
 
@@ -265,6 +268,7 @@ def frame_radar_figure(
         first = rows.iloc[0]
         title = f"Frame {int(first['frame'])} at {float(first['time_s']):.2f} s"
     _hide_image_axes(fig, 1, 1)
+    title = plain_or_none(title)
     fig.update_layout(polar=radar_polar_layout(), title=title, height=420, showlegend=True)
     return apply_theme(fig)
 

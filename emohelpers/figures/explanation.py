@@ -21,6 +21,7 @@ from plotly.subplots import make_subplots
 from emohelpers.analysis.classifiers.base import Crop, to_pil
 from emohelpers.analysis.table import CHANCE, EMOTIONS
 from emohelpers.core.images import image_data_uri
+from emohelpers.figures.text import plain_or_none
 from emohelpers.figures.theme import EMOTION_COLORS, apply_theme
 
 
@@ -122,7 +123,7 @@ def explanation_figure(
         A figure of one row of image panels titled like "happy 0.83"; a figure with no
         panel (and a note) when no emotion with a map is above `min_prob`.
     """
-    p = _probabilities(probs)
+    p, title = _probabilities(probs), plain_or_none(title)
     shown = shown_emotions(p, list(maps_by_emotion), min_prob, first)
     if not shown:
         fig = go.Figure(layout={"title": title, "height": 120, "width": 420})
