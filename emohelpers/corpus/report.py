@@ -15,7 +15,7 @@ import pandas as pd
 
 from emohelpers.core.atomic import atomic_write_json
 from emohelpers.core.errors import ParameterError
-from emohelpers.core.notebooks import notebook_path
+from emohelpers.core.notebooks import notebook_path, project_path
 from emohelpers.core.spec import Setting, by_name, check_values
 from emohelpers.corpus import dataset
 from emohelpers.corpus import figures as cf
@@ -82,7 +82,7 @@ CORPUS_REPORT_SPEC: tuple[Setting, ...] = (
 @dataclass(frozen=True)
 class CorpusReportParameters:
     """The corpus notebook's parameters, checked (each one's meaning: `CORPUS_REPORT_SPEC`;
-    `out_dir` None is `outputs/corpus`)."""
+    `out_dir` None is `outputs/corpus`; a relative one is the project's, `project_path`)."""
 
     out_dir: Path
     golden: Path | None = None
@@ -98,7 +98,8 @@ def check_parameters(**params: Any) -> CorpusReportParameters:
         ParameterError: naming the parameter, its value and what is allowed.
     """
     p = check_values(CORPUS_REPORT_SPEC, params)
-    return CorpusReportParameters(**{**p, "out_dir": p["out_dir"] or Path("outputs/corpus")})
+    out_dir = project_path(p["out_dir"] or "outputs/corpus")  # as the README says
+    return CorpusReportParameters(**{**p, "out_dir": out_dir})
 
 
 def metadata_columns(clips: pd.DataFrame) -> list[str]:
