@@ -3,6 +3,7 @@ small real corpus folder (sample clips, the offline model) in the corpus run's l
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -125,4 +126,56 @@ def test_corpus_notebook_runs_headless(corpus, tmp_path):
     nb = nbformat.read(out, as_version=4)
     widgets = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
                if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]  # fmt: skip
-    assert len(widgets) == 2  # the corpus explorer, and the clip opened in it
+    assert len(widgets) == 1  # the corpus explorer; the clip opens inside it, drawn once
+    assert nb.cells[-1].outputs == [], nb.cells[-1].outputs
+
+
+@pytest.mark.slow
+def test_opening_a_clip_says_it_is_loading_before_the_explorer_appears(corpus):
+    pytest.importorskip("ipywidgets")
+    from emohelpers.lab.corpus_explorer import CorpusExplorer
+
+    ex = CorpusExplorer(corpus)
+    seen: list[tuple] = []
+    ex.output.observe(lambda change: seen.append(change["new"]), names="outputs")
+    ex.open("single_face")
+    shown = [o for outputs in seen for o in outputs]
+    assert shown and "loading single_face" in str(seen[0]), seen[:2]
+    assert len(ex.output.outputs) == 1 and "loading" not in str(ex.output.outputs)
+
+
+@pytest.mark.slow
+def test_a_clip_without_faces_shows_a_note_instead_of_an_empty_radar(corpus):
+    pytest.importorskip("ipywidgets")
+    from emohelpers.analysis.table import Analysis
+    from emohelpers.figures.core_figures import person_radar_figure
+    from emohelpers.lab.corpus_explorer import CorpusExplorer, clip_analysis_dir
+
+    ex = CorpusExplorer(corpus)
+    opened = ex.open("no_face")
+
+    def widgets(w):
+        yield w
+        for child in getattr(w, "children", ()):
+            yield from widgets(child)
+
+    inside = list(widgets(opened.widget))
+    assert opened.radar not in inside
+    notes = [w for w in inside if "no face" in str(getattr(w, "value", "")).lower()]
+    assert any("radar" in n.value for n in notes), [getattr(w, "value", "") for w in notes]
+    table = Analysis.load(clip_analysis_dir(corpus, "no_face")).table
+    fig = person_radar_figure(table)
+    assert not fig.data and "No face" in fig.layout.annotations[0].text
+    assert fig.layout.xaxis.visible is False and fig.layout.yaxis.visible is False
+
+
+@pytest.mark.slow
+def test_the_table_shows_missing_values_as_empty_cells(corpus):
+    pytest.importorskip("ipywidgets")
+    from emohelpers.lab.corpus_explorer import CorpusExplorer
+
+    ex = CorpusExplorer(corpus)
+    assert pd.isna(ex.clips.set_index("clip").loc["no_face", "dominant"])
+    assert "NA&gt;" not in ex.table.value and "<NA>" not in ex.table.value
+    cells = re.findall(r"<td>(.*?)</td>", ex.table.value)
+    assert not {"nan", "NaN", "None", "&lt;NA&gt;"} & set(cells) and "" in cells

@@ -33,6 +33,9 @@ from emohelpers.figures.theme import (
     rgba,
 )
 
+#: The one line a figure shows where no face was found.
+NO_FACE_NOTE = "No face found in the analysed frames"
+
 #: Angle of the first emotion (degrees, counter-clockwise from east) and direction of the rest.
 RADAR_ROTATION_DEG = 90
 RADAR_DIRECTION = "clockwise"
@@ -125,9 +128,13 @@ def radar_figure(
         colors: trace name -> hex colour; default: `person_color` of the entry's position.
 
     Returns:
-        The figure; radial range fixed to [0, 1].
+        The figure; radial range fixed to [0, 1]. Without traces (no face), a note.
     """
     fig = go.Figure()
+    if not probs_by_trace:  # a polar layout without traces draws an empty x-y grid
+        fig.add_annotation(text=NO_FACE_NOTE, showarrow=False, x=0.5, y=0.5)
+        fig.update_xaxes(visible=False).update_yaxes(visible=False)
+        return apply_theme(fig.update_layout(title=plain_or_none(title), height=200))
     for i, (name, probs) in enumerate(probs_by_trace.items()):
         color = (colors or {}).get(name) or person_color(i)
         fig.add_trace(radar_trace(probs, name, color))
@@ -186,7 +193,7 @@ def timeline_figure(
     analysed = table.drop_duplicates("frame")[["frame", "time_s"]].set_index("frame")
     if not persons:
         fig = go.Figure(go.Scatter(x=analysed["time_s"], y=np.full(len(analysed), np.nan)))
-        fig.add_annotation(text="No face found in the analysed frames", showarrow=False)
+        fig.add_annotation(text=NO_FACE_NOTE, showarrow=False)
         fig.update_layout(xaxis_title="time (s)", yaxis_range=[0, 1], showlegend=False)
         return apply_theme(fig)
     fig = make_subplots(

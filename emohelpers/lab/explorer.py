@@ -147,7 +147,7 @@ class ClipExplorer:
             [
                 w.HBox([back, self.slider, forward]),
                 self.label,
-                w.HBox([self.image, self.radar]),
+                w.HBox([self.image, self.radar if self.persons else self._no_face_note()]),
                 w.HBox([self.person, self.emotion, jump, self.span, play, explain]),
                 w.HBox([self.player, self.saliency]),
                 self.timeline,
@@ -159,6 +159,14 @@ class ClipExplorer:
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict:
         return self.widget._repr_mimebundle_(**kwargs)
+
+    def _no_face_note(self):
+        """One line where the radar would be, for a clip where no face was found."""
+        import ipywidgets as w  # widgets only where a notebook runs
+
+        note = w.HTML("<i>No face found in the analysed frames: no radar to show.</i>")
+        note.add_class("emo-radar-note")
+        return note
 
     def rows(self, position: int) -> pd.DataFrame:
         """The table rows of the analysed frame at slider position `position`."""
