@@ -1,7 +1,8 @@
 """JupyterLab in a real browser: a server started here on a loopback port with a token, the
 explorer notebook opened in headless Chromium, every cell run through the UI (Run > Run All
 Cells), the slider moved; the frame image and the radar must change, no cell may show an
-error, and no request may leave the machine. A screenshot is kept in tests/artifacts/."""
+error, no request may leave the machine, and the notebook saved through the UI holds no
+outputs (the lab's save hook). A screenshot is kept in tests/artifacts/."""
 
 from __future__ import annotations
 
