@@ -155,7 +155,6 @@ def test_modules_stay_small():
     assert long == {}, f"modules over {MAX_LINES} lines: {long}"
 
 
-@pytest.mark.xfail(strict=False, reason="fmt: skip markers being removed in issue 17")
 def test_the_formatter_formats_every_line():
     """No `# fmt: skip` or `# fmt: off`: the size cap is met by splitting modules, and
     `make lint` refuses the markers as this test does."""

@@ -227,8 +227,13 @@ def test_report_section(mini, analysis, tmp_path):
     from emohelpers.report.explain_section import show_explain
     from emohelpers.report.parameters import check_parameters
 
-    params = check_parameters(video=str(sample_clip(CLIP)), out_dir=str(tmp_path),
-                              model="mini-xception", device="cpu", max_persons=1)  # fmt: skip
+    params = check_parameters(
+        video=str(sample_clip(CLIP)),
+        out_dir=str(tmp_path),
+        model="mini-xception",
+        device="cpu",
+        max_persons=1,
+    )
     shown = show_explain(analysis, params)
     assert shown and {m.person for m in shown} == {analysis.table["person"].mode()[0]}
     assert (tmp_path / es.CACHE_FOLDER).is_dir()

@@ -43,8 +43,14 @@ class TrackGallery:
     _offered_s: dict[int, float] = field(default_factory=dict, repr=False)
     _tie: count = field(default_factory=count, repr=False)
 
-    def add(self, rgb: np.ndarray, xyxy: np.ndarray, det_prob: np.ndarray,
-            track_ids: np.ndarray, time_s: float) -> None:  # fmt: skip
+    def add(
+        self,
+        rgb: np.ndarray,
+        xyxy: np.ndarray,
+        det_prob: np.ndarray,
+        track_ids: np.ndarray,
+        time_s: float,
+    ) -> None:
         """Offer the faces of one frame.
 
         Args:
@@ -54,8 +60,9 @@ class TrackGallery:
             track_ids: (m,) track ids.
             time_s: the frame's time, seconds.
         """
-        for box, prob, tid in zip(np.asarray(xyxy).reshape(-1, 4), det_prob, track_ids,
-                                  strict=True):  # fmt: skip
+        for box, prob, tid in zip(
+            np.asarray(xyxy).reshape(-1, 4), det_prob, track_ids, strict=True
+        ):
             tid = int(tid)
             if time_s - self._offered_s.get(tid, -np.inf) < self.every_s:
                 continue
@@ -73,8 +80,9 @@ class TrackGallery:
 
     def faces(self) -> dict[int, list[tuple[np.ndarray, np.ndarray]]]:
         """Track id -> its kept faces as (crop (h, w, 3) uint8, box (4,) in crop pixels)."""
-        return {t: [(c, b) for _, _, c, b in sorted(h, reverse=True)]
-                for t, h in self._faces.items()}  # fmt: skip
+        return {
+            t: [(c, b) for _, _, c, b in sorted(h, reverse=True)] for t, h in self._faces.items()
+        }
 
 
 def _crop(rgb: np.ndarray, box: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -181,8 +189,9 @@ def mergeable_tracks(track: np.ndarray, frame: np.ndarray) -> set[int]:
     track = np.asarray(track, dtype=np.float64)
     rows = ~np.isnan(track)
     frames_of: dict[int, set] = {}
-    for t, f in zip(track[rows].astype(np.int64).tolist(), np.asarray(frame)[rows].tolist(),
-                    strict=True):  # fmt: skip
+    for t, f in zip(
+        track[rows].astype(np.int64).tolist(), np.asarray(frame)[rows].tolist(), strict=True
+    ):
         frames_of.setdefault(t, set()).add(f)
     ids = list(frames_of)
     return {a for a in ids if any(b != a and not frames_of[a] & frames_of[b] for b in ids)}

@@ -95,8 +95,16 @@ def load_weights(path: str | Path = WEIGHTS, sha256: str | None = WEIGHTS_SHA256
         state = torch.load(p, map_location="cpu", weights_only=True)
         model = VoiceCNN()
         model.load_state_dict(state["state_dict"])
-    except (RuntimeError, KeyError, OSError, ValueError, TypeError, EOFError,
-            pickle.UnpicklingError, struct.error) as exc:  # fmt: skip
+    except (
+        RuntimeError,
+        KeyError,
+        OSError,
+        ValueError,
+        TypeError,
+        EOFError,
+        pickle.UnpicklingError,
+        struct.error,
+    ) as exc:
         raise ModelLoadError(f"{p}: not a voice-cnn state dict ({exc})") from exc
     return model.eval()
 
