@@ -6,6 +6,9 @@ job (`emohelpers report`), peak memory on the 20 s clip and on a 10-minute loop 
 the seeds' loop reproduced on a few of the same frames in the same run, so that the speed-up
 holds on a noisy machine. The human table comes first; the LAST line printed is one JSON
 object. How to run it and the figures measured: docs/benchmark.md.
+
+This module is the parent: the plan of steps, the child processes and the summary; the
+child tasks are `bench_tasks`, the human table `bench_table`.
 """
 
 from __future__ import annotations
@@ -13,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -21,151 +23,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+from emohelpers.cli.bench_table import print_summary
+from emohelpers.cli.bench_tasks import child_main
 
 CLIP = "WolfgangLanger_Pexels.mp4"
 LONG_LOOPS = 30  # the 10-minute clip: the 20 s sample clip played 30 times (-stream_loop 29)
 UHD_SECONDS = 1.0  # the 4K clip: the sample clip's first second scaled to 3840x2160
 CHILD_TIMEOUT_S = 3600
-
-
-def _peak_rss_mb() -> float:
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-
-
-# --- child tasks: each runs in a fresh interpreter and returns a JSON-able dict ------------
-
-
-def _analysis(
-    clip: str,
-    model: str,
-    device: str,
-    repeats: int,
-    end_s: float | None,
-    warmup: bool,
-    batch_frames: int = 16,
-    save_to: str | None = None,
-) -> dict[str, Any]:
-    from emohelpers.analysis.classifiers import load_classifier
-    from emohelpers.analysis.pipeline import analyze
-
-    with tempfile.TemporaryDirectory(prefix="emohelpers-vit-") as tmp:
-        if model == "vit-base-random":
-            model = _make_vit(tmp)
-        clf = load_classifier(model, device)  # in memory now; the folder may go
-    # Faces only: the voice channel's speed is benchmarks/voice.py's figure.
-    kwargs = {
-        "classifier": clf,
-        "device": device,
-        "batch_frames": batch_frames,
-        "progress": False,
-        "voice_enabled": False,
-    }
-    if warmup:  # first calls pay for lazy initialisation in torch and the decoder
-        analyze(clip, end_s=0.5, **kwargs)
-    seconds, result = [], None
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        result = analyze(clip, end_s=end_s, **kwargs)
-        seconds.append(time.perf_counter() - t0)
-    summary = result.provenance.summary
-    if save_to:
-        result.save(save_to)
-    best = min(seconds)
-    return {
-        "frames": summary["frames_analysed"],
-        "faces": summary["faces"],
-        "seconds": [round(s, 3) for s in seconds],
-        "fps": round(summary["frames_analysed"] / best, 2),
-        "faces_per_s": round(summary["faces"] / best, 2),
-    }
-
-
-def _make_vit(folder: str) -> str:
-    """A ViT-base/16 at 224 px with random weights and the seven labels, saved locally."""
-    import torch
-    from transformers import ViTConfig, ViTForImageClassification, ViTImageProcessor
-
-    from emohelpers.analysis.table import EMOTIONS
-
-    torch.manual_seed(0)
-    config = ViTConfig(
-        num_labels=len(EMOTIONS),
-        id2label=dict(enumerate(EMOTIONS)),
-        label2id={e: i for i, e in enumerate(EMOTIONS)},
-    )
-    ViTForImageClassification(config).save_pretrained(folder)
-    ViTImageProcessor(size={"height": 224, "width": 224}).save_pretrained(folder)
-    return folder
-
-
-def _render(clip: str, analysis_dir: str, out_dir: str) -> dict[str, Any]:
-    from emohelpers.analysis.table import Analysis
-    from emohelpers.figures.render import render_annotated_video
-
-    table = Analysis.load(analysis_dir).table
-    t0 = time.perf_counter()  # includes the one kaleido export of the radar background
-    render_annotated_video(clip, table, Path(out_dir) / "annotated.mp4", progress=False)
-    cold = time.perf_counter() - t0
-    frames = int(table["frame"].nunique())
-    return {"frames": frames, "seconds": round(cold, 3), "fps": round(frames / cold, 2)}
-
-
-def _seed_loop(clip: str, device: str, n_frames: int) -> dict[str, Any]:
-    """The seeds' loop: the whole video decoded into memory first, then per frame a new
-    MTCNN (the seeds re-read their config every frame), facenet's own detect on one frame,
-    one classifier call per face, and one Plotly radar exported with kaleido per frame."""
-    import plotly.io as pio
-    import torch
-    from facenet_pytorch import MTCNN
-
-    from emohelpers.analysis.classifiers import load_classifier
-    from emohelpers.analysis.detect import DetectorSettings, crop_faces
-    from emohelpers.analysis.video import iter_frames
-    from emohelpers.figures.core_figures import radar_figure
-
-    t0 = time.perf_counter()
-    frames = [f.rgb for f in iter_frames(clip)]  # the seeds held the whole clip
-    decode_s = time.perf_counter() - t0
-    clf = load_classifier("mini-xception", device, batch_size=1)
-    settings = DetectorSettings()
-    picks = np.linspace(0, len(frames) - 1, n_frames).round().astype(int)
-    per_frame = []
-    for i in picks:
-        t0 = time.perf_counter()
-        mtcnn = MTCNN(
-            keep_all=True,
-            min_face_size=settings.min_face_px,
-            post_process=False,
-            device=torch.device(device),
-        )
-        boxes, probs = mtcnn.detect(frames[i])
-        faces = [] if boxes is None else boxes[np.asarray(probs) >= settings.min_det_prob]
-        scores = {}
-        for k, crop in enumerate(crop_faces(frames[i], np.asarray(faces).reshape(-1, 4))):
-            scores[f"person {k}"] = clf.predict([crop])[0]
-        fig = radar_figure(scores or {"none": np.zeros(7)})
-        pio.to_image(fig, format="png", width=480, height=480)
-        per_frame.append(time.perf_counter() - t0)
-    s_per_frame = decode_s / len(frames) + float(np.mean(per_frame))
-    return {
-        "frames_timed": len(picks),
-        "decode_all_s": round(decode_s, 3),
-        "per_frame_s": [round(s, 3) for s in per_frame],
-        "s_per_frame": round(s_per_frame, 3),
-    }
-
-
-_TASKS = {"analysis": _analysis, "render": _render, "seed_loop": _seed_loop}
-
-
-def _child_main(task: str, kwargs_json: str, out_json: str) -> None:
-    result = _TASKS[task](**json.loads(kwargs_json))
-    result["peak_rss_mb"] = _peak_rss_mb()
-    Path(out_json).write_text(json.dumps(result))
-
-
-# --- the parent ------------------------------------------------------------------------
 
 
 def run_child(task: str, **kwargs: Any) -> dict[str, Any]:
@@ -175,8 +39,7 @@ def run_child(task: str, **kwargs: Any) -> dict[str, Any]:
         cmd = [
             sys.executable,
             "-m",
-            "emohelpers.cli.bench",
-            "--child",
+            "emohelpers.cli.bench_tasks",
             task,
             json.dumps(kwargs),
             str(out),
@@ -388,74 +251,6 @@ def summarise(res: dict[str, Any], device: str, quick: bool, load_start: float) 
     return out
 
 
-def targets(s: dict[str, Any]) -> list[tuple[str, Any, str, bool | None]]:
-    """(measure, value, target, met) rows of the human table."""
-    gpu = s["device"] != "cpu"
-    r20, r10 = s["peak_rss_mb_20s"], s["peak_rss_mb_10min"]
-
-    def at_least(v, t):
-        return None if v is None else v >= t
-
-    return [
-        (
-            "analysis, mini-xception (frames/s)",
-            s["analysis_fps_mini_xception"],
-            ">= 40",
-            at_least(s["analysis_fps_mini_xception"], 40),
-        ),
-        (
-            "analysis, ViT-base (faces/s)",
-            s["analysis_faces_per_s_vit"],
-            ">= 300" if gpu else ">= 5",
-            at_least(s["analysis_faces_per_s_vit"], 300 if gpu else 5),
-        ),
-        (
-            "annotated radar video (frames/s)",
-            s["render_fps"],
-            ">= 15",
-            at_least(s["render_fps"], 15),
-        ),
-        (
-            "main job: emohelpers report (s)",
-            s["report_wall_s"],
-            "<= 90",
-            None if s["report_wall_s"] is None else s["report_wall_s"] <= 90,
-        ),
-        ("peak RSS, 20 s clip (MB)", r20, "", None),
-        (
-            "peak RSS, 10 min clip (MB)",
-            r10,
-            "<= 1.3x 20 s, < 2048",
-            None if not (r10 and r20) else r10 <= 1.3 * r20 and r10 < 2048,
-        ),
-        (
-            "peak RSS, 1 s at 3840x2160 (MB)",
-            s.get("peak_rss_mb_4k"),
-            "< 2048",
-            None if s.get("peak_rss_mb_4k") is None else s["peak_rss_mb_4k"] < 2048,
-        ),
-        ("seeds' loop (s/frame)", s["seed_loop_s_per_frame"], "", None),
-        ("speed-up vs the seeds' loop (x)", s["speedup_vs_seed_loop"], "", None),
-        ("main job speed-up vs the seeds' loop (x)", s["speedup_main_job_vs_seed_loop"], "", None),
-    ]
-
-
-def print_summary(s: dict[str, Any]) -> None:
-    """The human table, then the JSON object as the last line."""
-    mark = {True: "yes", False: "NO", None: "-"}
-    print(
-        f"emohelpers benchmark: {s['clip']}, {s['frames']} frames, device {s['device']}, "
-        f"{s['cpu_count']} CPUs, load {s['load_avg_start']} -> {s['load_avg_end']}"
-    )
-    print(f"{'measure':44} {'value':>10}  {'target':22} met")
-    for name, value, target, met in targets(s):
-        shown = "null" if value is None else f"{value:g}"
-        print(f"{name:44} {shown:>10}  {target:22} {mark[met]}")
-    for step, error in s["errors"].items():
-        print(f"{step}: {error}")
-    print(json.dumps({k: v for k, v in s.items() if k != "details"} | {"details": s["details"]}))
-
-
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The benchmark's options (shared by benchmarks/run.py and `emohelpers bench`)."""
     p.add_argument(
@@ -479,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
     """benchmarks/run.py's entry point (and the child processes')."""
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--child"]:
-        _child_main(*argv[1:4])
+        child_main(*argv[1:4])
         return 0
     p = argparse.ArgumentParser(prog="benchmarks/run.py", description=__doc__.splitlines()[0])
     add_arguments(p)

@@ -19,7 +19,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run_bench(args: argparse.Namespace) -> int:
-    from emohelpers.cli.bench import print_summary, run
+    from emohelpers.cli.bench import run
+    from emohelpers.cli.bench_table import print_summary
 
     print_summary(run(args))
     return 0
