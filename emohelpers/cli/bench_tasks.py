@@ -13,10 +13,16 @@ import resource
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from emohelpers.core.errors import ParameterError
+
+if TYPE_CHECKING:
+    from emohelpers.analysis.table import Analysis
 
 
 def _peak_rss_mb() -> float:
@@ -40,20 +46,27 @@ def _analysis(
         if model == "vit-base-random":
             model = _make_vit(tmp)
         clf = load_classifier(model, device)  # in memory now; the folder may go
-    # Faces only: the voice channel's speed is benchmarks/voice.py's figure.
-    kwargs = {
-        "classifier": clf,
-        "device": device,
-        "batch_frames": batch_frames,
-        "progress": False,
-        "voice_enabled": False,
-    }
+    if repeats < 1:
+        raise ParameterError(f"repeats={repeats}: the benchmark times at least one analysis")
+
+    def once(end: float | None) -> Analysis:
+        # Faces only: the voice channel's speed is benchmarks/voice.py's figure.
+        return analyze(
+            clip,
+            end_s=end,
+            classifier=clf,
+            device=device,
+            batch_frames=batch_frames,
+            progress=False,
+            voice_enabled=False,
+        )
+
     if warmup:  # first calls pay for lazy initialisation in torch and the decoder
-        analyze(clip, end_s=0.5, **kwargs)
-    seconds, result = [], None
+        once(0.5)
+    seconds: list[float] = []
     for _ in range(repeats):
         t0 = time.perf_counter()
-        result = analyze(clip, end_s=end_s, **kwargs)
+        result = once(end_s)
         seconds.append(time.perf_counter() - t0)
     summary = result.provenance.summary
     if save_to:
@@ -76,8 +89,7 @@ def _make_vit(folder: str) -> str:
     from emohelpers.analysis.table import EMOTIONS
 
     torch.manual_seed(0)
-    config = ViTConfig(
-        num_labels=len(EMOTIONS),
+    config = ViTConfig(  # num_labels follows from id2label
         id2label=dict(enumerate(EMOTIONS)),
         label2id={e: i for i, e in enumerate(EMOTIONS)},
     )
@@ -143,7 +155,11 @@ def _seed_loop(clip: str, device: str, n_frames: int) -> dict[str, Any]:
     }
 
 
-_TASKS = {"analysis": _analysis, "render": _render, "seed_loop": _seed_loop}
+_TASKS: dict[str, Callable[..., dict[str, Any]]] = {
+    "analysis": _analysis,
+    "render": _render,
+    "seed_loop": _seed_loop,
+}
 
 
 def child_main(task: str, kwargs_json: str, out_json: str) -> None:

@@ -113,7 +113,9 @@ def agreement(
     same_val = voice_val.to_numpy(dtype=object) == face_val.to_numpy(dtype=object)
 
     def verdict(same: np.ndarray) -> pd.arrays.BooleanArray:
-        return pd.array(np.where(compared, same, None), dtype="boolean")
+        values = same.astype(object)
+        values[~compared] = None
+        return pd.array(values, dtype="boolean")
 
     return pd.DataFrame(
         {
