@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from emohelpers.cli.setting_options import add_setting_options
+from emohelpers.core.assets import fetch_all
 from emohelpers.core.folder_lock import folder_lock
 from emohelpers.core.settings import AnalysisSettings
 from emohelpers.summaries.clip_summary import summarise_analysis
@@ -70,7 +71,5 @@ def run_analyze(args: argparse.Namespace) -> int:
 
 
 def run_fetch_assets(args: argparse.Namespace) -> int:
-    from emohelpers.core.assets import fetch_all  # only when the command runs
-
     print(json.dumps({k: str(v) for k, v in fetch_all().items()}))
     return 0

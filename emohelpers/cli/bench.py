@@ -23,8 +23,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+import imageio_ffmpeg
+
 from emohelpers.cli.bench_table import print_summary
 from emohelpers.cli.bench_tasks import child_main
+from emohelpers.core.assets import sample_clip
+from emohelpers.core.device import resolve_device
 
 CLIP = "WolfgangLanger_Pexels.mp4"
 LONG_LOOPS = 30  # the 10-minute clip: the 20 s sample clip played 30 times (-stream_loop 29)
@@ -86,8 +90,6 @@ def _report(clip: Path, device: str, out_dir: Path) -> dict[str, Any]:
 
 
 def _long_clip(clip: Path, out: Path) -> Path:
-    import imageio_ffmpeg
-
     cmd = [
         imageio_ffmpeg.get_ffmpeg_exe(),
         "-v",
@@ -107,8 +109,6 @@ def _long_clip(clip: Path, out: Path) -> Path:
 
 def _uhd_clip(clip: Path, out: Path) -> Path:
     """The sample clip's first `UHD_SECONDS` scaled to 3840x2160 (H.264, every frame kept)."""
-    import imageio_ffmpeg
-
     cmd = [
         imageio_ffmpeg.get_ffmpeg_exe(),
         "-v",
@@ -201,9 +201,6 @@ def _plan(args: argparse.Namespace, clip: str, device: str, work: Path) -> list:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Every measurement the options ask for; returns the JSON-able summary."""
-    from emohelpers.core.assets import sample_clip
-    from emohelpers.core.device import resolve_device
-
     device = str(resolve_device(args.device))
     load_start = os.getloadavg()[0]
     res: dict[str, Any] = {}

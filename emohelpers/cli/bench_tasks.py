@@ -15,14 +15,12 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
+from emohelpers.analysis.table import EMOTIONS, Analysis
 from emohelpers.core.errors import ParameterError
-
-if TYPE_CHECKING:
-    from emohelpers.analysis.table import Analysis
 
 
 def _peak_rss_mb() -> float:
@@ -39,6 +37,7 @@ def _analysis(
     batch_frames: int = 16,
     save_to: str | None = None,
 ) -> dict[str, Any]:
+    # torch and the models load in the child process only: the parent stays light
     from emohelpers.analysis.classifiers import load_classifier
     from emohelpers.analysis.pipeline import analyze
 
@@ -83,10 +82,9 @@ def _analysis(
 
 def _make_vit(folder: str) -> str:
     """A ViT-base/16 at 224 px with random weights and the seven labels, saved locally."""
+    # torch and transformers: only in the child process that measures the ViT
     import torch
     from transformers import ViTConfig, ViTForImageClassification, ViTImageProcessor
-
-    from emohelpers.analysis.table import EMOTIONS
 
     torch.manual_seed(0)
     config = ViTConfig(  # num_labels follows from id2label
@@ -99,7 +97,7 @@ def _make_vit(folder: str) -> str:
 
 
 def _render(clip: str, analysis_dir: str, out_dir: str) -> dict[str, Any]:
-    from emohelpers.analysis.table import Analysis
+    # PyAV, plotly and kaleido: only in the child process that measures rendering
     from emohelpers.figures.render import render_annotated_video
 
     table = Analysis.load(analysis_dir).table
@@ -114,6 +112,7 @@ def _seed_loop(clip: str, device: str, n_frames: int) -> dict[str, Any]:
     """The seeds' loop: the whole video decoded into memory first, then per frame a new
     MTCNN (the seeds re-read their config every frame), facenet's own detect on one frame,
     one classifier call per face, and one Plotly radar exported with kaleido per frame."""
+    # torch, facenet, PyAV and plotly: only in the child process that measures the seeds' loop
     import plotly.io as pio
     import torch
     from facenet_pytorch import MTCNN

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import logging
 from pathlib import Path
+
+from tqdm.auto import tqdm
 
 from emohelpers.cli.analyze_cmd import add_sampling_args, settings_from_args
 from emohelpers.cli.setting_options import add_setting_options
@@ -60,10 +63,6 @@ def _line(result) -> str:
 
 
 def run_report(args: argparse.Namespace) -> int:
-    import logging
-
-    from tqdm.auto import tqdm
-
     # The report layer loads papermill, nbconvert and plotly: only when the command runs.
     from emohelpers.report.index_page import INDEX_FILE
     from emohelpers.report.run import run_reports

@@ -17,7 +17,8 @@ from itertools import count
 
 import numpy as np
 
-from emohelpers.core.errors import ModelLoadError
+from emohelpers.core.assets import face_id_models
+from emohelpers.core.errors import AssetError, ModelLoadError
 
 log = logging.getLogger(__name__)
 
@@ -113,11 +114,8 @@ class FaceEmbedder:
     name = "dlib_face_recognition_resnet_model_v1"
 
     def __init__(self) -> None:
-        from emohelpers.core.assets import face_id_models
-        from emohelpers.core.errors import AssetError
-
         try:
-            import dlib
+            import dlib  # dlib and its models only when re-identification is on
         except ImportError as exc:
             raise ModelLoadError(
                 "re-identification needs dlib: pip install dlib-bin==20.0.1.post1, or turn "

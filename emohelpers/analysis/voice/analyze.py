@@ -28,8 +28,11 @@ from emohelpers.analysis.voice.audio import (
     iter_audio,
     probe_audio,
 )
+from emohelpers.analysis.voice.classifiers import load_voice_classifier
 from emohelpers.analysis.voice.table import build_voice_table, empty_voice_table
+from emohelpers.analysis.voice.vad import SpeechDetector
 from emohelpers.analysis.voice.windows import Window, Windower
+from emohelpers.core.device import resolve_device
 from emohelpers.core.errors import AudioReadError
 from emohelpers.core.voice_settings import VoiceSettings
 
@@ -150,8 +153,6 @@ def analyze_voice(
         ModelLoadError: the voice model or the VAD cannot be loaded.
         ParameterError: invalid settings, device or time range.
     """
-    from emohelpers.core.device import resolve_device
-
     settings = settings or VoiceSettings()
     t0 = time.perf_counter()
     source = path if isinstance(path, VideoSource) else None
@@ -167,12 +168,8 @@ def analyze_voice(
         return VoiceAnalysis(empty_voice_table(), prov)
     dev = resolve_device(device)
     if detector is None:
-        from emohelpers.analysis.voice.vad import SpeechDetector
-
         detector = SpeechDetector(device=dev)
     if classifier is None:
-        from emohelpers.analysis.voice.classifiers import load_voice_classifier
-
         classifier = load_voice_classifier(settings.model, dev, settings.batch_size)
     detector.reset()
     windower = Windower(settings.window_s, settings.hop_s)
