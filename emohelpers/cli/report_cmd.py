@@ -8,6 +8,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
+from emohelpers.analysis.voice.status import VoiceStatus
 from emohelpers.cli.analyze_cmd import add_sampling_args, settings_from_args
 from emohelpers.cli.setting_options import add_setting_options
 from emohelpers.report.parameters import REPORT_SPEC
@@ -53,7 +54,7 @@ def _line(result) -> str:
             for p, e in (key.get("dominant") or {}).items()
         )
         status = key.get("voice_status")
-        voice = key.get("voice_dominant") or ("no speech" if status == "ok" else status)
+        voice = key.get("voice_dominant") or ("no speech" if status == VoiceStatus.OK else status)
         return (
             f"ok      {result.video.name}: {key.get('persons', 0)} person(s)"
             f"{': ' + people if people else ''}{'; voice ' + voice if voice else ''} "

@@ -11,6 +11,7 @@ import pytest
 from emohelpers.analysis.table import EMOTIONS
 from emohelpers.analysis.voice.analyze import analyze_voice
 from emohelpers.analysis.voice.audio import probe_audio
+from emohelpers.analysis.voice.status import VoiceStatus
 from emohelpers.analysis.voice.table import VOICE_COLUMNS, validate_voice_table
 from emohelpers.core.errors import AudioReadError, ParameterError
 from emohelpers.core.voice_settings import VoiceSettings
@@ -72,6 +73,8 @@ def test_clip_without_a_sound_track(silent_video, classifier, detector):
     table, prov = analyze_voice(silent_video, classifier=classifier, detector=detector)
     assert table.empty and tuple(table.columns) == VOICE_COLUMNS
     assert prov["status"] == "no audio" and "no sound track" in prov["message"]
+    assert prov["status"] is VoiceStatus.NO_AUDIO
+    assert json.loads(json.dumps(prov))["status"] == "no audio"  # the JSON keeps the value
 
 
 @pytest.mark.parametrize("kind", ["silence", "noise"])
@@ -144,3 +147,9 @@ def test_cli_analyze_voice_and_evaluate_voice(tmp_path, speech_clip, speech_wav,
     assert result["n"] == 1 and result["classifier"] == "voice-cnn"
     assert json.loads((tmp_path / "e" / "metrics.json").read_text()) == result
     assert (tmp_path / "e" / "confusion.csv").is_file()
+
+
+def test_voice_status_values_are_the_json_values():
+    assert [s.value for s in VoiceStatus] == ["ok", "no audio", "broken audio", "off"]
+    assert VoiceStatus("broken audio") is VoiceStatus.BROKEN_AUDIO
+    assert VoiceStatus.OFF == "off" and f"{VoiceStatus.NO_AUDIO}" == "no audio"
