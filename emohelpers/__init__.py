@@ -14,9 +14,9 @@ __all__ = ["EMOTIONS", "Analysis", "AnalysisSettings", "analyze", "validate_tabl
 
 
 def __getattr__(name: str):
-    # `analyze` loads torch: imported on first use, so that `import emohelpers` (and the
-    # CLI's --help) stays light.
     if name == "analyze":
+        # `analyze` loads torch: imported on first use, so that `import emohelpers` (and
+        # the CLI's --help) stays light.
         from emohelpers.analysis.pipeline import analyze
 
         return analyze

@@ -22,8 +22,9 @@ def mini():
 
 @pytest.fixture(scope="module")
 def wolfgang(mini):
-    return analyze(sample_clip("WolfgangLanger_Pexels.mp4"), classifier=mini, every_n=2,
-                   progress=False)  # fmt: skip
+    return analyze(
+        sample_clip("WolfgangLanger_Pexels.mp4"), classifier=mini, every_n=2, progress=False
+    )
 
 
 def test_one_person_over_most_frames(wolfgang):

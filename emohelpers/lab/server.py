@@ -7,6 +7,7 @@ queries PyPI; `lab_command` turns all three off, so that nothing leaves the mach
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import secrets
@@ -34,6 +35,7 @@ OFFLINE_OPTIONS: tuple[str, ...] = (
 
 def kernel_installed(name: str = KERNEL_NAME) -> bool:
     """Whether a Jupyter kernel `name` is registered and runs this Python."""
+    # jupyter_client only when the lab starts, not at import
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
     try:
@@ -50,7 +52,7 @@ def install_kernel() -> Path:
     Returns:
         The kernel's folder.
     """
-    from ipykernel.kernelspec import install
+    from ipykernel.kernelspec import install  # ipykernel only to register the kernel
 
     return Path(
         install(kernel_name=KERNEL_NAME, display_name=KERNEL_DISPLAY_NAME, prefix=sys.prefix)
@@ -73,8 +75,6 @@ def install_lab_settings(prefix: str | Path | None = None) -> Path:
     Returns:
         The overrides file.
     """
-    import json
-
     path = Path(prefix or sys.prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
     current = json.loads(path.read_text()) if path.is_file() else {}
     for plugin, values in LAB_SETTINGS.items():

@@ -16,6 +16,7 @@ from PIL import Image
 from emohelpers.analysis.provenance import model_label
 from emohelpers.analysis.shared import shared_source
 from emohelpers.analysis.table import Analysis
+from emohelpers.analysis.voice.status import VoiceStatus
 from emohelpers.core.atomic import atomic_write
 from emohelpers.core.errors import EmoError
 from emohelpers.figures.drawing import draw_boxes
@@ -148,7 +149,7 @@ def _voice(key: dict) -> str:
     status = key.get("voice_status")
     if not status:
         return ""
-    return "<i>no speech</i>" if status == "ok" else f"<i>{html.escape(str(status))}</i>"
+    return "<i>no speech</i>" if status == VoiceStatus.OK else f"<i>{html.escape(str(status))}</i>"
 
 
 def _row(result: ClipResult) -> str:
