@@ -28,7 +28,7 @@ import torch
 from emohelpers.analysis.classifiers import Classifier, load_classifier, resolve_model
 from emohelpers.analysis.detect import FaceDetector
 from emohelpers.analysis.face_stage import FacePass, run_faces
-from emohelpers.analysis.provenance import Provenance, package_versions, utc_now
+from emohelpers.analysis.provenance import CLOCK, Provenance, package_versions, utc_now
 from emohelpers.analysis.shared import shared_source
 from emohelpers.analysis.source import VideoSource
 from emohelpers.analysis.table import EMOTIONS, Analysis, build_table
@@ -234,6 +234,7 @@ class Analyzer:
                 **info.as_dict(),
                 "name": info.path.name,
                 "sha256": sha256_file(info.path),
+                "clock": CLOCK,
                 **faces.decoding.as_dict(),
             },
             classifier=self.classifier.info(),

@@ -201,7 +201,7 @@ def _analysis(
     """The saved analysis in `folder` when made with `wanted` settings, else a new one."""
     try:
         saved = Analysis.load(folder)
-        if saved.provenance.cache_key() == wanted:
+        if saved.provenance.cache_key() == wanted and saved.provenance.on_current_clock:
             return saved, False
     except EmoError:
         pass
