@@ -14,17 +14,19 @@ from emohelpers.lab.corpus_explorer import filter_clips, load_clips, metadata_co
 
 
 def clips_table() -> pd.DataFrame:
-    return pd.DataFrame({
-        "clip": ["debate_01", "debate_02", "lecture_01", "broken"],
-        "video": ["/v/d1.mp4", "/v/d2.mp4", "/v/l1.mp4", "/v/b.mp4"],
-        "status": ["ok", "ok", "ok", "failed"],
-        "face_coverage": [0.9, 0.4, 1.0, None],
-        "persons": [2, 1, 1, None],
-        "dominant": ["happy", "angry", "neutral", None],
-        "verdict": ["positive", "negative", "neutral", None],
-        "speaker": ["A", "B", "C", "A"],
-        "year": ["2020", "2021", "2021", "2020"],
-    }).convert_dtypes()  # fmt: skip
+    return pd.DataFrame(
+        {
+            "clip": ["debate_01", "debate_02", "lecture_01", "broken"],
+            "video": ["/v/d1.mp4", "/v/d2.mp4", "/v/l1.mp4", "/v/b.mp4"],
+            "status": ["ok", "ok", "ok", "failed"],
+            "face_coverage": [0.9, 0.4, 1.0, None],
+            "persons": [2, 1, 1, None],
+            "dominant": ["happy", "angry", "neutral", None],
+            "verdict": ["positive", "negative", "neutral", None],
+            "speaker": ["A", "B", "C", "A"],
+            "year": ["2020", "2021", "2021", "2020"],
+        }
+    ).convert_dtypes()
 
 
 @pytest.mark.parametrize(
@@ -96,7 +98,10 @@ def test_corpus_explorer_filters_and_opens_a_clip(corpus):
 
     ex = CorpusExplorer(corpus)
     assert "<b>4</b> of 4" in ex.count.value and ex.pick.options == (
-        "single_face", "no_face", "face_noface")  # fmt: skip
+        "single_face",
+        "no_face",
+        "face_noface",
+    )
     ex._filters["container"].value = "mov"
     assert ex.shown["clip"].tolist() == ["face_noface"] and ex.pick.value == "face_noface"
     assert "face_noface" in ex.table.value and "single_face" not in ex.table.value
@@ -121,11 +126,22 @@ def test_corpus_notebook_runs_headless(corpus, tmp_path):
     notebook = Path(__file__).resolve().parents[1] / "notebooks" / "corpus_explore.ipynb"
     out = tmp_path / "corpus_explore.ipynb"
     params = {"corpus_dir": str(corpus)}
-    pm.execute_notebook(str(notebook), str(out), params, kernel_name=kernel_name(),
-                        progress_bar=False, cwd=str(tmp_path))  # fmt: skip
+    pm.execute_notebook(
+        str(notebook),
+        str(out),
+        params,
+        kernel_name=kernel_name(),
+        progress_bar=False,
+        cwd=str(tmp_path),
+    )
     nb = nbformat.read(out, as_version=4)
-    widgets = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
-               if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]  # fmt: skip
+    widgets = [
+        o
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if "application/vnd.jupyter.widget-view+json" in o.get("data", {})
+    ]
     assert len(widgets) == 1  # the corpus explorer; the clip opens inside it, drawn once
     assert nb.cells[-1].outputs == [], nb.cells[-1].outputs
 

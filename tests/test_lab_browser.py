@@ -23,8 +23,14 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "tests" / "artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-default-apps", "--no-first-run"]  # fmt: skip
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-default-apps",
+    "--no-first-run",
+]
 
 pytestmark = [
     pytest.mark.browser,
@@ -33,7 +39,7 @@ pytestmark = [
     pytest.mark.skipif(
         not CHROMIUM.exists(),
         reason="needs Debian's chromium at /usr/bin/chromium (apt-get install -y chromium)",
-    ),  # fmt: skip
+    ),
 ]
 
 
@@ -71,14 +77,21 @@ def lab(tmp_path_factory):
     lighter_settings(root / "explore.ipynb", root / "analysis")
     port, token = free_port(), secrets.token_hex(8)
     state = tmp_path_factory.mktemp("lab-state")
-    env = {**lab_environment(token), "JUPYTER_RUNTIME_DIR": str(state / "runtime"),
-           "JUPYTERLAB_SETTINGS_DIR": str(state / "settings"),
-           "JUPYTERLAB_WORKSPACES_DIR": str(state / "workspaces"),
-           "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
-           }  # fmt: skip
+    env = {
+        **lab_environment(token),
+        "JUPYTER_RUNTIME_DIR": str(state / "runtime"),
+        "JUPYTERLAB_SETTINGS_DIR": str(state / "settings"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(state / "workspaces"),
+        "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
+    }
     log = open(state / "server.log", "w")  # noqa: SIM115 (closed below)
-    proc = subprocess.Popen(lab_command(root, port=port), cwd=root, env=env,
-                            stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+    proc = subprocess.Popen(
+        lab_command(root, port=port),
+        cwd=root,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(120):
@@ -154,7 +167,7 @@ def test_explorer_runs_and_scrubs_in_jupyterlab(lab):
                         && prompts.every(p => /\\[\\d+\\]/.test(p.textContent)));
                 }""",
                 timeout=300_000,
-            )  # fmt: skip
+            )
             page.locator(".emo-frame").first.wait_for(timeout=30_000)
             page.locator(".emo-frame").first.scroll_into_view_if_needed()
             page.wait_for_timeout(1000)
@@ -171,8 +184,9 @@ def test_explorer_runs_and_scrubs_in_jupyterlab(lab):
             page.mouse.click(box["x"] + 0.7 * box["width"], box["y"] + box["height"] / 2)
             page.wait_for_function(
                 "before => document.querySelector('.emo-label').innerText !== before",
-                arg=label_before, timeout=30_000,
-            )  # fmt: skip
+                arg=label_before,
+                timeout=30_000,
+            )
             scrub_s = time.perf_counter() - t0
             page.wait_for_timeout(500)  # the images arrive with the label's update
             frame_after, radar_after = (
@@ -220,5 +234,5 @@ def test_explorer_runs_and_scrubs_in_jupyterlab(lab):
                 "label_after": label_after,
             },
             indent=1,
-        )  # fmt: skip
+        )
     )

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import logging
 from pathlib import Path
+
+from tqdm.auto import tqdm
 
 from emohelpers.cli.analyze_cmd import add_sampling_args, settings_from_args
 from emohelpers.cli.setting_options import add_option
@@ -88,11 +91,7 @@ def _line(row: dict) -> str:
 
 
 def run_corpus_cmd(args: argparse.Namespace) -> int:
-    import logging
-
-    from tqdm.auto import tqdm
-
-    # pandas, Dask and the analysis load here, when the command runs, not at --help.
+    # Dask, PyAV and the analysis load here, when the command runs, not at --help.
     from emohelpers.corpus.engine import run_corpus
     from emohelpers.corpus.manifest import read_inputs
     from emohelpers.corpus.task import TaskSettings
@@ -126,7 +125,7 @@ def run_corpus_cmd(args: argparse.Namespace) -> int:
     )
     print(run.summary_line() + f"; table: {args.out / 'corpus' / 'clips.parquet'}")
     if not args.no_report:
-        from emohelpers.corpus.report import run_corpus_report
+        from emohelpers.corpus.report import run_corpus_report  # papermill: only for a report
 
         print(f"corpus report: {run_corpus_report(args.out, golden=args.golden)}")
     return 0 if run.ok else 1

@@ -16,7 +16,8 @@ import logging
 import os
 from typing import Any
 
-from distributed import Nanny
+import dask
+from distributed import Client, LocalCluster, Nanny
 from distributed.diagnostics.plugin import WorkerPlugin
 
 from emohelpers.core.process_env import RUN_ENV
@@ -71,7 +72,7 @@ class TorchThreads(WorkerPlugin):
         self.workers_per_host = dict(workers_per_host)
 
     def setup(self, worker: Any) -> None:
-        import torch
+        import torch  # in the worker process, when it starts: the client needs no torch
 
         host = worker.address.rsplit(":", 1)[0]
         share = self.workers_per_host.get(host) or worker.state.nthreads
@@ -87,9 +88,6 @@ def connect(workers: int | None, scheduler: str | None, threads: int | None):
     """A Dask client (and the LocalCluster it owns, or None): the scheduler at `scheduler`
     (or `$DASK_SCHEDULER_ADDRESS`), else a local cluster of `workers` processes (default:
     sized to the machine) with `threads` torch threads each (default: cores / workers)."""
-    import dask
-    from distributed import Client, LocalCluster
-
     address = scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS")
     if address:
         log.info("connecting to the Dask scheduler at %s", address)

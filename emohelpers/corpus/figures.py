@@ -80,14 +80,22 @@ def _count_bars(values: pd.Series, order: list[str], colors: dict[str, str], tit
 
 def dominant_figure(clips: pd.DataFrame) -> go.Figure:
     """Finished clips by the main person's dominant emotion ("no face": nobody tracked)."""
-    return _count_bars(_done(clips)["dominant"], [*EMOTIONS, NO_FACE], EMOTION_COLORS,
-                       "Dominant emotion of the main person")  # fmt: skip
+    return _count_bars(
+        _done(clips)["dominant"],
+        [*EMOTIONS, NO_FACE],
+        EMOTION_COLORS,
+        "Dominant emotion of the main person",
+    )
 
 
 def verdict_figure(clips: pd.DataFrame) -> go.Figure:
     """Finished clips by the main person's valence verdict."""
-    return _count_bars(_done(clips)["verdict"], list(VERDICT_COLORS), VERDICT_COLORS,
-                       "Valence verdict of the main person")  # fmt: skip
+    return _count_bars(
+        _done(clips)["verdict"],
+        list(VERDICT_COLORS),
+        VERDICT_COLORS,
+        "Valence verdict of the main person",
+    )
 
 
 def coverage_figure(clips: pd.DataFrame) -> go.Figure:

@@ -20,6 +20,7 @@ from emohelpers.core.spec import Setting, by_name, check_values
 from emohelpers.corpus import dataset
 from emohelpers.corpus import figures as cf
 from emohelpers.report.evaluation_io import evaluate
+from emohelpers.report.html import export_report
 
 log = logging.getLogger(__name__)
 
@@ -129,19 +130,19 @@ def load(params: CorpusReportParameters) -> pd.DataFrame:
 
 
 def _display(obj: Any) -> None:
-    from IPython.display import display
+    from IPython.display import display  # IPython only in the notebook's kernel
 
     display(obj)
 
 
 def _html_table(df: pd.DataFrame) -> None:
-    from IPython.display import HTML
+    from IPython.display import HTML  # IPython only in the notebook's kernel
 
     _display(HTML(df.to_html(index=False, float_format="{:.2f}".format, border=0, na_rep="")))
 
 
 def _note(text: str) -> None:
-    from IPython.display import Markdown
+    from IPython.display import Markdown  # IPython only in the notebook's kernel
 
     _display(Markdown(f"*{text}*"))
 
@@ -245,10 +246,9 @@ def run_corpus_report(
         ParameterError: for bad parameters (before the notebook runs).
         papermill.PapermillExecutionError: when a cell fails (the notebook is kept).
     """
-    import papermill as pm
+    import papermill as pm  # loads in ~1 s: only when a corpus report runs
 
-    from emohelpers.report.html import export_report
-    from emohelpers.report.run import kernel_name
+    from emohelpers.report.run import kernel_name  # the report stack: only for a report
 
     out = Path(out_dir).resolve()
     params = {

@@ -30,6 +30,7 @@ from emohelpers.core.images import jpeg_bytes
 from emohelpers.figures.core_figures import timeline_figure
 from emohelpers.figures.drawing import draw_boxes
 from emohelpers.figures.radar_panel import draw_radar, panel_geometry, radar_background
+from emohelpers.figures.reels import cut_segment, highlight_reel
 from emohelpers.figures.theme import person_color, person_label
 from emohelpers.report.html import figure_bundle
 from emohelpers.summaries.moments import strongest_moments
@@ -243,8 +244,6 @@ class ClipExplorer:
         """Cut the segment around the current frame with its sound and show a player."""
         import ipywidgets as w  # widgets only where a notebook runs
 
-        from emohelpers.figures.reels import cut_segment  # PyAV encoding only when a segment is cut
-
         start, end = self.segment_around()
         out = self._work / f"segment-{start:.2f}-{end:.2f}.mp4"
         try:
@@ -316,8 +315,6 @@ class ClipExplorer:
             An `IPython.display.Video` (embedded, with controls), or a short text when the
             clip has no face.
         """
-        from emohelpers.figures.reels import highlight_reel  # PyAV encoding only when a reel is cut
-
         person = self.person.value if person is None else person
         if person is None:
             return "no face in this clip: no reel"

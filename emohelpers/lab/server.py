@@ -10,6 +10,7 @@ their outputs (`save_hook.strip_outputs`).
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import secrets
@@ -45,6 +46,7 @@ TOKEN_VARIABLE = "JUPYTER_TOKEN"
 
 def kernel_installed(name: str = KERNEL_NAME) -> bool:
     """Whether a Jupyter kernel `name` is registered and runs this Python."""
+    # jupyter_client only when the lab starts, not at import
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
     try:
@@ -61,7 +63,7 @@ def install_kernel() -> Path:
     Returns:
         The kernel's folder.
     """
-    from ipykernel.kernelspec import install
+    from ipykernel.kernelspec import install  # ipykernel only to register the kernel
 
     return Path(
         install(kernel_name=KERNEL_NAME, display_name=KERNEL_DISPLAY_NAME, prefix=sys.prefix)
@@ -84,8 +86,6 @@ def install_lab_settings(prefix: str | Path | None = None) -> Path:
     Returns:
         The overrides file.
     """
-    import json
-
     path = Path(prefix or sys.prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
     current = json.loads(path.read_text()) if path.is_file() else {}
     for plugin, values in LAB_SETTINGS.items():

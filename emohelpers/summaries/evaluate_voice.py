@@ -17,6 +17,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from emohelpers.analysis.table import EMOTIONS
+from emohelpers.core.voice_settings import VoiceSettings
 from emohelpers.summaries.labelled_folder import list_labelled_files
 from emohelpers.summaries.metrics import classification_metrics, metrics_fields
 
@@ -84,9 +85,9 @@ def evaluate_voice(
         SchemaError: see `list_labelled_audio`.
         AudioReadError: an unreadable audio file (named).
     """
+    # torch and PyAV only when audio files are scored; scoring tables needs neither
     from emohelpers.analysis.voice.analyze import analyze_signal
     from emohelpers.analysis.voice.audio import read_audio
-    from emohelpers.core.voice_settings import VoiceSettings
 
     settings = settings or VoiceSettings()
     root = Path(folder)
