@@ -80,8 +80,16 @@ def _loop_child(folder: str, out: str, every_n: int) -> None:
     seconds = time.perf_counter() - t0
     cpu1 = resource.getrusage(resource.RUSAGE_SELF)
     cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
-    print(json.dumps({"seconds": seconds, "frames": frames, "failed": failed,
-                      "cores_busy": round(cpu / seconds, 2)}))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "frames": frames,
+                "failed": failed,
+                "cores_busy": round(cpu / seconds, 2),
+            }
+        )
+    )
 
 
 def engine(clips, out: Path, every_n: int, workers: int) -> dict:
@@ -127,8 +135,9 @@ def main() -> None:
     parser.add_argument("--every-n", type=int, default=1)
     parser.add_argument("--workers", default="1,2", help="comma-separated worker counts")
     parser.add_argument("--quick", action="store_true", help="5 clips, every 4th frame")
-    parser.add_argument("--loop", nargs=3, metavar=("FOLDER", "OUT", "EVERY_N"),
-                        help=argparse.SUPPRESS)  # fmt: skip
+    parser.add_argument(
+        "--loop", nargs=3, metavar=("FOLDER", "OUT", "EVERY_N"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
     if args.loop:
         _loop_child(args.loop[0], args.loop[1], int(args.loop[2]))

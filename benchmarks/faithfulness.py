@@ -46,10 +46,11 @@ def clip_faces(clip, classifier, fps: float, limit: int) -> list[np.ndarray]:
         if len(frames) == len(wanted):
             break
     return [
-        crop_faces(frames[int(r.frame)], np.array([[getattr(r, c) for c in BOX_COLUMNS]]),
-                   margin)[0]
+        crop_faces(frames[int(r.frame)], np.array([[getattr(r, c) for c in BOX_COLUMNS]]), margin)[
+            0
+        ]
         for r in picks.itertuples()
-    ]  # fmt: skip
+    ]
 
 
 def main() -> None:
@@ -71,13 +72,14 @@ def main() -> None:
     if not crops:
         raise SystemExit("no face in the sample clips")
     start = time.perf_counter()
-    report = faithfulness_report(classifier, crops, args.methods, steps=args.steps,
-                                 seed=args.seed)  # fmt: skip
+    report = faithfulness_report(classifier, crops, args.methods, steps=args.steps, seed=args.seed)
     seconds = time.perf_counter() - start
 
-    print(f"{classifier.name} (revision {classifier.revision}): {len(crops)} faces "
-          f"({', '.join(f'{k} {v}' for k, v in per_clip.items())}), {args.steps} steps, "
-          f"{seconds:.1f} s")  # fmt: skip
+    print(
+        f"{classifier.name} (revision {classifier.revision}): {len(crops)} faces "
+        f"({', '.join(f'{k} {v}' for k, v in per_clip.items())}), {args.steps} steps, "
+        f"{seconds:.1f} s"
+    )
     print("deletion AUC: lower is more faithful; random: pixels deleted in a random order")
     print(report.to_string(index=False, float_format="{:.3f}".format))
     figures = {

@@ -33,8 +33,19 @@ LOOPS = 30
 
 def looped_clip(sample: Path, out: Path, loops: int = LOOPS) -> Path:
     if not out.is_file():
-        cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-stream_loop",
-               str(loops - 1), "-i", str(sample), "-c", "copy", str(out)]  # fmt: skip
+        cmd = [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-y",
+            "-loglevel",
+            "error",
+            "-stream_loop",
+            str(loops - 1),
+            "-i",
+            str(sample),
+            "-c",
+            "copy",
+            str(out),
+        ]
         subprocess.run(cmd, check=True)
     return out
 
@@ -51,9 +62,11 @@ def looped_table(table: pd.DataFrame, n_frames: int, duration_s: float, loops: i
 
 def ms(values: list[float]) -> dict[str, float]:
     v = sorted(values)
-    return {"median_ms": round(1000 * statistics.median(v), 1),
-            "p90_ms": round(1000 * v[int(0.9 * (len(v) - 1))], 1),
-            "max_ms": round(1000 * v[-1], 1)}  # fmt: skip
+    return {
+        "median_ms": round(1000 * statistics.median(v), 1),
+        "p90_ms": round(1000 * v[int(0.9 * (len(v) - 1))], 1),
+        "max_ms": round(1000 * v[-1], 1),
+    }
 
 
 def scrub(explorer, positions: list[int]) -> list[float]:
@@ -122,31 +135,45 @@ def main() -> None:
     rng = random.Random(0)
 
     sample = sample_clip()
-    analysis = load_or_analyze(sample, args.work / "sample", model="mini-xception", every_n=1,
-                               progress=False)  # fmt: skip
+    analysis = load_or_analyze(
+        sample, args.work / "sample", model="mini-xception", every_n=1, progress=False
+    )
     info = analysis.provenance.video
     long_video = looped_clip(sample, args.work / "sample_x30.mp4")
-    long_table = looped_table(analysis.table, int(info["n_frames"]), float(info["duration_s"]),
-                              LOOPS)  # fmt: skip
+    long_table = looped_table(
+        analysis.table, int(info["n_frames"]), float(info["duration_s"]), LOOPS
+    )
     rows = [
         measure("sample 20 s", sample, analysis, args.positions, rng),
-        measure("10 min (x30)", long_video, Analysis(long_table, analysis.provenance),
-                args.positions, rng),
-    ]  # fmt: skip
+        measure(
+            "10 min (x30)",
+            long_video,
+            Analysis(long_table, analysis.provenance),
+            args.positions,
+            rng,
+        ),
+    ]
     old = [decode_from_start(long_video, int(f)) for f in (7080, 14000)]
-    print(f"{'clip':14} {'frames':>7} {'build s':>8} {'jump ms (med/p90)':>18} "
-          f"{'step ms':>9} {'back ms':>9} {'reader ms':>10}")  # fmt: skip
+    print(
+        f"{'clip':14} {'frames':>7} {'build s':>8} {'jump ms (med/p90)':>18} "
+        f"{'step ms':>9} {'back ms':>9} {'reader ms':>10}"
+    )
     for r in rows:
-        print(f"{r['clip']:14} {r['analysed_frames']:>7} {r['build_s']:>8} "
-              f"{r['random_jump']['median_ms']:>9}/{r['random_jump']['p90_ms']:<8} "
-              f"{r['step_forward']['median_ms']:>9} {r['step_back']['median_ms']:>9} "
-              f"{r['reader_random_frame']['median_ms']:>10}")  # fmt: skip
+        print(
+            f"{r['clip']:14} {r['analysed_frames']:>7} {r['build_s']:>8} "
+            f"{r['random_jump']['median_ms']:>9}/{r['random_jump']['p90_ms']:<8} "
+            f"{r['step_forward']['median_ms']:>9} {r['step_back']['median_ms']:>9} "
+            f"{r['reader_random_frame']['median_ms']:>10}"
+        )
     print(
         f"before (decode from the start), 10-minute clip: frame 7080 {old[0]:.2f} s, "
         f"frame 14000 {old[1]:.2f} s"
     )
-    print(json.dumps({"scrub": rows, "decode_from_start_s": [round(v, 2) for v in old],
-                      "target_s": 0.3}))  # fmt: skip
+    print(
+        json.dumps(
+            {"scrub": rows, "decode_from_start_s": [round(v, 2) for v in old], "target_s": 0.3}
+        )
+    )
 
 
 if __name__ == "__main__":

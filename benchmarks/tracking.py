@@ -55,11 +55,18 @@ def calibration() -> dict:
     det = FaceDetector(DetectorSettings(), device=torch.device("cpu"), batch_size=8)
     emb = FaceEmbedder()
     groups = {}
-    for name in ("WolfgangLanger_Pexels.mp4", "single_face.mp4", "face_noface.mov",
-                 "noface_face.mov"):  # fmt: skip
+    for name in (
+        "WolfgangLanger_Pexels.mp4",
+        "single_face.mp4",
+        "face_noface.mov",
+        "noface_face.mov",
+    ):
         frames = list(iter_frames(sample_clip(name), fps=2))
-        crops = [_crop(f.rgb, b) for f, d in zip(frames, det.detect([f.rgb for f in frames]),
-                                                   strict=True) for b in d.xyxy]  # fmt: skip
+        crops = [
+            _crop(f.rgb, b)
+            for f, d in zip(frames, det.detect([f.rgb for f in frames]), strict=True)
+            for b in d.xyxy
+        ]
         t0 = time.perf_counter()
         e = emb.embed([c for c, _ in crops], np.array([b for _, b in crops]))
         groups[name] = (e, (time.perf_counter() - t0) / max(1, len(crops)))
@@ -80,11 +87,11 @@ def calibration() -> dict:
         "embed_ms_per_face": round(float(1e3 * np.mean([g[1] for g in groups.values()])), 1),
         "same_person_face_max": round(
             float(max(dist(woman, woman).max(), dist(man, man).max())), 3
-        ),  # fmt: skip
+        ),
         "different_face_min": round(float(dist(woman, man).min()), 3),
         "same_person_track_max": round(
             float(max(dist(mw, mw)[iu].max(), dist(mm, mm)[iu].max())), 3
-        ),  # fmt: skip
+        ),
         "different_track_min": round(float(dist(mw, mm).min()), 3),
         "threshold": TrackerSettings().reid_max_distance,
     }
@@ -107,19 +114,28 @@ def main() -> dict:
         "shots_s_per_video_minute": round(shots_s / minutes, 3),
         "runs": [],
     }
-    print(f"shot detection: {result['shots_ms_per_decoded_frame']} ms per decoded frame "
-          f"(decoding: {result['decode_ms_per_frame']} ms), "
-          f"{result['shots_s_per_video_minute']} s per minute of video")  # fmt: skip
+    print(
+        f"shot detection: {result['shots_ms_per_decoded_frame']} ms per decoded frame "
+        f"(decoding: {result['decode_ms_per_frame']} ms), "
+        f"{result['shots_s_per_video_minute']} s per minute of video"
+    )
     # The sample clip (one track: nothing to re-identify) and a spliced woman-man-woman clip
     # (three tracks, two shots of one person: re-identification embeds 3 faces per track).
-    spliced = splice(Path(tempfile.mkdtemp()) / "wmw.mp4", [[(clip, 0, 5)],
-                     [(sample_clip("single_face.mp4"), 0, 2)], [(clip, 10, 5)]])  # fmt: skip
+    spliced = splice(
+        Path(tempfile.mkdtemp()) / "wmw.mp4",
+        [[(clip, 0, 5)], [(sample_clip("single_face.mp4"), 0, 2)], [(clip, 10, 5)]],
+    )
     cases = [(clip, n) for n in ([10] if args.quick else [1, 10])] + [(spliced, 4)]
     analyze(clip, every_n=10, classifier=clf, progress=False, end_s=2)  # warm up
     for video, every_n in cases:
         for reid in (True, False):
-            _, prov = analyze(video, every_n=every_n, classifier=clf, progress=False,
-                              tracker=TrackerSettings(reid=reid))  # fmt: skip
+            _, prov = analyze(
+                video,
+                every_n=every_n,
+                classifier=clf,
+                progress=False,
+                tracker=TrackerSettings(reid=reid),
+            )
             s = prov.summary
             run = {
                 "clip": video.name,
@@ -135,11 +151,13 @@ def main() -> dict:
                 "persons": s["persons"],
             }
             result["runs"].append(run)
-            print(f"{video.name[:12]:<12} every_n={every_n:<3} reid={reid!s:<5} "
-                  f"{run['frames_per_s']:7.2f} frames/s  "
-                  f"tracking+reid {run['tracking_ms_per_frame']:6.2f} ms/frame "
-                  f"({100 * run['tracking_share']:.1f}% of analysis), shots "
-                  f"{100 * run['shots_share']:.1f}%, persons {run['persons']}")  # fmt: skip
+            print(
+                f"{video.name[:12]:<12} every_n={every_n:<3} reid={reid!s:<5} "
+                f"{run['frames_per_s']:7.2f} frames/s  "
+                f"tracking+reid {run['tracking_ms_per_frame']:6.2f} ms/frame "
+                f"({100 * run['tracking_share']:.1f}% of analysis), shots "
+                f"{100 * run['shots_share']:.1f}%, persons {run['persons']}"
+            )
     result["calibration"] = calibration()
     print("re-identification calibration:", result["calibration"])
     print(json.dumps(result))

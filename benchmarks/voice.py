@@ -117,8 +117,11 @@ def accuracy(data: Path) -> dict:
     cnn = tv.validate(load_weights(), val, det)
     base = tv.train_baseline(train, val)
     keep = ("n", "accuracy", "macro_f1", "n_no_prediction")
-    return {"val_actors": list(tv.VAL_ACTORS), "voice_cnn": {k: cnn[k] for k in keep},
-            "baseline_lr_mfcc": {k: base[k] for k in keep}}  # fmt: skip
+    return {
+        "val_actors": list(tv.VAL_ACTORS),
+        "voice_cnn": {k: cnn[k] for k in keep},
+        "baseline_lr_mfcc": {k: base[k] for k in keep},
+    }
 
 
 def main() -> int:
@@ -133,14 +136,18 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         result["speed"] = speed(_speech(args.data, args.seconds, Path(tmp)))
     s = result["speed"]
-    print(f"voice speed ({s['audio_s']} s of speech, {args.threads} thread(s)): "
-          f"{s['x_realtime_total']}x real time (decode + VAD + voice-cnn), "
-          f"VAD alone {s['x_realtime_vad']}x, decode alone {s['x_realtime_decode']}x")  # fmt: skip
+    print(
+        f"voice speed ({s['audio_s']} s of speech, {args.threads} thread(s)): "
+        f"{s['x_realtime_total']}x real time (decode + VAD + voice-cnn), "
+        f"VAD alone {s['x_realtime_vad']}x, decode alone {s['x_realtime_decode']}x"
+    )
     if not args.no_accuracy and args.data.is_dir():
         a = result["accuracy"] = accuracy(args.data)
         for name in ("voice_cnn", "baseline_lr_mfcc"):
-            print(f"{name}: accuracy {a[name]['accuracy']:.3f}, macro F1 {a[name]['macro_f1']:.3f}"
-                  f" on {a[name]['n']} files of actors {a['val_actors']}")  # fmt: skip
+            print(
+                f"{name}: accuracy {a[name]['accuracy']:.3f}, macro F1 {a[name]['macro_f1']:.3f}"
+                f" on {a[name]['n']} files of actors {a['val_actors']}"
+            )
     print(json.dumps(result))
     return 0
 

@@ -1,6 +1,7 @@
 """emohelpers: emotions in video, frame by frame, person by person.
 
-The public API: `analyze`, `Analysis`, `AnalysisSettings`, `EMOTIONS`, `validate_table`.
+The public API: `analyze`, `Analyzer`, `Analysis`, `AnalysisSettings`, `EMOTIONS`,
+`validate_table`.
 Everything else has its home in a layer (see docs/architecture.md).
 Importing it changes nothing in the process (no environment variables, renderers or log
 filters): what a run needs, it sets for itself (`core.process_env`).
@@ -10,14 +11,27 @@ from emohelpers.analysis.table import EMOTIONS, Analysis, validate_table
 from emohelpers.core.settings import AnalysisSettings
 from emohelpers.core.version import __version__
 
-__all__ = ["EMOTIONS", "Analysis", "AnalysisSettings", "analyze", "validate_table", "__version__"]
+__all__ = [
+    "EMOTIONS",
+    "Analysis",
+    "AnalysisSettings",
+    "Analyzer",
+    "analyze",
+    "validate_table",
+    "__version__",
+]
 
 
 def __getattr__(name: str):
-    # `analyze` loads torch: imported on first use, so that `import emohelpers` (and the
-    # CLI's --help) stays light.
     if name == "analyze":
+        # `analyze` loads torch: imported on first use, so that `import emohelpers` (and
+        # the CLI's --help) stays light.
         from emohelpers.analysis.pipeline import analyze
 
         return analyze
+    if name == "Analyzer":
+        # The same: the analyzer's models need torch.
+        from emohelpers.analysis.analyzer import Analyzer
+
+        return Analyzer
     raise AttributeError(f"module 'emohelpers' has no attribute {name!r}")

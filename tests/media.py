@@ -88,8 +88,25 @@ def splice(path: Path, segments: list[list[tuple[Path, float, float]]], fps: int
             filters.append(f"{labels[0]}null[s{s}]")
         shots.append(f"[s{s}]")
     filters.append(f"{''.join(shots)}concat=n={len(shots)}:v=1:a=0[v]")
-    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", *inputs,
-           "-filter_complex", ";".join(filters), "-map", "[v]", "-c:v", "libx264",
-           "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-r", str(fps), str(path)]  # fmt: skip
+    cmd = [
+        imageio_ffmpeg.get_ffmpeg_exe(),
+        "-y",
+        "-loglevel",
+        "error",
+        *inputs,
+        "-filter_complex",
+        ";".join(filters),
+        "-map",
+        "[v]",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+        "-r",
+        str(fps),
+        str(path),
+    ]
     subprocess.run(cmd, check=True, capture_output=True)
     return path

@@ -30,25 +30,40 @@ def voice_table(windows):
 
 # Faces: person 1 at 2 frames/s for 4 s (happy, then sad from 2 s); person 2 only in [0, 1).
 FACES = make_table(
-    [(0, 0.0, 1, "happy"), (0, 0.0, 2, "angry"), (1, 0.5, 1, {"happy": 0.6, "neutral": 0.4}),
-     (1, 0.5, 2, "angry"), (2, 1.0, 1, "happy"), (3, 1.5, 1, "happy"), (4, 2.0, 1, "sad"),
-     (5, 2.5, 1, "sad"), (6, 3.0, None, None), (7, 3.5, None, None)]
-)  # fmt: skip
+    [
+        (0, 0.0, 1, "happy"),
+        (0, 0.0, 2, "angry"),
+        (1, 0.5, 1, {"happy": 0.6, "neutral": 0.4}),
+        (1, 0.5, 2, "angry"),
+        (2, 1.0, 1, "happy"),
+        (3, 1.5, 1, "happy"),
+        (4, 2.0, 1, "sad"),
+        (5, 2.5, 1, "sad"),
+        (6, 3.0, None, None),
+        (7, 3.5, None, None),
+    ]
+)
 
 # Voice: four 1 s windows: happy (agrees), surprise (same valence as happy: positive),
 # fear (face sad: same negative valence, other emotion), a window without speech; and one
 # window at 3..4 s with speech where the face is not seen.
 VOICE = voice_table(
-    [(0.0, 1.0, "happy"), (1.0, 2.0, "surprise"), (2.0, 3.0, "fear"), (2.5, 3.5, None),
-     (3.0, 4.0, "angry")]
-)  # fmt: skip
+    [
+        (0.0, 1.0, "happy"),
+        (1.0, 2.0, "surprise"),
+        (2.0, 3.0, "fear"),
+        (2.5, 3.5, None),
+        (3.0, 4.0, "angry"),
+    ]
+)
 
 
 def test_face_in_windows_means_and_counts():
     face = face_in_windows(FACES, VOICE)  # main person: 1 (6 frames) over 2 (2 frames)
     assert face["n_face_frames"].tolist() == [2, 2, 2, 1, 0]
     assert face.loc[0, "happy"] == pytest.approx(0.8) and face.loc[0, "neutral"] == (
-        pytest.approx(0.2))  # fmt: skip
+        pytest.approx(0.2)
+    )
     assert face["face_emotion"].tolist()[:4] == ["happy", "happy", "sad", "sad"]
     assert pd.isna(face.loc[4, "face_emotion"]) and face.loc[4, list(EMOTIONS)].isna().all()
     other = face_in_windows(FACES, VOICE, person=2.0)
@@ -63,8 +78,13 @@ def test_agreement_per_window_and_rates():
     assert agreed["same_valence"].tolist() == [True, True, True, pd.NA, pd.NA]
     assert agreed["voice_valence"].tolist()[:3] == ["positive", "positive", "negative"]
     rates = agreement_rates(agreed)
-    assert rates == {"windows": 5, "speech_windows": 4, "compared": 3,
-                     "emotion_rate": pytest.approx(1 / 3), "valence_rate": 1.0}  # fmt: skip
+    assert rates == {
+        "windows": 5,
+        "speech_windows": 4,
+        "compared": 3,
+        "emotion_rate": pytest.approx(1 / 3),
+        "valence_rate": 1.0,
+    }
 
 
 def test_the_mapping_decides_valence():
@@ -81,18 +101,46 @@ def test_the_mapping_decides_valence():
 @pytest.mark.parametrize(
     ("faces", "voice", "expected", "error"),
     [
-        (FACES, empty_voice_table(), {"windows": 0, "speech_windows": 0, "compared": 0,
-                                      "emotion_rate": None, "valence_rate": None}, None),
-        (FACES, voice_table([(0.0, 2.0, None)]), {"windows": 1, "speech_windows": 0,
-                                                   "compared": 0, "emotion_rate": None,
-                                                   "valence_rate": None}, None),
-        (make_table([(0, 0.0, None, None)]), VOICE, {"windows": 5, "speech_windows": 4,
-                                                     "compared": 0, "emotion_rate": None,
-                                                     "valence_rate": None}, None),
+        (
+            FACES,
+            empty_voice_table(),
+            {
+                "windows": 0,
+                "speech_windows": 0,
+                "compared": 0,
+                "emotion_rate": None,
+                "valence_rate": None,
+            },
+            None,
+        ),
+        (
+            FACES,
+            voice_table([(0.0, 2.0, None)]),
+            {
+                "windows": 1,
+                "speech_windows": 0,
+                "compared": 0,
+                "emotion_rate": None,
+                "valence_rate": None,
+            },
+            None,
+        ),
+        (
+            make_table([(0, 0.0, None, None)]),
+            VOICE,
+            {
+                "windows": 5,
+                "speech_windows": 4,
+                "compared": 0,
+                "emotion_rate": None,
+                "valence_rate": None,
+            },
+            None,
+        ),
         (FACES, FACES, None, SchemaError),
         (VOICE, VOICE, None, SchemaError),
     ],
-)  # fmt: skip
+)
 def test_nothing_to_compare_and_bad_tables(faces, voice, expected, error):
     if error:
         with pytest.raises(error):

@@ -1,7 +1,8 @@
 """The package's shape: layers import only downward, no module imports in a circle.
 
 Every `import` statement counts, also those inside functions: a lazy import may keep torch
-out of `emohelpers --help`, never hide a cycle or an upward dependency.
+out of `emohelpers --help`, never hide a cycle or an upward dependency, and it says why in a
+comment (on its own lines, or on the line above it or above its group of imports).
 """
 
 from __future__ import annotations
@@ -26,6 +27,43 @@ def formatter_markers(source: str) -> int:
     """How many comments of `source` turn the formatter off (strings do not count)."""
     tokens = tokenize.generate_tokens(io.StringIO(source).readline)
     return sum(t.type == tokenize.COMMENT and bool(FORMATTER_OFF.match(t.string)) for t in tokens)
+
+
+def comment_lines(source: str) -> set[int]:
+    """The line numbers of `source` that carry a comment (strings do not count)."""
+    tokens = tokenize.generate_tokens(io.StringIO(source).readline)
+    return {t.start[0] for t in tokens if t.type == tokenize.COMMENT}
+
+
+def uncommented_lazy_imports(source: str) -> list[int]:
+    """Lines of the imports inside functions of `source` that say nowhere why they are lazy.
+
+    An import is explained by a comment on one of its lines, or on the line just above it,
+    or on the line just above the first of the consecutive imports it stands among.
+    """
+    comments = comment_lines(source)
+    found: list[int] = []
+    for fn in ast.walk(ast.parse(source)):
+        if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        for node in ast.walk(fn):
+            for field in ("body", "orelse", "finalbody"):
+                block = getattr(node, field, None)
+                if not isinstance(block, list):
+                    continue
+                group_commented = False
+                previous_was_import = False
+                for stmt in block:
+                    if not isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                        previous_was_import = False
+                        continue
+                    if not previous_was_import:
+                        group_commented = stmt.lineno - 1 in comments
+                    own = any(n in comments for n in range(stmt.lineno, stmt.end_lineno + 1))
+                    if not (own or group_commented or stmt.lineno - 1 in comments):
+                        found.append(stmt.lineno)
+                    previous_was_import = True
+    return sorted(set(found))
 
 
 #: Bottom to top. A module may import its own layer and the layers before it.
@@ -155,7 +193,6 @@ def test_modules_stay_small():
     assert long == {}, f"modules over {MAX_LINES} lines: {long}"
 
 
-@pytest.mark.xfail(strict=False, reason="fmt: skip markers being removed in issue 17")
 def test_the_formatter_formats_every_line():
     """No `# fmt: skip` or `# fmt: off`: the size cap is met by splitting modules, and
     `make lint` refuses the markers as this test does."""
@@ -181,3 +218,35 @@ def test_the_formatter_formats_every_line():
 )
 def test_formatter_markers_are_comments_only(source, expected):
     assert formatter_markers(source) == expected
+
+
+def test_every_lazy_import_says_why():
+    missing = {
+        module_name(p): lines
+        for p in sorted(PACKAGE.rglob("*.py"))
+        if (lines := uncommented_lazy_imports(p.read_text()))
+    }
+    assert missing == {}, f"imports inside functions without a comment saying why: {missing}"
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("import os\n", []),
+        ("def f():\n    import torch\n", [2]),
+        ("def f():\n    import torch  # heavy\n", []),
+        ("def f():\n    # heavy\n    import torch\n", []),
+        ("def f():\n    # heavy\n    import torch\n\n    from a import b\n", []),
+        ("def f():\n    # heavy\n    import torch\n    x = 1\n    import av\n", [5]),
+        ("def f():\n    x = 1  # a comment about x\n\n    import av\n", [4]),
+        ("def f():\n    try:\n        import dlib\n    except ImportError:\n        pass\n", [3]),
+        (
+            "class A:\n    def f(self):\n"
+            "        from a import (\n            b,  # why\n        )\n",
+            [],
+        ),
+        ("def f():\n    s = '# not a comment'\n    import av\n", [3]),
+    ],
+)
+def test_uncommented_lazy_imports_finds_them(source, expected):
+    assert uncommented_lazy_imports(source) == expected

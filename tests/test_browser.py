@@ -12,8 +12,14 @@ import pytest
 
 #: The names tools/setup.sh looks for on PATH, in its order (test_browser_setup checks).
 CHROME_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-default-apps", "--no-first-run"]  # fmt: skip
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-default-apps",
+    "--no-first-run",
+]
 #: Set (to 1) where the set-up installs Chromium, e.g. CI (.ci/run): then a missing browser
 #: fails the browser tests instead of skipping them.
 REQUIRE_ENV = "EMOHELPERS_REQUIRE_BROWSER"

@@ -20,8 +20,12 @@ def _setup_find_chrome(path_env: str) -> str | None:
     text = SETUP.read_text()
     body = text[text.index("find_chrome() {") :]
     body = body[: body.index("\n}\n") + 3]
-    proc = subprocess.run([BASH, "-c", body + "find_chrome"], capture_output=True, text=True,
-                          env={**os.environ, "PATH": path_env})  # fmt: skip
+    proc = subprocess.run(
+        [BASH, "-c", body + "find_chrome"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PATH": path_env},
+    )
     return proc.stdout.strip() or None
 
 
@@ -44,13 +48,23 @@ def test_same_browser_as_setup(tmp_path, monkeypatch):
 def test_missing_browser_fails_when_required(tmp_path):
     """With no Chrome on PATH: skipped normally, failed under EMOHELPERS_REQUIRE_BROWSER=1."""
     test = Path(__file__).with_name("test_browser.py")
-    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-k",
-           "index_renders_offline", str(test)]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-k",
+        "index_renders_offline",
+        str(test),
+    ]
     env = {**os.environ, "PATH": str(Path(sys.executable).parent)}
     env.pop(REQUIRE_ENV, None)
     skipped = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
     assert skipped.returncode == 0 and "1 skipped" in skipped.stdout, skipped.stdout
-    required = subprocess.run(cmd, capture_output=True, text=True, timeout=300,
-                              env={**env, REQUIRE_ENV: "1"})  # fmt: skip
+    required = subprocess.run(
+        cmd, capture_output=True, text=True, timeout=300, env={**env, REQUIRE_ENV: "1"}
+    )
     assert required.returncode == 1 and "1 error" in required.stdout, required.stdout
     assert f"{REQUIRE_ENV}=1" in required.stdout

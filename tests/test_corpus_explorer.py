@@ -3,6 +3,7 @@ small real corpus folder (sample clips, the offline model) in the corpus run's l
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -13,17 +14,19 @@ from emohelpers.lab.corpus_explorer import filter_clips, load_clips, metadata_co
 
 
 def clips_table() -> pd.DataFrame:
-    return pd.DataFrame({
-        "clip": ["debate_01", "debate_02", "lecture_01", "broken"],
-        "video": ["/v/d1.mp4", "/v/d2.mp4", "/v/l1.mp4", "/v/b.mp4"],
-        "status": ["ok", "ok", "ok", "failed"],
-        "face_coverage": [0.9, 0.4, 1.0, None],
-        "persons": [2, 1, 1, None],
-        "dominant": ["happy", "angry", "neutral", None],
-        "verdict": ["positive", "negative", "neutral", None],
-        "speaker": ["A", "B", "C", "A"],
-        "year": ["2020", "2021", "2021", "2020"],
-    }).convert_dtypes()  # fmt: skip
+    return pd.DataFrame(
+        {
+            "clip": ["debate_01", "debate_02", "lecture_01", "broken"],
+            "video": ["/v/d1.mp4", "/v/d2.mp4", "/v/l1.mp4", "/v/b.mp4"],
+            "status": ["ok", "ok", "ok", "failed"],
+            "face_coverage": [0.9, 0.4, 1.0, None],
+            "persons": [2, 1, 1, None],
+            "dominant": ["happy", "angry", "neutral", None],
+            "verdict": ["positive", "negative", "neutral", None],
+            "speaker": ["A", "B", "C", "A"],
+            "year": ["2020", "2021", "2021", "2020"],
+        }
+    ).convert_dtypes()
 
 
 @pytest.mark.parametrize(
@@ -95,7 +98,10 @@ def test_corpus_explorer_filters_and_opens_a_clip(corpus):
 
     ex = CorpusExplorer(corpus)
     assert "<b>4</b> of 4" in ex.count.value and ex.pick.options == (
-        "single_face", "no_face", "face_noface")  # fmt: skip
+        "single_face",
+        "no_face",
+        "face_noface",
+    )
     ex._filters["container"].value = "mov"
     assert ex.shown["clip"].tolist() == ["face_noface"] and ex.pick.value == "face_noface"
     assert "face_noface" in ex.table.value and "single_face" not in ex.table.value
@@ -120,9 +126,72 @@ def test_corpus_notebook_runs_headless(corpus, tmp_path):
     notebook = Path(__file__).resolve().parents[1] / "notebooks" / "corpus_explore.ipynb"
     out = tmp_path / "corpus_explore.ipynb"
     params = {"corpus_dir": str(corpus)}
-    pm.execute_notebook(str(notebook), str(out), params, kernel_name=kernel_name(),
-                        progress_bar=False, cwd=str(tmp_path))  # fmt: skip
+    pm.execute_notebook(
+        str(notebook),
+        str(out),
+        params,
+        kernel_name=kernel_name(),
+        progress_bar=False,
+        cwd=str(tmp_path),
+    )
     nb = nbformat.read(out, as_version=4)
-    widgets = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
-               if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]  # fmt: skip
-    assert len(widgets) == 2  # the corpus explorer, and the clip opened in it
+    widgets = [
+        o
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if "application/vnd.jupyter.widget-view+json" in o.get("data", {})
+    ]
+    assert len(widgets) == 1  # the corpus explorer; the clip opens inside it, drawn once
+    assert nb.cells[-1].outputs == [], nb.cells[-1].outputs
+
+
+@pytest.mark.slow
+def test_opening_a_clip_says_it_is_loading_before_the_explorer_appears(corpus):
+    pytest.importorskip("ipywidgets")
+    from emohelpers.lab.corpus_explorer import CorpusExplorer
+
+    ex = CorpusExplorer(corpus)
+    seen: list[tuple] = []
+    ex.output.observe(lambda change: seen.append(change["new"]), names="outputs")
+    ex.open("single_face")
+    shown = [o for outputs in seen for o in outputs]
+    assert shown and "loading single_face" in str(seen[0]), seen[:2]
+    assert len(ex.output.outputs) == 1 and "loading" not in str(ex.output.outputs)
+
+
+@pytest.mark.slow
+def test_a_clip_without_faces_shows_a_note_instead_of_an_empty_radar(corpus):
+    pytest.importorskip("ipywidgets")
+    from emohelpers.analysis.table import Analysis
+    from emohelpers.figures.core_figures import person_radar_figure
+    from emohelpers.lab.corpus_explorer import CorpusExplorer, clip_analysis_dir
+
+    ex = CorpusExplorer(corpus)
+    opened = ex.open("no_face")
+
+    def widgets(w):
+        yield w
+        for child in getattr(w, "children", ()):
+            yield from widgets(child)
+
+    inside = list(widgets(opened.widget))
+    assert opened.radar not in inside
+    notes = [w for w in inside if "no face" in str(getattr(w, "value", "")).lower()]
+    assert any("radar" in n.value for n in notes), [getattr(w, "value", "") for w in notes]
+    table = Analysis.load(clip_analysis_dir(corpus, "no_face")).table
+    fig = person_radar_figure(table)
+    assert not fig.data and "No face" in fig.layout.annotations[0].text
+    assert fig.layout.xaxis.visible is False and fig.layout.yaxis.visible is False
+
+
+@pytest.mark.slow
+def test_the_table_shows_missing_values_as_empty_cells(corpus):
+    pytest.importorskip("ipywidgets")
+    from emohelpers.lab.corpus_explorer import CorpusExplorer
+
+    ex = CorpusExplorer(corpus)
+    assert pd.isna(ex.clips.set_index("clip").loc["no_face", "dominant"])
+    assert "NA&gt;" not in ex.table.value and "<NA>" not in ex.table.value
+    cells = re.findall(r"<td>(.*?)</td>", ex.table.value)
+    assert not {"nan", "NaN", "None", "&lt;NA&gt;"} & set(cells) and "" in cells

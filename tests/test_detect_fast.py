@@ -14,8 +14,13 @@ from emohelpers.analysis.video import iter_frames, probe_video
 from emohelpers.core.assets import sample_clip
 from emohelpers.core.errors import ParameterError
 
-CLIPS = ["WolfgangLanger_Pexels.mp4", "single_face.mp4", "no_face.mp4", "face_noface.mov",
-         "noface_face.mov"]  # fmt: skip
+CLIPS = [
+    "WolfgangLanger_Pexels.mp4",
+    "single_face.mp4",
+    "no_face.mp4",
+    "face_noface.mov",
+    "noface_face.mov",
+]
 
 
 def _frames(shape, seed=0, dtype=torch.uint8):
@@ -109,8 +114,9 @@ def test_stages_match_facenet_mtcnn_detect(name, min_face_px):
     with torch.inference_mode():
         ref_boxes, ref_probs, ref_points = mtcnn.detect(batch, landmarks=True)
         det = FaceDetector(DetectorSettings(min_face_px=min_face_px))
-        got, inds = mtcnn_stages(integral_image(batch), det._nets, min_face_px,
-                                 mtcnn.thresholds, mtcnn.factor)  # fmt: skip
+        got, inds = mtcnn_stages(
+            integral_image(batch), det._nets, min_face_px, mtcnn.thresholds, mtcnn.factor
+        )
     n_faces = 0
     for i, (rb, rp, rq) in enumerate(zip(ref_boxes, ref_probs, ref_points, strict=True)):
         mine = _by_area(got[inds == i])

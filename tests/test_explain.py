@@ -227,8 +227,13 @@ def test_report_section(mini, analysis, tmp_path):
     from emohelpers.report.explain_section import show_explain
     from emohelpers.report.parameters import check_parameters
 
-    params = check_parameters(video=str(sample_clip(CLIP)), out_dir=str(tmp_path),
-                              model="mini-xception", device="cpu", max_persons=1)  # fmt: skip
+    params = check_parameters(
+        video=str(sample_clip(CLIP)),
+        out_dir=str(tmp_path),
+        model="mini-xception",
+        device="cpu",
+        max_persons=1,
+    )
     shown = show_explain(analysis, params)
     assert shown and {m.person for m in shown} == {analysis.table["person"].mode()[0]}
     assert (tmp_path / es.CACHE_FOLDER).is_dir()
@@ -243,3 +248,28 @@ def test_cli_writes_an_offline_page(analysis, tmp_path):
     page = (tmp_path / "out" / "explain.html").read_text()
     assert page.count("plotly.js v") == 1 and '<script src="http' not in page  # inline
     assert page.count('class="plotly-graph-div"') == len(es.moments_to_explain(analysis.table))
+
+
+@pytest.mark.slow
+def test_cli_explain_of_a_video_loads_the_classifier_once(tmp_path, monkeypatch):
+    """Analysing the clip and explaining it in one process share one classifier."""
+    from emohelpers.analysis import analyzer
+    from emohelpers.analysis.classifiers.mini_xception import MiniXception
+    from emohelpers.cli.main import main
+    from emohelpers.core.assets import sample_clip
+
+    monkeypatch.setattr(analyzer, "_CLASSIFIERS", {})  # this test's process starts with none
+    made = []
+    real_init = MiniXception.__init__
+
+    def counting_init(self, *args, **kwargs):
+        made.append(self)
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(MiniXception, "__init__", counting_init)
+    clip = sample_clip()
+    cmd = ["-q", "explain", str(clip), "--out", str(tmp_path / "out"), "--model", "mini-xception"]
+    assert (
+        main([*cmd, "--end-s", "1", "--max-per-person", "1", "--device", "cpu", "--no-voice"]) == 0
+    )
+    assert len(made) == 1

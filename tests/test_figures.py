@@ -236,3 +236,46 @@ def test_timeline_draws_shot_cuts_on_every_panel():
     assert {s.yref for s in cuts} == {"y domain", "y2 domain"}
     assert fig.layout.shapes == timeline_figure(t, cuts_s=[3 / FPS]).layout.shapes
     assert not timeline_figure(gap_table()).layout.shapes  # one shot: no line
+
+
+def _texts(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _texts(v)]
+    if isinstance(value, list | tuple):
+        return [s for v in value for s in _texts(v)]
+    return []
+
+
+def test_names_titles_and_labels_from_data_are_shown_as_text_not_markup():
+    """Plotly renders HTML in figure text: a clip, person or label name like `<a href>` or
+    `<b>` must reach the figure escaped, whatever builder it enters."""
+    import pandas as pd
+
+    from emohelpers.figures.core_figures import frame_radar_figure, radar_figure
+    from emohelpers.figures.explanation import explanation_figure
+    from emohelpers.figures.summary_figures import confusion_figure
+
+    link, bold = '<a href="https://example.com">clip.mp4</a>', "<b>Ann</b> & Bob"
+    probs = probs_vector("happy")
+    table = make_table([(0, 0.0, 1, "happy")])
+    frame = np.zeros((80, 80, 3), dtype=np.uint8)
+    crop = np.zeros((48, 48, 3), dtype=np.uint8)
+    maps = {e: np.zeros((48, 48)) for e in EMOTIONS}
+    confusion = pd.DataFrame([[1, 0], [0, 1]], index=[link, "sad"], columns=[bold, "sad"])
+    figs = [
+        radar_figure({bold: probs}, title=link),
+        frame_radar_figure(frame, table, title=f"{link} at 0 s"),
+        explanation_figure(crop, maps, probs, title=link),
+        confusion_figure(confusion),
+    ]
+    for fig in figs:
+        texts = _texts(fig.to_plotly_json())
+        assert not [t for t in texts if "<a href" in t or "<b>Ann" in t or "& Bob" in t]
+    assert figs[0].layout.title.text == html_escape(link)
+    assert figs[0].data[0].name == "&lt;b&gt;Ann&lt;/b&gt; &amp; Bob"
+
+
+def html_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

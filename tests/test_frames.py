@@ -27,8 +27,13 @@ def make_gop_video(path: Path, n_frames: int = 40, gop: int = 6, times_s=None) -
         stream = out.add_stream("libx264", rate=24)
         stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
         stream.codec_context.time_base = Fraction(1, 1000)
-        stream.options = {"crf": "12", "g": str(gop), "keyint_min": str(gop), "bf": "2",
-                          "sc_threshold": "0"}  # fmt: skip
+        stream.options = {
+            "crf": "12",
+            "g": str(gop),
+            "keyint_min": str(gop),
+            "bf": "2",
+            "sc_threshold": "0",
+        }
         for i in range(n_frames):
             img = np.full((h, w, 3), (7 * i) % 250, np.uint8)
             img[:, (2 * i) % w] = 255
@@ -81,9 +86,22 @@ def test_variable_frame_rate_in_mkv(tmp_path):
 def test_rotation_is_applied_as_iter_frames_does(tmp_path):
     src = make_gop_video(tmp_path / "src.mp4", n_frames=12, gop=4)
     rotated = tmp_path / "rot.mp4"
-    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-y",
-                    "-display_rotation:v:0", "90", "-i", str(src), "-c", "copy", str(rotated)],
-                   check=True)  # fmt: skip
+    subprocess.run(
+        [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-loglevel",
+            "error",
+            "-y",
+            "-display_rotation:v:0",
+            "90",
+            "-i",
+            str(src),
+            "-c",
+            "copy",
+            str(rotated),
+        ],
+        check=True,
+    )
     reader = check_all_orders(rotated)
     assert reader.frame(5).shape == (96, 64, 3)
 

@@ -23,8 +23,9 @@ def full_disk(tmp_path, request):
     mnt.mkdir()
     if os.geteuid() != 0 or shutil.which("mount") is None:
         pytest.skip("mounting a tmpfs needs root and mount(8); this machine has neither")
-    run = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mnt)],
-                         capture_output=True, text=True)  # fmt: skip
+    run = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mnt)], capture_output=True, text=True
+    )
     if run.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {run.stderr.strip()}")
     try:
@@ -45,9 +46,11 @@ def full_disk(tmp_path, request):
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "emohelpers", "-q", *args], capture_output=True, text=True,
+        [sys.executable, "-m", "emohelpers", "-q", *args],
+        capture_output=True,
+        text=True,
         timeout=600,
-    )  # fmt: skip
+    )
 
 
 def _files(folder: Path) -> list[str]:
@@ -79,4 +82,27 @@ def test_report_on_a_full_disk(full_disk, sample_dir):
     # a committed analysis is whole (its provenance written last) and may be reused; the
     # report is not: no page, no notebook, no temporaries
     assert not list(out.rglob("report.html")) and not list(out.rglob("report.ipynb"))
+    assert not [f for f in _files(out) if f.startswith(".") or "/." in f]
+
+
+@pytest.mark.parametrize("full_disk", [6, 30], indirect=True, ids=["6 kB", "30 kB"])
+def test_corpus_on_a_full_disk(full_disk, sample_dir):
+    out = full_disk / "corpus-run"
+    run = _cli(
+        "corpus",
+        str(sample_dir / "single_face.mp4"),
+        "--out",
+        str(out),
+        "--workers",
+        "0",
+        "--model",
+        "mini-xception",
+        "--every-n",
+        "24",
+    )
+    assert run.returncode == 1
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and "no space left on device while writing" in lines[0], lines
+    for marker in out.rglob("clip.json"):  # none marked finished (a failed one is retried)
+        assert '"status": "failed"' in marker.read_text() and "no space left" in marker.read_text()
     assert not [f for f in _files(out) if f.startswith(".") or "/." in f]

@@ -70,7 +70,12 @@ def test_transformers_classifier_on_cuda_matches_cpu(crops, tmp_path):
 def test_analysis_on_cuda_records_the_device(sample_dir):
     from emohelpers.analysis.pipeline import analyze
 
-    result = analyze(sample_dir / "single_face.mp4", model="mini-xception", every_n=8,
-                     device="cuda", progress=False)  # fmt: skip
+    result = analyze(
+        sample_dir / "single_face.mp4",
+        model="mini-xception",
+        every_n=8,
+        device="cuda",
+        progress=False,
+    )
     assert result.provenance.device.startswith("cuda")
     assert result.table["person"].notna().any()

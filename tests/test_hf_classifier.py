@@ -18,10 +18,18 @@ def save_tiny_vit(folder, labels=TINY_LABELS):
     from transformers import ViTConfig, ViTForImageClassification, ViTImageProcessor
 
     torch.manual_seed(0)
-    config = ViTConfig(image_size=32, patch_size=8, num_channels=3, hidden_size=32,
-                       num_hidden_layers=2, num_attention_heads=2, intermediate_size=37,
-                       num_labels=len(labels), id2label=dict(enumerate(labels)),
-                       label2id={lbl: i for i, lbl in enumerate(labels)})  # fmt: skip
+    config = ViTConfig(
+        image_size=32,
+        patch_size=8,
+        num_channels=3,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=37,
+        num_labels=len(labels),
+        id2label=dict(enumerate(labels)),
+        label2id={lbl: i for i, lbl in enumerate(labels)},
+    )
     ViTForImageClassification(config).eval().save_pretrained(folder)
     ViTImageProcessor(size={"height": 32, "width": 32}).save_pretrained(folder)
     return folder
@@ -70,8 +78,9 @@ def test_cam_layer_and_token_grid(tiny_vit):
 
 @pytest.mark.slow
 def test_analyze_end_to_end_with_a_local_folder(tiny_vit):
-    table, prov = analyze(sample_clip("single_face.mp4"), model=str(tiny_vit), every_n=12,
-                          progress=False)  # fmt: skip
+    table, prov = analyze(
+        sample_clip("single_face.mp4"), model=str(tiny_vit), every_n=12, progress=False
+    )
     assert prov.classifier["name"] == str(tiny_vit.resolve())
     assert prov.classifier["labels"] == TINY_LABELS
     faces = table.dropna(subset=["face"])

@@ -29,8 +29,13 @@ except ModelLoadError as exc:
 def _load(tmp_path, kind="face", **env):
     environ = {**os.environ, "HF_HOME": str(tmp_path / "hf"), **env}
     environ.pop("HF_HUB_OFFLINE", None) if "HF_HUB_OFFLINE" not in env else None
-    done = subprocess.run([sys.executable, "-c", _CHILD, kind], env=environ, capture_output=True,
-                          text=True, timeout=300)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD, kind],
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     seconds, _, message = done.stdout.partition("\n")
     return done, float(seconds or "nan"), message.strip()
 

@@ -75,9 +75,7 @@ def test_frames_without_a_face_do_not_count():
 def test_valence_interval_verdicts():
     happy = make_table(runs(1, [("happy", 100)]))
     mixed = make_table(runs(2, [("happy", 25), ("sad", 25)] * 2))
-    out = valence_interval(pd.concat([happy, mixed], ignore_index=True), seed=2).set_index(
-        "person"
-    )
+    out = valence_interval(pd.concat([happy, mixed], ignore_index=True), seed=2).set_index("person")
     assert out.loc[1.0, "score"] == pytest.approx(1.0)
     assert out.loc[1.0, "verdict"] == "positive" and not out.loc[1.0, "uncertain"]
     assert out.loc[2.0, "score"] == pytest.approx(0.0)

@@ -15,20 +15,43 @@ from emohelpers.lab.server import (
     KERNEL_NAME,
     LAB_SETTINGS,
     OFFLINE_OPTIONS,
+    SAVE_OPTIONS,
     install_lab_settings,
     lab_command,
+    lab_environment,
 )
 
 
-def test_lab_command_is_loopback_offline_with_a_token(tmp_path):
-    cmd = lab_command(tmp_path, port=9999, token="t0k")
+def test_lab_command_is_loopback_offline_and_its_token_in_the_environment(tmp_path):
+    cmd = lab_command(tmp_path, port=9999)
     assert cmd[:3] == [sys.executable, "-m", "jupyterlab"] and cmd[3] == str(tmp_path)
     assert "--ip=127.0.0.1" in cmd and "--port=9999" in cmd
-    assert "--IdentityProvider.token=t0k" in cmd
-    assert set(OFFLINE_OPTIONS) <= set(cmd)
+    assert set(OFFLINE_OPTIONS) <= set(cmd) and set(SAVE_OPTIONS) <= set(cmd)
     assert "--LabApp.news_url=None" in cmd and "--LabApp.extension_manager=readonly" in cmd
-    random_token = next(a for a in lab_command(tmp_path) if a.startswith("--IdentityProvider"))
-    assert len(random_token.split("=", 1)[1]) == 32
+    assert not [a for a in cmd if "token" in a.lower()]
+    env = lab_environment("t0k", {"PATH": "/bin"})
+    assert env["JUPYTER_TOKEN"] == "t0k" and env["PATH"] == "/bin"
+
+
+def test_the_save_hook_strips_only_notebooks():
+    from emohelpers.lab.save_hook import strip_outputs
+
+    cell = {
+        "cell_type": "code",
+        "source": "1",
+        "execution_count": 2,
+        "metadata": {"execution": {}},
+        "outputs": [{"output_type": "execute_result", "data": {}}],
+    }
+    md = {"cell_type": "markdown", "source": "# t", "metadata": {}}
+    model = {"type": "notebook", "content": {"metadata": {"widgets": {}}, "cells": [cell, md]}}
+    strip_outputs(model, path="x.ipynb", contents_manager=None)
+    assert model["content"]["metadata"] == {}
+    assert cell["outputs"] == [] and cell["execution_count"] is None and cell["metadata"] == {}
+    assert md == {"cell_type": "markdown", "source": "# t", "metadata": {}}
+    other = {"type": "file", "content": "{}"}
+    strip_outputs(other, path="x.json", contents_manager=None)
+    assert other == {"type": "file", "content": "{}"}
 
 
 def test_lab_settings_are_merged_into_overrides(tmp_path):

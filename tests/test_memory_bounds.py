@@ -21,10 +21,28 @@ UHD_FRAME_BYTES = UHD[0] * UHD[1] * 3  # 24.9 MB
 def uhd_clip(tmp_path_factory):
     """24 frames of 3840x2160 test pattern (1 s at 24 fps)."""
     path = tmp_path_factory.mktemp("uhd") / "uhd.mp4"
-    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-y", "-f", "lavfi",
-                    "-i", f"testsrc2=size={UHD[0]}x{UHD[1]}:rate=24", "-frames:v", "24",
-                    "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
-                    str(path)], check=True)  # fmt: skip
+    subprocess.run(
+        [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            f"testsrc2=size={UHD[0]}x{UHD[1]}:rate=24",
+            "-frames:v",
+            "24",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            str(path),
+        ],
+        check=True,
+    )
     return path
 
 
@@ -81,7 +99,11 @@ def test_a_4k_analysis_holds_a_few_frames_not_dozens(uhd_clip, sample_dir):
     After: +640 MB (a few frames, the decoder's own buffers and the detector's downscaling).
     """
     small = sample_dir / "WolfgangLanger_Pexels.mp4"
-    done = subprocess.run([sys.executable, "-c", _RSS_CHILD, str(uhd_clip), str(small)],
-                          capture_output=True, text=True, check=True)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", _RSS_CHILD, str(uhd_clip), str(small)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     added = int(done.stdout.strip().splitlines()[-1])
     assert added < 32 * UHD_FRAME_BYTES, f"+{added / 2**20:.0f} MB for 1 s of 4K"

@@ -17,8 +17,13 @@ NOTEBOOKS = REPO / "notebooks"
 def tracked_notebooks() -> list[Path]:
     """Notebooks under notebooks/ that git tracks (all of them outside a git checkout)."""
     try:
-        out = subprocess.run(["git", "ls-files", "*.ipynb"], cwd=NOTEBOOKS, check=True,
-                             capture_output=True, text=True).stdout.split()  # fmt: skip
+        out = subprocess.run(
+            ["git", "ls-files", "*.ipynb"],
+            cwd=NOTEBOOKS,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.split()
         return [NOTEBOOKS / name for name in out]
     except (OSError, subprocess.CalledProcessError):
         return sorted(NOTEBOOKS.glob("*.ipynb"))
@@ -79,14 +84,25 @@ def test_explore_executes_headless(tmp_path, sample_dir):
     from emohelpers.report.run import kernel_name
 
     out = tmp_path / "explore.ipynb"
-    params = {"video": str(sample_dir / REPORT_CLIP), "out_dir": str(tmp_path / "analysis"),
-              "model": "mini-xception", "every_n": 8}  # fmt: skip
+    params = {
+        "video": str(sample_dir / REPORT_CLIP),
+        "out_dir": str(tmp_path / "analysis"),
+        "model": "mini-xception",
+        "every_n": 8,
+    }
     kernel = kernel_name()
-    pm.execute_notebook(str(NOTEBOOKS / "explore.ipynb"), str(out), params, kernel_name=kernel,
-                        progress_bar=False, cwd=str(tmp_path))  # fmt: skip
+    pm.execute_notebook(
+        str(NOTEBOOKS / "explore.ipynb"),
+        str(out),
+        params,
+        kernel_name=kernel,
+        progress_bar=False,
+        cwd=str(tmp_path),
+    )
     nb = nbformat.read(out, as_version=4)
-    mimes = {m for c in nb.cells if c.cell_type == "code" for o in c.outputs
-             for m in o.get("data", {})}  # fmt: skip
+    mimes = {
+        m for c in nb.cells if c.cell_type == "code" for o in c.outputs for m in o.get("data", {})
+    }
     assert "application/vnd.jupyter.widget-view+json" in mimes
     assert "application/vnd.plotly.v1+json" in mimes and "text/html" in mimes
     assert (tmp_path / "analysis" / "emotions.parquet").is_file()

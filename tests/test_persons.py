@@ -43,8 +43,9 @@ def test_cuts_and_re_entry_woman_man_woman(sample_dir, tmp_path, classifier):
     assert by_shot == {0: [1.0], 1: [2.0], 2: [1.0]}
     assert prov.summary["persons"] == 2 and prov.summary["shots"] == 3
     # Without re-identification the woman's second shot is a new person (tracks end at cuts).
-    table, _ = analyze(clip, every_n=4, classifier=classifier, progress=False,
-                       tracker=TrackerSettings(reid=False))  # fmt: skip
+    table, _ = analyze(
+        clip, every_n=4, classifier=classifier, progress=False, tracker=TrackerSettings(reid=False)
+    )
     assert persons_by_shot(table) == {0: [1.0], 1: [2.0], 2: [3.0]}
 
 
@@ -54,8 +55,13 @@ def test_cuts_and_re_entry_woman_man_woman(sample_dir, tmp_path, classifier):
     ids=["every_n=1", "every_n=10", "every_n=30", "fps=0.5"],
 )
 def test_one_person_at_every_sampling_rate(sample_dir, classifier, sampling):
-    table, prov = analyze(sample_dir / WL, classifier=classifier, progress=False,
-                          tracker=TrackerSettings(reid=False), **sampling)  # fmt: skip
+    table, prov = analyze(
+        sample_dir / WL,
+        classifier=classifier,
+        progress=False,
+        tracker=TrackerSettings(reid=False),
+        **sampling,
+    )
     faces = table.dropna(subset=["person"])
     assert len(faces) >= 0.9 * table["frame"].nunique()
     # One track by motion alone (re-identification off), so one person with it on.
@@ -66,9 +72,13 @@ def test_one_person_at_every_sampling_rate(sample_dir, classifier, sampling):
 def test_ids_follow_faces_that_swap_sides_across_a_cut(sample_dir, tmp_path, classifier):
     # Shot 0: woman left, man right; shot 1: the man (from another clip of him) left, the
     # woman right.
-    clip = splice(tmp_path / "swap.mp4",
-                  [[(sample_dir / WL, 0, 2), (sample_dir / SF, 0, 2)],
-                   [(sample_dir / FN, 0, 2), (sample_dir / WL, 5, 2)]])  # fmt: skip
+    clip = splice(
+        tmp_path / "swap.mp4",
+        [
+            [(sample_dir / WL, 0, 2), (sample_dir / SF, 0, 2)],
+            [(sample_dir / FN, 0, 2), (sample_dir / WL, 5, 2)],
+        ],
+    )
     table, prov = analyze(clip, every_n=4, classifier=classifier, progress=False)
     assert prov.tracker["shots"]["cuts_frame"] == [48]
     by_shot = persons_by_shot(table)

@@ -22,8 +22,9 @@ def mini():
 
 @pytest.fixture(scope="module")
 def wolfgang(mini):
-    return analyze(sample_clip("WolfgangLanger_Pexels.mp4"), classifier=mini, every_n=2,
-                   progress=False)  # fmt: skip
+    return analyze(
+        sample_clip("WolfgangLanger_Pexels.mp4"), classifier=mini, every_n=2, progress=False
+    )
 
 
 def test_one_person_over_most_frames(wolfgang):
@@ -123,6 +124,24 @@ def test_cache_reuses_the_saved_table(tmp_path, mini, monkeypatch):
     monkeypatch.undo()
     other = load_or_analyze(clip, tmp_path, model="mini-xception", every_n=24, progress=False)
     assert other.provenance.settings.sampling["every_n"] == 24
+
+
+def test_an_analysis_saved_on_an_older_clock_is_not_reused(tmp_path):
+    """Times of analyses saved before `video.clock` was recorded may be on the stream's
+    clock, not the player's: such a folder is analysed again, never reused."""
+    import json
+
+    clip = sample_clip("single_face.mp4")
+    first = load_or_analyze(clip, tmp_path, model="mini-xception", every_n=12, progress=False)
+    assert first.provenance.video["clock"] == "player"
+    prov = tmp_path / "provenance.json"
+    data = json.loads(prov.read_text())
+    del data["video"]["clock"]
+    prov.write_text(json.dumps(data))
+    again = load_or_analyze(clip, tmp_path, model="mini-xception", every_n=12, progress=False)
+    assert again.provenance.video["clock"] == "player"
+    # Analysed and saved again (a reuse would leave the edited file as it was).
+    assert json.loads(prov.read_text())["video"]["clock"] == "player"
 
 
 @pytest.mark.parametrize(

@@ -132,4 +132,7 @@ def test_report_reels_section(wolf, tmp_path):
     assert sorted(made) == sorted(c[:2] for c in choices)
     for path in made.values():
         assert path.parent == tmp_path / "reels" and streams(path)[0][:3] == (
-            "h264", "yuv420p", "aac")  # fmt: skip
+            "h264",
+            "yuv420p",
+            "aac",
+        )

@@ -15,6 +15,7 @@ from plotly.offline import get_plotlyjs
 from emohelpers.analysis.table import Analysis
 from emohelpers.cli.main import main
 from emohelpers.core.errors import ParameterError
+from emohelpers.core.notebooks import project_dir
 from emohelpers.core.settings import AnalysisSettings
 from emohelpers.report import sections as rs
 from emohelpers.report.html import video_html
@@ -54,7 +55,7 @@ def test_defaults_and_normalisation(tmp_path):
     p = check_parameters(video="a.mp4", every_n=None, fps=5, sections="video, clip", max_gap_s=3)
     assert p.settings.every_n is None and p.settings.fps == 5.0
     assert p.sections == ("clip", "video") and p.settings.tracker.max_gap_s == 3
-    assert p.out_dir == Path("outputs") / "a"
+    assert p.out_dir == project_dir() / "outputs" / "a"  # the project's, wherever it runs
 
 
 @pytest.mark.parametrize(

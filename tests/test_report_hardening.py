@@ -47,9 +47,18 @@ def _table():
 
 
 def _prov(**video):
-    return {"video": {"name": "cut.mp4", "duration_s": 8.0, "fps": 24.0, "width": 64,
-                      "height": 48, **video},
-            "sampling": {"every_n": 12}, "classifier": {"name": "mini-xception"}}  # fmt: skip
+    return {
+        "video": {
+            "name": "cut.mp4",
+            "duration_s": 8.0,
+            "fps": 24.0,
+            "width": 64,
+            "height": 48,
+            **video,
+        },
+        "sampling": {"every_n": 12},
+        "classifier": {"name": "mini-xception"},
+    }
 
 
 # --- case 2: truncation in the facts and the index ----------------------------------------
@@ -64,11 +73,21 @@ def test_clip_facts_show_truncation():
 
 
 def test_index_marks_a_truncated_clip(tmp_path):
-    key = {"duration_s": 8.0, "persons": 1, "model": "mini-xception", "truncated": True,
-           "decoded_until_s": 3.25}  # fmt: skip
+    key = {
+        "duration_s": 8.0,
+        "persons": 1,
+        "model": "mini-xception",
+        "truncated": True,
+        "decoded_until_s": 3.25,
+    }
     cut = ClipResult(Path("cut.mp4"), tmp_path / "cut", ok=True, key_figures=key, state="ok")
-    whole = ClipResult(Path("whole.mp4"), tmp_path / "whole", ok=True,
-                       key_figures={**key, "truncated": False}, state="ok")  # fmt: skip
+    whole = ClipResult(
+        Path("whole.mp4"),
+        tmp_path / "whole",
+        ok=True,
+        key_figures={**key, "truncated": False},
+        state="ok",
+    )
     page = write_index([cut, whole], tmp_path).read_text()
     assert page.count(">truncated</b>: decoded up to 3.2 s") == 1
 
@@ -78,8 +97,9 @@ def test_index_marks_a_truncated_clip(tmp_path):
 
 def _done(out: Path, name: str, ok: bool = True) -> ClipResult:
     folder = out / name
-    write_status(folder, "ok" if ok else "failed", f"{name}.mp4",
-                 error=None if ok else "VideoReadError: bad")  # fmt: skip
+    write_status(
+        folder, "ok" if ok else "failed", f"{name}.mp4", error=None if ok else "VideoReadError: bad"
+    )
     key = {"video": f"{name}.mp4", "duration_s": 2.0, "persons": 1, "model": "mini-xception"}
     (folder / rs.KEY_FIGURES_FILE).write_text(json.dumps(key))
     return ClipResult.from_folder(folder)
@@ -152,11 +172,15 @@ def test_markdown_text_is_inert_in_nbconvert():
 
 
 def test_strip_paths():
-    text = ("ModelLoadError: /var/cache/emo/weights.h5 is short; see "
-            "https://huggingface.co/org/model; /tmp/my clips/a b.mp4 at line 3")  # fmt: skip
+    text = (
+        "ModelLoadError: /var/cache/emo/weights.h5 is short; see "
+        "https://huggingface.co/org/model; /tmp/my clips/a b.mp4 at line 3"
+    )
     out = strip_paths(text, [Path("/tmp/my clips")])
-    assert out == ("ModelLoadError: weights.h5 is short; see https://huggingface.co/org/model; "
-                   "a b.mp4 at line 3")  # fmt: skip
+    assert out == (
+        "ModelLoadError: weights.h5 is short; see https://huggingface.co/org/model; "
+        "a b.mp4 at line 3"
+    )
 
 
 def test_shareable_notebook_has_no_machine_paths(tmp_path):
@@ -194,8 +218,21 @@ def test_shareable_notebook_has_no_machine_paths(tmp_path):
 def _report_cmd(inputs: list[Path], out: Path) -> list[str]:
     import sys
 
-    return [sys.executable, "-m", "emohelpers", "report", *map(str, inputs), "--out", str(out),
-            "--model", "mini-xception", "--every-n", "8", "--sections", "clip"]  # fmt: skip
+    return [
+        sys.executable,
+        "-m",
+        "emohelpers",
+        "report",
+        *map(str, inputs),
+        "--out",
+        str(out),
+        "--model",
+        "mini-xception",
+        "--every-n",
+        "8",
+        "--sections",
+        "clip",
+    ]
 
 
 def _default_sigint() -> None:
@@ -224,10 +261,14 @@ def test_ctrl_c_is_quiet_and_the_index_remembers(sample_dir, tmp_path):
     # Its own session, signalled as a group: what a terminal's Ctrl-C does. SIGINT as a
     # terminal's shell leaves it: a test run started in the background (`cmd &` in a script)
     # would otherwise hand its ignored SIGINT down to the command.
-    proc = subprocess.Popen(_report_cmd([clips / "a.mp4", clips / "b.mp4"], out),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True,
-                            preexec_fn=_default_sigint)  # fmt: skip
+    proc = subprocess.Popen(
+        _report_cmd([clips / "a.mp4", clips / "b.mp4"], out),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=_default_sigint,
+    )
     deadline = time.monotonic() + 120
     while not (out / "a" / "kernel.log").is_file() and proc.poll() is None:
         assert time.monotonic() < deadline, "the first clip's kernel never started"
@@ -243,8 +284,9 @@ def test_ctrl_c_is_quiet_and_the_index_remembers(sample_dir, tmp_path):
     assert "2 clip(s), 0 failed" in index and "2 not finished" in index
     assert "<b>started, not finished</b>" in index and "<b>not started</b>" in index
 
-    later = subprocess.run(_report_cmd([clips / "b.mp4"], out), capture_output=True,
-                           text=True, timeout=300)  # fmt: skip
+    later = subprocess.run(
+        _report_cmd([clips / "b.mp4"], out), capture_output=True, text=True, timeout=300
+    )
     assert later.returncode == 0, later.stderr
     assert "without encryption" not in later.stderr and "Traceback" not in later.stderr
     index = (out / "index.html").read_text()
@@ -266,8 +308,13 @@ def test_crafted_model_folder_through_a_report(sample_dir, tmp_path):
     folder = save_tiny_vit(tmp_path / "models" / CRAFTED)
     out = tmp_path / "out"
     settings = AnalysisSettings.from_flat(model=str(folder), every_n=8)
-    [result] = run_reports([sample_dir / "single_face.mp4"], out, settings,
-                           sections=["clip", "explain"], progress=False)  # fmt: skip
+    [result] = run_reports(
+        [sample_dir / "single_face.mp4"],
+        out,
+        settings,
+        sections=["clip", "explain"],
+        progress=False,
+    )
     assert result.ok, result.error
     page = result.report.read_text()
     index = (out / "index.html").read_text()

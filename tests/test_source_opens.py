@@ -28,7 +28,6 @@ def test_a_report_opens_its_clip_at_most_twice(sample_dir, tmp_path, no_kaleido)
     from emohelpers.analysis.pipeline import load_or_analyze
     from emohelpers.report import sections as rs
     from emohelpers.report.explain_section import show_explain
-    from emohelpers.report.index_page import make_thumbnail
     from emohelpers.report.parameters import check_parameters
     from emohelpers.report.reels_section import show_reels
 
@@ -46,7 +45,8 @@ def test_a_report_opens_its_clip_at_most_twice(sample_dir, tmp_path, no_kaleido)
     assert rs.show_video(analysis, params).is_file()
     assert show_reels(analysis, params)
     assert show_explain(analysis, params)
-    assert make_thumbnail(clip, out) is not None
+    rs.record_key_figures(analysis, params)  # the last cell: key figures and the thumbnail
+    assert (out / "key_figures.json").is_file() and (out / "thumb.jpg").is_file()
     assert VideoSource.open_count(clip) - before <= 2
     # A second report of the same clip reuses the saved analysis: no new open at all.
     again = VideoSource.open_count(clip)

@@ -141,8 +141,13 @@ def test_main_person_most_face_frames_ties_lowest_id():
     assert S.main_person(t.iloc[[0, 2, 3]]) == 4.0
     assert np.isnan(S.main_person(make_table(steady_rows(1, [None]))))
     # The one ordering behind the main person and the report's main persons.
-    t = make_table([*steady_rows(3, ["sad"] * 3), *steady_rows(1, ["sad"] * 2, start_frame=3),
-                    *steady_rows(2, ["sad"] * 3, start_frame=5)])  # fmt: skip
+    t = make_table(
+        [
+            *steady_rows(3, ["sad"] * 3),
+            *steady_rows(1, ["sad"] * 2, start_frame=3),
+            *steady_rows(2, ["sad"] * 3, start_frame=5),
+        ]
+    )
     assert S.main_persons(t) == [2.0, 3.0, 1.0]
     assert S.main_persons(t, 2) == [2.0, 3.0]
     assert S.main_persons(make_table(steady_rows(1, [None]))) == []

@@ -162,8 +162,20 @@ def test_cli_options_reach_the_tracker_settings():
     parser = build_parser()
     base = ["analyze", "v.mp4", "--out", "o"]
     assert settings_from_args(parser.parse_args(base)).tracker == TrackerSettings()
-    args = parser.parse_args([*base, "--max-gap-s", "2", "--max-gap-frames", "5", "--no-reid",
-                              "--shot-threshold", "40", "--reid-max-distance", "0.5"])  # fmt: skip
+    args = parser.parse_args(
+        [
+            *base,
+            "--max-gap-s",
+            "2",
+            "--max-gap-frames",
+            "5",
+            "--no-reid",
+            "--shot-threshold",
+            "40",
+            "--reid-max-distance",
+            "0.5",
+        ]
+    )
     assert settings_from_args(args).tracker == TrackerSettings(
         max_gap_s=2.0, max_gap_frames=5, reid=False, shot_threshold=40.0, reid_max_distance=0.5
     )

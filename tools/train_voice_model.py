@@ -55,9 +55,15 @@ log = logging.getLogger("train_voice_model")
 
 #: RAVDESS emotion code -> one of the seven.
 RAVDESS_EMOTIONS = {
-    "01": "neutral", "02": "neutral", "03": "happy", "04": "sad",
-    "05": "angry", "06": "fear", "07": "disgust", "08": "surprise",
-}  # fmt: skip
+    "01": "neutral",
+    "02": "neutral",
+    "03": "happy",
+    "04": "sad",
+    "05": "angry",
+    "06": "fear",
+    "07": "disgust",
+    "08": "surprise",
+}
 VAL_ACTORS = (15, 16, 17, 18)
 SEED = 12
 CROP_FRAMES = n_frames(int(WINDOW_S * 16000))  # 201 feature frames = 2 s
@@ -193,8 +199,11 @@ def train_cnn(train: list[dict], epochs: int, crops_per_file: int, rng) -> Voice
             total += loss.item() * len(idx)
         log.info(
             "epoch %d/%d: loss %.3f (%.1f s)",
-            epoch + 1, epochs, total / len(order), time.perf_counter() - t0,
-        )  # fmt: skip
+            epoch + 1,
+            epochs,
+            total / len(order),
+            time.perf_counter() - t0,
+        )
     return model.eval()
 
 
@@ -218,11 +227,20 @@ def main(argv: list[str] | None = None) -> int:
     items = load_corpus(args.data, detector)
     train = [it for it in items if it["actor"] not in VAL_ACTORS]
     val = [it for it in items if it["actor"] in VAL_ACTORS]
-    log.info("%d files: %d train (actors 01-14), %d validation (actors %s); %.0f s",
-             len(items), len(train), len(val), VAL_ACTORS, time.perf_counter() - t0)  # fmt: skip
+    log.info(
+        "%d files: %d train (actors 01-14), %d validation (actors %s); %.0f s",
+        len(items),
+        len(train),
+        len(val),
+        VAL_ACTORS,
+        time.perf_counter() - t0,
+    )
     baseline = train_baseline(train, val)
-    log.info("baseline (LR on MFCC stats): accuracy %.3f, macro F1 %.3f",
-             baseline["accuracy"], baseline["macro_f1"])  # fmt: skip
+    log.info(
+        "baseline (LR on MFCC stats): accuracy %.3f, macro F1 %.3f",
+        baseline["accuracy"],
+        baseline["macro_f1"],
+    )
     model = train_cnn(train, args.epochs, args.crops_per_file, rng)
     cnn = validate(model, val, detector)
     log.info("voice-cnn: accuracy %.3f, macro F1 %.3f", cnn["accuracy"], cnn["macro_f1"])

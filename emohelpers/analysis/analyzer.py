@@ -28,7 +28,7 @@ import torch
 from emohelpers.analysis.classifiers import Classifier, load_classifier, resolve_model
 from emohelpers.analysis.detect import FaceDetector
 from emohelpers.analysis.face_stage import FacePass, run_faces
-from emohelpers.analysis.provenance import Provenance, package_versions, utc_now
+from emohelpers.analysis.provenance import CLOCK, Provenance, package_versions, utc_now
 from emohelpers.analysis.shared import shared_source
 from emohelpers.analysis.source import VideoSource
 from emohelpers.analysis.table import EMOTIONS, Analysis, build_table
@@ -36,6 +36,8 @@ from emohelpers.analysis.tracking.persons import Persons, check_face_id_models
 from emohelpers.analysis.tracking.reid import FaceEmbedder
 from emohelpers.analysis.video_check import video_sha256
 from emohelpers.analysis.voice.channel import add_voice
+from emohelpers.analysis.voice.classifiers import load_voice_classifier
+from emohelpers.analysis.voice.vad import SpeechDetector
 from emohelpers.core.device import resolve_device
 from emohelpers.core.errors import ParameterError, SchemaError
 from emohelpers.core.settings import AnalysisSettings
@@ -155,13 +157,9 @@ class Analyzer:
         return make()
 
     def _load_vad(self) -> Any:
-        from emohelpers.analysis.voice.vad import SpeechDetector  # torch-heavy: with the voice
-
         return SpeechDetector(device=self.device)
 
     def _load_voice(self) -> Any:
-        from emohelpers.analysis.voice.classifiers import load_voice_classifier  # as above
-
         voice = self.settings.voice
         return load_voice_classifier(voice.model, self.device, voice.batch_size)
 
@@ -236,6 +234,7 @@ class Analyzer:
                 **info.as_dict(),
                 "name": info.path.name,
                 "sha256": video_sha256(info.path),
+                "clock": CLOCK,
                 **faces.decoding.as_dict(),
             },
             classifier=self.classifier.info(),

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from facenet_pytorch import MTCNN
 
 from emohelpers.analysis.mtcnn_stages import integral_image, mtcnn_stages
 from emohelpers.core.errors import ModelLoadError, ParameterError
@@ -79,8 +80,6 @@ class FaceDetector:
         batch_size: int = 16,
         stages: str = "batched",
     ) -> None:
-        from facenet_pytorch import MTCNN
-
         if stages not in ("batched", "facenet"):
             raise ParameterError(f"stages={stages!r}: expected 'batched' or 'facenet'")
         self.settings = settings or DetectorSettings()

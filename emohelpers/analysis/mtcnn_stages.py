@@ -50,8 +50,13 @@ def integral_image(frames: torch.Tensor, out: torch.Tensor | None = None) -> tor
     exact = frames.dtype == torch.uint8 and h * w * 255 < 2**31
     dtype = torch.int32 if exact else torch.float64
     shape = (n, h + 1, w + 1, c)
-    if (out is None or out.shape[1:] != shape[1:] or len(out) < n or out.dtype != dtype
-            or out.device != frames.device):  # fmt: skip
+    if (
+        out is None
+        or out.shape[1:] != shape[1:]
+        or len(out) < n
+        or out.dtype != dtype
+        or out.device != frames.device
+    ):
         out = torch.zeros(shape, dtype=dtype, device=frames.device)
     out = out[:n]  # its first row and column stay 0
     if frames.device.type == "cpu":
@@ -124,8 +129,9 @@ def crop_area(
     rs, re = _bins(y1 - y0, size)
     cs, ce = _bins(x1 - x0, size)
     kh, kw = (re - rs)[:, :, None, None], (ce - cs)[:, None, :, None]
-    index = _corner_index(rs + y0[:, None], re + y0[:, None], cs + x0[:, None],
-                          ce + x0[:, None], w1)  # fmt: skip
+    index = _corner_index(
+        rs + y0[:, None], re + y0[:, None], cs + x0[:, None], ce + x0[:, None], w1
+    )
     index = index + (image * (h1 * w1))[:, None, None, None]
     corners = table.view(n * h1 * w1, c).index_select(0, index.reshape(-1))
     corners = corners.view(len(image), 4, size, size, c)
@@ -148,8 +154,9 @@ def _run(net: torch.nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
 
 def _stage_crops(table, boxes, image_inds, w, h, size):
     """facenet's crop of each box (clipped to the frame, not padded), resampled to `size`."""
-    y, ey, x, ex = (torch.as_tensor(v, dtype=torch.int64, device=table.device)
-                    for v in fd.pad(boxes, w, h))  # fmt: skip
+    y, ey, x, ex = (
+        torch.as_tensor(v, dtype=torch.int64, device=table.device) for v in fd.pad(boxes, w, h)
+    )
     # facenet skips empty crops (and then misaligns); here their boxes are dropped.
     ok = (ey > y - 1) & (ex > x - 1)
     crops = crop_area(table, image_inds[ok], y[ok] - 1, ey[ok], x[ok] - 1, ex[ok], size)
@@ -210,9 +217,16 @@ def mtcnn_stages(
     pick = fd.batched_nms(boxes[:, :4], boxes[:, 4], image_inds, 0.7)
     boxes, image_inds = boxes[pick], image_inds[pick]
     regw, regh = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
-    boxes = torch.stack([boxes[:, 0] + boxes[:, 5] * regw, boxes[:, 1] + boxes[:, 6] * regh,
-                         boxes[:, 2] + boxes[:, 7] * regw, boxes[:, 3] + boxes[:, 8] * regh,
-                         boxes[:, 4]], dim=1)  # fmt: skip
+    boxes = torch.stack(
+        [
+            boxes[:, 0] + boxes[:, 5] * regw,
+            boxes[:, 1] + boxes[:, 6] * regh,
+            boxes[:, 2] + boxes[:, 7] * regw,
+            boxes[:, 3] + boxes[:, 8] * regh,
+            boxes[:, 4],
+        ],
+        dim=1,
+    )
     boxes = fd.rerec(boxes)
 
     if len(boxes):  # stage 2: R-Net

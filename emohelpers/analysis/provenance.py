@@ -19,6 +19,10 @@ from emohelpers.core.errors import ParameterError, SchemaError
 from emohelpers.core.settings import AnalysisSettings
 
 TABLE_VERSION = 1
+#: The clock every time of an analysis is on (`video.clock`): a frame's presentation time
+#: minus the container's start time, as a player shows it. Analyses saved before it was
+#: recorded may be on another clock (the video stream's own start) and are never reused.
+CLOCK = "player"
 
 _PACKAGES = (
     "emohelpers",
@@ -126,6 +130,11 @@ class Provenance:
     @property
     def video_sha256(self) -> str | None:
         return self.video.get("sha256")
+
+    @property
+    def on_current_clock(self) -> bool:
+        """Whether the analysis's times are on today's clock (`CLOCK`), so it may be reused."""
+        return self.video.get("clock") == CLOCK
 
     def cache_key(self) -> dict[str, Any]:
         """What a new analysis must match to reuse this one (see `AnalysisSettings`)."""

@@ -36,7 +36,7 @@ SHARPNESS = (0.015, 0.10)
 ASPECTS = ("size", "sharpness", "pose", "det_prob", "exposure")
 
 
-def _ramp(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
+def _ramp(x: np.ndarray | float, lo: float, hi: float) -> np.ndarray:
     return np.clip((np.asarray(x, dtype=np.float64) - lo) / (hi - lo), 0.0, 1.0)
 
 

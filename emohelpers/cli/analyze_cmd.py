@@ -7,7 +7,9 @@ import json
 import sys
 from pathlib import Path
 
+from emohelpers.analysis.voice.status import VoiceStatus
 from emohelpers.cli.setting_options import add_setting_options
+from emohelpers.core.assets import fetch_all
 from emohelpers.core.folder_lock import folder_lock
 from emohelpers.core.settings import AnalysisSettings
 from emohelpers.summaries.clip_summary import summarise_analysis
@@ -65,7 +67,7 @@ def run_analyze(args: argparse.Namespace) -> int:
         f"{args.video.name}: {s.frames_analysed} frames analysed, "
         f"{s.frames_with_face} with a face, {s.n_persons} person(s), "
         f"{s.analysis_seconds or 0:.1f} s ({prov.model_label}, {prov.device}); "
-        f"voice {voice.get('status', 'off')}: {voice.get('message', '')} -> {out}"
+        f"voice {voice.get('status', VoiceStatus.OFF)}: {voice.get('message', '')} -> {out}"
     )
     if prov.truncated:  # recorded in the provenance; said once here, after any progress bar
         print(f"emohelpers analyze: warning: {truncation_line(prov.video)}", file=sys.stderr)
@@ -80,7 +82,5 @@ def truncation_line(video: dict) -> str:
 
 
 def run_fetch_assets(args: argparse.Namespace) -> int:
-    from emohelpers.core.assets import fetch_all  # only when the command runs
-
     print(json.dumps({k: str(v) for k, v in fetch_all().items()}))
     return 0

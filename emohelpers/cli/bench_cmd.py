@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 
+from emohelpers.cli.bench import add_arguments, run
+from emohelpers.cli.bench_table import print_summary
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    from emohelpers.cli.bench import add_arguments
-
     p = sub.add_parser(
         "bench",
         help="measure analysis, rendering and report speed and memory on the sample clip",
@@ -19,7 +20,5 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run_bench(args: argparse.Namespace) -> int:
-    from emohelpers.cli.bench import print_summary, run
-
     print_summary(run(args))
     return 0

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 from collections.abc import Iterator
 from pathlib import Path
+
+from tqdm.auto import tqdm
 
 from emohelpers.cli.analyze_cmd import add_sampling_args, settings_from_args
 from emohelpers.cli.setting_options import add_option
@@ -98,8 +101,6 @@ def dask_log_in(path: Path) -> Iterator[None]:
     """Within the block, Dask's own log records (its nannies' "Worker process still alive
     after 4.0 seconds, killing", workers' notices) go to `path` instead of the terminal;
     its handlers are given back after."""
-    import logging
-
     dask_logger = logging.getLogger("distributed")
     path.parent.mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(path, delay=True)
@@ -114,11 +115,7 @@ def dask_log_in(path: Path) -> Iterator[None]:
 
 
 def run_corpus_cmd(args: argparse.Namespace) -> int:
-    import logging
-
-    from tqdm.auto import tqdm
-
-    # pandas, Dask and the analysis load here, when the command runs, not at --help.
+    # Dask, PyAV and the analysis load here, when the command runs, not at --help.
     from emohelpers.corpus.engine import run_corpus
     from emohelpers.corpus.manifest import read_inputs
     from emohelpers.corpus.task import TaskSettings
@@ -157,7 +154,7 @@ def run_corpus_cmd(args: argparse.Namespace) -> int:
         )
     print(run.summary_line() + f"; table: {args.out / 'corpus' / 'clips.parquet'}")
     if not args.no_report:
-        from emohelpers.corpus.report import run_corpus_report
+        from emohelpers.corpus.report import run_corpus_report  # papermill: only for a report
 
         print(f"corpus report: {run_corpus_report(args.out, golden=args.golden)}")
     return 0 if run.ok else 1

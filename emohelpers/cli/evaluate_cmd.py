@@ -141,9 +141,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
 def run_evaluate_images(args: argparse.Namespace) -> int:
     """Run `emohelpers evaluate-images`; print the metrics as JSON; write them with --out."""
-    from emohelpers.analysis.classifiers import (
-        load_classifier,  # loads torch: only when this command runs
-    )
+    # loads torch: only when this command runs
+    from emohelpers.analysis.classifiers import load_classifier
 
     list_labelled_images(args.folder, args.skip_unknown)  # fail fast, before the model
     classifier = load_classifier(args.model, device=args.device, batch_size=args.batch_size)

@@ -6,17 +6,18 @@ import argparse
 import html
 from pathlib import Path
 
+from emohelpers.analysis.provenance import model_label
+from emohelpers.analysis.table import Analysis
 from emohelpers.cli.analyze_cmd import add_sampling_args, analysis_kwargs
 from emohelpers.core.atomic import atomic_write
 from emohelpers.core.errors import ParameterError
+from emohelpers.explain.method_names import METHODS
 
 PAGE_FILE = "explain.html"
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     """Register `explain` on the CLI's subparsers."""
-    from emohelpers.explain.method_names import METHODS
-
     p = sub.add_parser(
         "explain",
         help="what the model looked at: saliency maps of each person's strongest moments",
@@ -37,8 +38,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _analysis(args: argparse.Namespace):
-    from emohelpers.analysis.pipeline import load_or_analyze
-    from emohelpers.analysis.table import Analysis
+    from emohelpers.analysis.pipeline import load_or_analyze  # torch: only when analysing
 
     if args.source.is_dir():
         analysis = Analysis.load(args.source)
@@ -72,14 +72,15 @@ def page_html(title: str, moments: list) -> str:
 
 
 def run_explain(args: argparse.Namespace) -> int:
-    from emohelpers.analysis.classifiers import load_classifier
-    from emohelpers.analysis.provenance import model_label
+    # torch and the models load here, when the command runs, not at --help
+    from emohelpers.analysis.analyzer import shared_classifier
     from emohelpers.explain.moments import explain_strongest_moments
 
     if not 1 <= args.max_per_person <= 7:
         raise ParameterError(f"--max-per-person {args.max_per_person}: must be 1-7")
     analysis, video, model = _analysis(args)
-    classifier = load_classifier(model or args.model, args.device)
+    # the analysis just made (if any) loaded this classifier: the process keeps one
+    classifier = shared_classifier(model or args.model, args.device)
     moments = explain_strongest_moments(
         video,
         analysis,

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import logging
 from pathlib import Path
 
+from tqdm.auto import tqdm
+
+from emohelpers.analysis.voice.status import VoiceStatus
 from emohelpers.cli.analyze_cmd import add_sampling_args, settings_from_args
 from emohelpers.cli.setting_options import add_setting_options
 from emohelpers.report.parameters import REPORT_SPEC
@@ -50,7 +54,7 @@ def _line(result) -> str:
             for p, e in (key.get("dominant") or {}).items()
         )
         status = key.get("voice_status")
-        voice = key.get("voice_dominant") or ("no speech" if status == "ok" else status)
+        voice = key.get("voice_dominant") or ("no speech" if status == VoiceStatus.OK else status)
         return (
             f"ok      {result.video.name}: {key.get('persons', 0)} person(s)"
             f"{': ' + people if people else ''}{'; voice ' + voice if voice else ''} "
@@ -60,10 +64,6 @@ def _line(result) -> str:
 
 
 def run_report(args: argparse.Namespace) -> int:
-    import logging
-
-    from tqdm.auto import tqdm
-
     # The report layer loads papermill, nbconvert and plotly: only when the command runs.
     from emohelpers.report.index_page import INDEX_FILE
     from emohelpers.report.run import run_reports

@@ -8,11 +8,15 @@ import logging
 import sys
 from pathlib import Path
 
+from emohelpers.analysis.voice.table import save_voice_table
 from emohelpers.cli.setting_options import add_setting_options
 from emohelpers.core.atomic import atomic_write, atomic_write_json
+from emohelpers.core.device import resolve_device
 from emohelpers.core.settings import AnalysisSettings
 from emohelpers.core.spec import by_name
 from emohelpers.core.voice_settings import VoiceSettings
+from emohelpers.summaries import evaluate_voice as ev
+from emohelpers.summaries.metrics import confusion_frame
 
 log = logging.getLogger(__name__)
 
@@ -67,9 +71,6 @@ def run_evaluate_voice(args: argparse.Namespace) -> int:
     # torch and the models load here, when the command runs, not at --help
     from emohelpers.analysis.voice.classifiers import load_voice_classifier
     from emohelpers.analysis.voice.vad import SpeechDetector
-    from emohelpers.core.device import resolve_device
-    from emohelpers.summaries import evaluate_voice as ev
-    from emohelpers.summaries.metrics import confusion_frame
 
     settings = voice_settings(args)
     ev.list_labelled_audio(args.folder, args.skip_unknown)  # fail fast, before the models
@@ -103,7 +104,6 @@ def run_analyze_voice(args: argparse.Namespace) -> int:
     """Run `emohelpers analyze-voice`; print a one-line summary."""
     # torch and the models load here, when the command runs, not at --help
     from emohelpers.analysis.voice.analyze import analyze_voice
-    from emohelpers.analysis.voice.table import save_voice_table
 
     settings = AnalysisSettings.from_flat(
         start_s=args.start_s, end_s=args.end_s, device=args.device

@@ -7,7 +7,7 @@ file is removed and `path` is left as it was, so a reader sees the old file or t
 never half of one. The temporary name is hidden (a leading dot: dataset readers and globs
 of visible files skip it), holds this process's id and a random token (two writers, in one
 process or in several, never share one) and ends in the target's suffix (writers such as
-moviepy, PIL or `numpy.savez` choose the format by it).
+PyAV, PIL or `numpy.savez` choose the format by it).
 
 A process killed outright (SIGKILL, a power cut) can leave a temporary file behind, never a
 partial target; `remove_temporaries` clears them from a folder no other run is using.

@@ -1,7 +1,8 @@
 """The Dask cluster a corpus runs on, and what its workers get.
 
 - `connect`: a client of a scheduler address, else of a `distributed.LocalCluster` sized to
-  the machine (worker processes with one thread each, as many as cores and memory allow).
+  the machine (worker processes with one thread each, as many as cores and memory allow),
+  listening on loopback only, its dashboard included.
 - A local worker's variables (thread counts, `RUN_ENV`, and not Dask's
   `MALLOC_TRIM_THRESHOLD_=65536`) go to the worker process only, through the cluster's own
   `env` option: this process's environment is never changed (`_OwnEnvironmentNanny`).
@@ -15,7 +16,8 @@ import logging
 import os
 from typing import Any
 
-from distributed import Nanny
+import dask
+from distributed import Client, LocalCluster, Nanny
 from distributed.diagnostics.plugin import WorkerPlugin
 
 from emohelpers.core.errors import ParameterError
@@ -31,6 +33,8 @@ ALLOWED_FAILURES = 1
 #: Seconds to reach a scheduler given by address before saying it cannot be reached.
 CONNECT_TIMEOUT_S = 5
 TORCH_THREADS_ENV = "EMOHELPERS_TORCH_THREADS"
+#: The one interface everything of a local cluster listens on.
+LOOPBACK = "127.0.0.1"
 _PARENT_MARK = "__DASK_PARENT_PID"
 
 
@@ -71,7 +75,7 @@ class TorchThreads(WorkerPlugin):
         self.workers_per_host = dict(workers_per_host)
 
     def setup(self, worker: Any) -> None:
-        import torch
+        import torch  # in the worker process, when it starts: the client needs no torch
 
         host = worker.address.rsplit(":", 1)[0]
         share = self.workers_per_host.get(host) or worker.state.nthreads
@@ -87,9 +91,6 @@ def connect(workers: int | None, scheduler: str | None, threads: int | None):
     """A Dask client (and the LocalCluster it owns, or None): the scheduler at `scheduler`
     (or `$DASK_SCHEDULER_ADDRESS`), else a local cluster of `workers` processes (default:
     sized to the machine) with `threads` torch threads each (default: cores / workers)."""
-    import dask
-    from distributed import Client, LocalCluster
-
     address = scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS")
     if address:
         log.info("connecting to the Dask scheduler at %s", address)
@@ -116,7 +117,10 @@ def connect(workers: int | None, scheduler: str | None, threads: int | None):
             n_workers=n,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=":0",
+            # Loopback like the scheduler and workers (Dask's ":0" is every interface); the
+            # README says how to reach it from another machine (`ssh -L`).
+            dashboard_address=f"{LOOPBACK}:0",
+            host=LOOPBACK,
             worker_class=_OwnEnvironmentNanny,
             env=worker_environment(per_worker),
             silence_logs=logging.WARNING,

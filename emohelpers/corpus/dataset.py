@@ -184,7 +184,7 @@ def read_emotions(out_dir: str | Path, columns: Sequence[str] | None = None) -> 
         out_dir: the corpus run's folder.
         columns: only these columns (faster on a large corpus); None for all.
     """
-    import pyarrow.dataset as ds
+    import pyarrow.dataset as ds  # the dataset API only to read a partitioned corpus
 
     root = dataset_dir(out_dir)
     if not root.is_dir() or not any(root.iterdir()):

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from distributed import as_completed
 from tqdm.auto import tqdm
 
 from emohelpers.core.errors import ParameterError
@@ -207,8 +208,6 @@ def _run_dask(
     clips, out, settings, record, *, workers, scheduler, torch_threads, max_in_flight, on_start
 ) -> tuple[str | None, int]:
     """The Dask path of `run_corpus`; returns (dashboard link, worker threads)."""
-    from distributed import as_completed
-
     client, cluster = connect(workers, scheduler, torch_threads)
     try:
         if cluster is None:

@@ -1,4 +1,8 @@
-"""Figures of a corpus: builders from `clips.parquet`'s table to Plotly figures (no I/O)."""
+"""Figures of a corpus: builders from `clips.parquet`'s table to Plotly figures (no I/O).
+
+Metadata values, column names and labels come from the user's files: each goes through
+`figures.text.plain`, so that Plotly shows it as written, never as markup.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from emohelpers.analysis.table import EMOTIONS
+from emohelpers.figures.text import plain, plain_all
 from emohelpers.figures.theme import EMOTION_COLORS, NO_PERSON_COLOR, apply_theme
 
 NO_FACE = "no face"
@@ -63,7 +68,7 @@ def _count_bars(values: pd.Series, order: list[str], colors: dict[str, str], tit
     counts = _counts(values, order)
     fig = go.Figure(
         go.Bar(
-            x=list(counts.index),
+            x=plain_all(counts.index),
             y=counts.to_numpy(),
             marker_color=[colors.get(v, NO_PERSON_COLOR) for v in counts.index],
             text=counts.to_numpy(),
@@ -75,14 +80,22 @@ def _count_bars(values: pd.Series, order: list[str], colors: dict[str, str], tit
 
 def dominant_figure(clips: pd.DataFrame) -> go.Figure:
     """Finished clips by the main person's dominant emotion ("no face": nobody tracked)."""
-    return _count_bars(_done(clips)["dominant"], [*EMOTIONS, NO_FACE], EMOTION_COLORS,
-                       "Dominant emotion of the main person")  # fmt: skip
+    return _count_bars(
+        _done(clips)["dominant"],
+        [*EMOTIONS, NO_FACE],
+        EMOTION_COLORS,
+        "Dominant emotion of the main person",
+    )
 
 
 def verdict_figure(clips: pd.DataFrame) -> go.Figure:
     """Finished clips by the main person's valence verdict."""
-    return _count_bars(_done(clips)["verdict"], list(VERDICT_COLORS), VERDICT_COLORS,
-                       "Valence verdict of the main person")  # fmt: skip
+    return _count_bars(
+        _done(clips)["verdict"],
+        list(VERDICT_COLORS),
+        VERDICT_COLORS,
+        "Valence verdict of the main person",
+    )
 
 
 def coverage_figure(clips: pd.DataFrame) -> go.Figure:
@@ -113,7 +126,7 @@ def group_figure(clips: pd.DataFrame, column: str) -> go.Figure:
     fig = go.Figure()
     for emotion in [e for e in [*EMOTIONS, NO_FACE] if e in share.columns]:
         fig.add_bar(
-            x=[str(g) for g in groups],
+            x=plain_all(groups),
             y=100 * share[emotion].to_numpy(),
             name=emotion,
             marker_color=EMOTION_COLORS.get(emotion, NO_PERSON_COLOR),
@@ -124,8 +137,8 @@ def group_figure(clips: pd.DataFrame, column: str) -> go.Figure:
         )
     fig.update_layout(
         barmode="stack",
-        title=f"Dominant emotion per {column}",
-        xaxis_title=column,
+        title=f"Dominant emotion per {plain(column)}",
+        xaxis_title=plain(column),
         yaxis_title="clips, %",
     )
     return apply_theme(fig)
@@ -137,14 +150,17 @@ def confusion_figure(confusion: pd.DataFrame, title: str = "Confusion") -> go.Fi
     fig = go.Figure(
         go.Heatmap(
             z=z,
-            x=[str(c) for c in confusion.columns],
-            y=[str(i) for i in confusion.index],
+            x=plain_all(confusion.columns),
+            y=plain_all(confusion.index),
             colorscale="Blues",
             text=z.astype(int),
             texttemplate="%{text}",
         )
     )
     fig.update_layout(
-        title=title, xaxis_title="predicted", yaxis_title="golden", yaxis={"autorange": "reversed"}
+        title=plain(title),
+        xaxis_title="predicted",
+        yaxis_title="golden",
+        yaxis={"autorange": "reversed"},
     )
     return apply_theme(fig)

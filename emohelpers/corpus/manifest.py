@@ -26,6 +26,7 @@ from pathlib import Path
 
 from emohelpers.analysis.table import COLUMNS
 from emohelpers.analysis.video import VIDEO_SUFFIXES
+from emohelpers.core.assets import sample_clips
 from emohelpers.core.errors import ParameterError
 
 log = logging.getLogger(__name__)
@@ -186,8 +187,6 @@ def read_inputs(inputs: Sequence[str | Path] | None, exclude: Path | None = None
         else:
             raise ParameterError(f"{p}: no such file or folder")
     if not entries:
-        from emohelpers.core.assets import sample_clips
-
         log.info("no videos in %s: using the sample clips", [str(i) for i in inputs or []])
         entries = [_Entry(v, "sample clip", {}) for v in sample_clips()]
     return _clips(_unique(entries))
@@ -209,6 +208,7 @@ def _unique(entries: Iterable[_Entry]) -> list[_Entry]:
 
 
 def _clips(entries: list[_Entry]) -> list[Clip]:
+    # the report stack (IPython, PyAV): only when clips are listed, not to read a manifest
     from emohelpers.report.run import clip_folders
 
     columns: list[str] = []

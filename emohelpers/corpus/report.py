@@ -15,11 +15,12 @@ import pandas as pd
 
 from emohelpers.core.atomic import atomic_write_json
 from emohelpers.core.errors import ParameterError
-from emohelpers.core.notebooks import notebook_path
+from emohelpers.core.notebooks import notebook_path, project_path
 from emohelpers.core.spec import Setting, by_name, check_values
 from emohelpers.corpus import dataset
 from emohelpers.corpus import figures as cf
 from emohelpers.report.evaluation_io import evaluate
+from emohelpers.report.html import export_report
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +83,7 @@ CORPUS_REPORT_SPEC: tuple[Setting, ...] = (
 @dataclass(frozen=True)
 class CorpusReportParameters:
     """The corpus notebook's parameters, checked (each one's meaning: `CORPUS_REPORT_SPEC`;
-    `out_dir` None is `outputs/corpus`)."""
+    `out_dir` None is `outputs/corpus`; a relative one is the project's, `project_path`)."""
 
     out_dir: Path
     golden: Path | None = None
@@ -98,7 +99,8 @@ def check_parameters(**params: Any) -> CorpusReportParameters:
         ParameterError: naming the parameter, its value and what is allowed.
     """
     p = check_values(CORPUS_REPORT_SPEC, params)
-    return CorpusReportParameters(**{**p, "out_dir": p["out_dir"] or Path("outputs/corpus")})
+    out_dir = project_path(p["out_dir"] or "outputs/corpus")  # as the README says
+    return CorpusReportParameters(**{**p, "out_dir": out_dir})
 
 
 def metadata_columns(clips: pd.DataFrame) -> list[str]:
@@ -128,19 +130,19 @@ def load(params: CorpusReportParameters) -> pd.DataFrame:
 
 
 def _display(obj: Any) -> None:
-    from IPython.display import display
+    from IPython.display import display  # IPython only in the notebook's kernel
 
     display(obj)
 
 
 def _html_table(df: pd.DataFrame) -> None:
-    from IPython.display import HTML
+    from IPython.display import HTML  # IPython only in the notebook's kernel
 
     _display(HTML(df.to_html(index=False, float_format="{:.2f}".format, border=0, na_rep="")))
 
 
 def _note(text: str) -> None:
-    from IPython.display import Markdown
+    from IPython.display import Markdown  # IPython only in the notebook's kernel
 
     _display(Markdown(f"*{text}*"))
 
@@ -244,11 +246,10 @@ def run_corpus_report(
         ParameterError: for bad parameters (before the notebook runs).
         papermill.PapermillExecutionError: when a cell fails (the notebook is kept).
     """
-    import papermill as pm
+    import papermill as pm  # loads in ~1 s: only when a corpus report runs
 
-    from emohelpers.report.html import export_report
-    from emohelpers.report.kernel import KERNEL_LOG, kernel_options  # jupyter_client
-    from emohelpers.report.run import kernel_name
+    from emohelpers.report.kernel import KERNEL_LOG, kernel_options  # jupyter_client: same
+    from emohelpers.report.run import kernel_name  # the report stack: only for a report
 
     out = Path(out_dir).resolve()
     params = {

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from emohelpers.analysis.table import Analysis
 from emohelpers.core.errors import EmoError, ParameterError
 from emohelpers.core.settings import AnalysisSettings
 from emohelpers.corpus import dataset
@@ -106,7 +107,7 @@ def undo_dask_malloc_trim() -> bool:
 
 def _apply_torch_threads() -> None:
     if _TORCH_THREADS:
-        import torch
+        import torch  # in the worker, when a task runs: the engine's process needs none
 
         if torch.get_num_threads() != _TORCH_THREADS[0]:
             torch.set_num_threads(_TORCH_THREADS[0])
@@ -198,11 +199,9 @@ def _analysis(
     settings: TaskSettings,
 ) -> tuple[Any, bool]:
     """The saved analysis in `folder` when made with `wanted` settings, else a new one."""
-    from emohelpers.analysis.table import Analysis  # pandas and pyarrow: only in a task
-
     try:
         saved = Analysis.load(folder)
-        if saved.provenance.cache_key() == wanted:
+        if saved.provenance.cache_key() == wanted and saved.provenance.on_current_clock:
             return saved, False
     except EmoError:
         pass
@@ -214,6 +213,7 @@ def _analysis(
 
 def _report(clip: Clip, folder: Path, settings: TaskSettings) -> str | None:
     """Run the clip's report (it reuses the saved analysis); None when made, else why not."""
+    # the report stack (papermill, PyAV): only when a task makes a report
     from emohelpers.report.run import run_clip as run_report_clip
 
     params = {**settings.analysis.to_flat(), **settings.report_parameters}
@@ -255,7 +255,7 @@ def run_clip(clip: Clip, out_dir: str | Path, settings: TaskSettings) -> dict[st
         The clip's row (JSON-ready, small); failures are described in it, not raised,
         except those of unforeseen kinds, which the engine records from the task's error.
     """
-    from emohelpers.analysis.pipeline import cache_key
+    from emohelpers.analysis.pipeline import cache_key  # loads torch: only in a task
 
     t0 = time.perf_counter()
     out = Path(out_dir)

@@ -33,8 +33,14 @@ def _deletion_orders(maps: np.ndarray | None, n: int, hw: int, seed: int) -> np.
     return orders
 
 
-def _deletion_probs(clf: Classifier, x: torch.Tensor, orders: np.ndarray, targets: np.ndarray,
-                    steps: int, baseline: float) -> np.ndarray:  # fmt: skip
+def _deletion_probs(
+    clf: Classifier,
+    x: torch.Tensor,
+    orders: np.ndarray,
+    targets: np.ndarray,
+    steps: int,
+    baseline: float,
+) -> np.ndarray:
     n, c, h, w = x.shape
     counts = np.round(np.linspace(0, 1, steps + 1) * h * w).astype(int)
     probs = np.empty((n, steps + 1), np.float32)
@@ -53,9 +59,15 @@ def _deletion_probs(clf: Classifier, x: torch.Tensor, orders: np.ndarray, target
 
 
 def deletion_curve(
-    classifier: Classifier, crops: Sequence[Crop], maps: np.ndarray | None,
-    emotion_idx: int | Sequence[int], *, steps: int = 20, baseline: float = 0.0, seed: int = 0,
-) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    classifier: Classifier,
+    crops: Sequence[Crop],
+    maps: np.ndarray | None,
+    emotion_idx: int | Sequence[int],
+    *,
+    steps: int = 20,
+    baseline: float = 0.0,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
     """The deletion curve: the explained emotion's probability as pixels are deleted.
 
     Args:
@@ -83,8 +95,13 @@ def deletion_curve(
     return np.linspace(0, 1, steps + 1), probs
 
 
-def deletion_auc(classifier: Classifier, crops: Sequence[Crop], maps: np.ndarray | None,
-                 emotion_idx: int | Sequence[int], **kwargs: Any) -> np.ndarray:  # fmt: skip
+def deletion_auc(
+    classifier: Classifier,
+    crops: Sequence[Crop],
+    maps: np.ndarray | None,
+    emotion_idx: int | Sequence[int],
+    **kwargs: Any,
+) -> np.ndarray:
     """(N,) areas under the deletion curves, in [0, 1] (see `deletion_curve`); lower is
     more faithful."""
     fractions, probs = deletion_curve(classifier, crops, maps, emotion_idx, **kwargs)
@@ -92,9 +109,15 @@ def deletion_auc(classifier: Classifier, crops: Sequence[Crop], maps: np.ndarray
 
 
 def faithfulness_report(
-    classifier: Classifier, crops: Sequence[Crop], methods: Sequence[str] = METHODS, *,
-    steps: int = 20, baseline: float = 0.0, seed: int = 0, **options: Any,
-) -> pd.DataFrame:  # fmt: skip
+    classifier: Classifier,
+    crops: Sequence[Crop],
+    methods: Sequence[str] = METHODS,
+    *,
+    steps: int = 20,
+    baseline: float = 0.0,
+    seed: int = 0,
+    **options: Any,
+) -> pd.DataFrame:
     """The deletion test of each method on the crops' most probable emotion.
 
     Args:
@@ -126,9 +149,15 @@ def faithfulness_report(
         maps = attribute(classifier, x, targets[:, None], method, **options)[:, 0]
         seconds = time.perf_counter() - t0
         deletion = auc(maps)
-        rows.append({"method": method, "faces": n, "deletion_auc": float(deletion.mean()),
-                     "random_auc": float(rand.mean()),
-                     "difference": float((rand - deletion).mean()),
-                     "wins": float((deletion < rand).mean()),
-                     "seconds_per_face": seconds / max(n, 1)})  # fmt: skip
+        rows.append(
+            {
+                "method": method,
+                "faces": n,
+                "deletion_auc": float(deletion.mean()),
+                "random_auc": float(rand.mean()),
+                "difference": float((rand - deletion).mean()),
+                "wins": float((deletion < rand).mean()),
+                "seconds_per_face": seconds / max(n, 1),
+            }
+        )
     return pd.DataFrame(rows)

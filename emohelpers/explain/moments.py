@@ -209,7 +209,9 @@ def explain_strongest_moments(
     folder = Path(cache_dir) if cache_dir is not None else assets.cache_dir() / "explain"
 
     # One face per (frame, box); several emotions may peak on the same face.
-    keys, own, paths = [], {}, {}
+    keys: list[tuple[int, tuple[float, ...]]] = []
+    own: dict[tuple[int, tuple[float, ...]], set[str]] = {}
+    paths: dict[tuple[int, tuple[float, ...]], Path] = {}
     for m in moments.itertuples(index=False):
         box = tuple(round(float(getattr(m, c)), 2) for c in BOX_COLUMNS)
         k = (int(m.frame), box)

@@ -1,7 +1,8 @@
 """Figure builders: the emotion table in, `plotly.graph_objects.Figure` out.
 
 Builders never show or write a figure; callers (notebooks, reports) decide that. Colours
-come from `emohelpers.theme`, so a figure and the annotated video agree.
+come from `emohelpers.theme`, so a figure and the annotated video agree. Titles and trace
+names given to a builder are shown as written (`figures.text.plain`), never as markup.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from emohelpers.analysis.table import BOX_COLUMNS, EMOTIONS, validate_table
 from emohelpers.core.errors import ParameterError
 from emohelpers.core.images import image_data_uri
 from emohelpers.figures.drawing import as_rows, draw_boxes
+from emohelpers.figures.text import plain, plain_or_none
 from emohelpers.figures.theme import (
     EMOTION_COLORS,
     FONT_COLOR,
@@ -30,6 +32,9 @@ from emohelpers.figures.theme import (
     person_label,
     rgba,
 )
+
+#: The one line a figure shows where no face was found.
+NO_FACE_NOTE = "No face found in the analysed frames"
 
 #: Angle of the first emotion (degrees, counter-clockwise from east) and direction of the rest.
 RADAR_ROTATION_DEG = 90
@@ -96,6 +101,7 @@ def radar_trace(probs: np.ndarray, name: str, color: str, **kwargs: Any) -> go.S
         **kwargs: passed to `go.Scatterpolar` (e.g. `subplot`, `showlegend`).
     """
     r = np.asarray(probs, dtype=np.float64).reshape(len(EMOTIONS))
+    name = plain(name)
     return go.Scatterpolar(
         r=[*r, r[0]],
         theta=[*EMOTIONS, EMOTIONS[0]],
@@ -122,13 +128,17 @@ def radar_figure(
         colors: trace name -> hex colour; default: `person_color` of the entry's position.
 
     Returns:
-        The figure; radial range fixed to [0, 1].
+        The figure; radial range fixed to [0, 1]. Without traces (no face), a note.
     """
     fig = go.Figure()
+    if not probs_by_trace:  # a polar layout without traces draws an empty x-y grid
+        fig.add_annotation(text=NO_FACE_NOTE, showarrow=False, x=0.5, y=0.5)
+        fig.update_xaxes(visible=False).update_yaxes(visible=False)
+        return apply_theme(fig.update_layout(title=plain_or_none(title), height=200))
     for i, (name, probs) in enumerate(probs_by_trace.items()):
         color = (colors or {}).get(name) or person_color(i)
         fig.add_trace(radar_trace(probs, name, color))
-    fig.update_layout(polar=radar_polar_layout(), title=title, showlegend=True)
+    fig.update_layout(polar=radar_polar_layout(), title=plain_or_none(title), showlegend=True)
     return apply_theme(fig)
 
 
@@ -183,7 +193,7 @@ def timeline_figure(
     analysed = table.drop_duplicates("frame")[["frame", "time_s"]].set_index("frame")
     if not persons:
         fig = go.Figure(go.Scatter(x=analysed["time_s"], y=np.full(len(analysed), np.nan)))
-        fig.add_annotation(text="No face found in the analysed frames", showarrow=False)
+        fig.add_annotation(text=NO_FACE_NOTE, showarrow=False)
         fig.update_layout(xaxis_title="time (s)", yaxis_range=[0, 1], showlegend=False)
         return apply_theme(fig)
     fig = make_subplots(
@@ -265,6 +275,7 @@ def frame_radar_figure(
         first = rows.iloc[0]
         title = f"Frame {int(first['frame'])} at {float(first['time_s']):.2f} s"
     _hide_image_axes(fig, 1, 1)
+    title = plain_or_none(title)
     fig.update_layout(polar=radar_polar_layout(), title=title, height=420, showlegend=True)
     return apply_theme(fig)
 

@@ -21,6 +21,7 @@ from plotly.subplots import make_subplots
 from emohelpers.analysis.classifiers.base import Crop, to_pil
 from emohelpers.analysis.table import CHANCE, EMOTIONS
 from emohelpers.core.images import image_data_uri
+from emohelpers.figures.text import plain_or_none
 from emohelpers.figures.theme import EMOTION_COLORS, apply_theme
 
 
@@ -122,26 +123,47 @@ def explanation_figure(
         A figure of one row of image panels titled like "happy 0.83"; a figure with no
         panel (and a note) when no emotion with a map is above `min_prob`.
     """
-    p = _probabilities(probs)
+    p, title = _probabilities(probs), plain_or_none(title)
     shown = shown_emotions(p, list(maps_by_emotion), min_prob, first)
     if not shown:
         fig = go.Figure(layout={"title": title, "height": 120, "width": 420})
-        fig.add_annotation(text=f"No emotion above {min_prob:.2f}", showarrow=False,
-                           x=0.5, y=0.5, xref="paper", yref="paper")  # fmt: skip
+        fig.add_annotation(
+            text=f"No emotion above {min_prob:.2f}",
+            showarrow=False,
+            x=0.5,
+            y=0.5,
+            xref="paper",
+            yref="paper",
+        )
         fig.update_xaxes(visible=False).update_yaxes(visible=False)
         return apply_theme(fig)
-    fig = make_subplots(rows=1, cols=len(shown), horizontal_spacing=0.02,
-                        subplot_titles=[f"{e} {p[e]:.2f}" for e in shown])  # fmt: skip
+    fig = make_subplots(
+        rows=1,
+        cols=len(shown),
+        horizontal_spacing=0.02,
+        subplot_titles=[f"{e} {p[e]:.2f}" for e in shown],
+    )
     for k, emotion in enumerate(shown, start=1):
         image = overlay(crop, maps_by_emotion[emotion], alpha)
-        fig.add_trace(go.Image(source=image_data_uri(image, width=panel_px, quality=88),
-                               name=emotion, hoverinfo="skip"), row=1, col=k)  # fmt: skip
+        fig.add_trace(
+            go.Image(
+                source=image_data_uri(image, width=panel_px, quality=88),
+                name=emotion,
+                hoverinfo="skip",
+            ),
+            row=1,
+            col=k,
+        )
         fig.update_xaxes(visible=False, row=1, col=k)
         fig.update_yaxes(visible=False, scaleanchor="x" if k == 1 else f"x{k}", row=1, col=k)
     for note, emotion in zip(fig.layout.annotations, shown, strict=True):
         note.font = {"color": EMOTION_COLORS[emotion], "size": 14}
     top = 60 if title else 36
-    fig.update_layout(title=title, width=max(320, 20 + len(shown) * (panel_px + 10)),
-                      height=panel_px + top + 10, margin={"l": 10, "r": 10, "t": top, "b": 10},
-                      showlegend=False)  # fmt: skip
+    fig.update_layout(
+        title=title,
+        width=max(320, 20 + len(shown) * (panel_px + 10)),
+        height=panel_px + top + 10,
+        margin={"l": 10, "r": 10, "t": top, "b": 10},
+        showlegend=False,
+    )
     return apply_theme(fig)

@@ -18,6 +18,7 @@ from plotly.subplots import make_subplots
 
 from emohelpers.analysis.table import EMOTIONS
 from emohelpers.core.errors import ParameterError
+from emohelpers.figures.text import plain_all
 from emohelpers.figures.theme import EMOTION_COLORS, apply_theme
 
 WINDOW_KINDS: tuple[str, ...] = ("bars", "heatmap")
@@ -197,8 +198,8 @@ def confusion_figure(confusion_df: pd.DataFrame, normalize: bool = False) -> go.
     fig = go.Figure(
         go.Heatmap(
             z=z,
-            x=[str(c) for c in confusion_df.columns],
-            y=[str(r) for r in confusion_df.index],
+            x=plain_all(confusion_df.columns),
+            y=plain_all(confusion_df.index),
             text=text,
             texttemplate="%{text}",
             colorscale="Blues",

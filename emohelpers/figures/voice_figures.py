@@ -21,20 +21,31 @@ VOICE_COLOR = "#444444"
 _AGREE, _DISAGREE, _NOT_COMPARED = "#228833", "#CC3311", "#BBBBBB"
 
 
-def _emotion_lines(fig: go.Figure, x: np.ndarray, probs: pd.DataFrame, who: str, row: int,
-                   legend: bool) -> None:  # fmt: skip
+def _emotion_lines(
+    fig: go.Figure, x: np.ndarray, probs: pd.DataFrame, who: str, row: int, legend: bool
+) -> None:
     for emotion in EMOTIONS:
-        fig.add_trace(go.Scatter(
-            x=x, y=probs[emotion].to_numpy(), name=emotion, legendgroup=emotion,
-            showlegend=legend, mode="lines+markers" if row == 2 else "lines",
-            connectgaps=False, marker={"size": 4},
-            line={"color": EMOTION_COLORS[emotion], "width": 1.6},
-            hovertemplate=f"{who} {emotion}: %{{y:.2f}} at %{{x:.2f}} s<extra></extra>",
-        ), row=row, col=1)  # fmt: skip
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=probs[emotion].to_numpy(),
+                name=emotion,
+                legendgroup=emotion,
+                showlegend=legend,
+                mode="lines+markers" if row == 2 else "lines",
+                connectgaps=False,
+                marker={"size": 4},
+                line={"color": EMOTION_COLORS[emotion], "width": 1.6},
+                hovertemplate=f"{who} {emotion}: %{{y:.2f}} at %{{x:.2f}} s<extra></extra>",
+            ),
+            row=row,
+            col=1,
+        )
 
 
-def face_voice_timeline_figure(faces: pd.DataFrame, voice: pd.DataFrame, person: float,
-                               duration_s: float | None = None) -> go.Figure:  # fmt: skip
+def face_voice_timeline_figure(
+    faces: pd.DataFrame, voice: pd.DataFrame, person: float, duration_s: float | None = None
+) -> go.Figure:
     """The face of one person over time above the voice, on the same time axis.
 
     Args:
@@ -52,20 +63,33 @@ def face_voice_timeline_figure(faces: pd.DataFrame, voice: pd.DataFrame, person:
     seen = not np.isnan(person)
     title = f"Face: {person_label(person)}" if seen else "Face: nobody seen"
     titles = [title, "Voice (one point per window, at its centre)"]
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.1,
-                        subplot_titles=titles)  # fmt: skip
+    fig = make_subplots(
+        rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.1, subplot_titles=titles
+    )
     analysed = faces.drop_duplicates("frame")[["frame", "time_s"]].set_index("frame")
     mine = faces[faces["person"] == person].drop_duplicates("frame").set_index("frame")
-    _emotion_lines(fig, analysed["time_s"].to_numpy(),
-                   mine[list(EMOTIONS)].reindex(analysed.index), person_label(person), 1,
-                   legend=True)  # fmt: skip
+    _emotion_lines(
+        fig,
+        analysed["time_s"].to_numpy(),
+        mine[list(EMOTIONS)].reindex(analysed.index),
+        person_label(person),
+        1,
+        legend=True,
+    )
     centre = ((voice["start_s"] + voice["end_s"]) / 2).to_numpy()
     _emotion_lines(fig, centre, voice, "voice", 2, legend=False)
-    fig.add_trace(go.Scatter(
-        x=centre, y=voice["speech_prob"].to_numpy(), name="speech probability",
-        mode="lines", line={"color": VOICE_COLOR, "width": 1.2, "dash": "dot"},
-        hovertemplate="speech %{y:.2f} at %{x:.2f} s<extra></extra>",
-    ), row=2, col=1)  # fmt: skip
+    fig.add_trace(
+        go.Scatter(
+            x=centre,
+            y=voice["speech_prob"].to_numpy(),
+            name="speech probability",
+            mode="lines",
+            line={"color": VOICE_COLOR, "width": 1.2, "dash": "dot"},
+            hovertemplate="speech %{y:.2f} at %{x:.2f} s<extra></extra>",
+        ),
+        row=2,
+        col=1,
+    )
     for row in (1, 2):
         fig.update_yaxes(range=[0, 1], title_text="probability", row=row, col=1)
     if duration_s:
@@ -75,8 +99,11 @@ def face_voice_timeline_figure(faces: pd.DataFrame, voice: pd.DataFrame, person:
     return apply_theme(fig)
 
 
-def face_voice_radar_figure(face_probs: np.ndarray, voice_probs: np.ndarray, person: float,
-                            ) -> go.Figure:  # fmt: skip
+def face_voice_radar_figure(
+    face_probs: np.ndarray,
+    voice_probs: np.ndarray,
+    person: float,
+) -> go.Figure:
     """The person's mean face radar beside the voice's mean radar.
 
     Args:
@@ -85,13 +112,22 @@ def face_voice_radar_figure(face_probs: np.ndarray, voice_probs: np.ndarray, per
         person: the person's track id (its colour and label).
     """
     name = f"Face: {person_label(person)}"
-    fig = make_subplots(rows=1, cols=2, specs=[[{"type": "polar"}, {"type": "polar"}]],
-                        subplot_titles=[name, "Voice"])  # fmt: skip
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        specs=[[{"type": "polar"}, {"type": "polar"}]],
+        subplot_titles=[name, "Voice"],
+    )
     fig.add_trace(radar_trace(face_probs, name, person_color(person), subplot="polar"))
     fig.add_trace(radar_trace(voice_probs, "Voice", VOICE_COLOR, subplot="polar2"))
-    fig.update_layout(polar=radar_polar_layout(), polar2=radar_polar_layout(),
-                      title="Mean expression: face and voice", showlegend=False,
-                      height=460, margin={"t": 110})  # fmt: skip
+    fig.update_layout(
+        polar=radar_polar_layout(),
+        polar2=radar_polar_layout(),
+        title="Mean expression: face and voice",
+        showlegend=False,
+        height=460,
+        margin={"t": 110},
+    )
     for annotation in fig.layout.annotations:  # subplot titles above the angular labels
         annotation.update(y=1.1)
     return apply_theme(fig)
@@ -108,18 +144,31 @@ def agreement_figure(agreed: pd.DataFrame) -> go.Figure:
     fig = go.Figure()
     for col, label in (("same_emotion", "emotion"), ("same_valence", "valence")):
         verdict = agreed[col]
-        color = np.where(verdict.isna(), _NOT_COMPARED,
-                         np.where(verdict.fillna(False), _AGREE, _DISAGREE))  # fmt: skip
-        text = [f"voice {v if pd.notna(v) else '—'} · face {f if pd.notna(f) else '—'}"
-                for v, f in zip(agreed["voice_" + label], agreed["face_" + label],
-                                strict=True)]  # fmt: skip
-        fig.add_trace(go.Scatter(
-            x=centre, y=[label] * len(agreed), mode="markers", name=label, text=text,
-            marker={"color": color, "size": 14, "symbol": "square"},
-            hovertemplate="%{x:.2f} s: %{text}<extra></extra>",
-        ))  # fmt: skip
-    fig.update_layout(title="Face and voice: same emotion? same valence? (green: same, red: "
-                            "differ, grey: not compared)", height=220, showlegend=False,
-                      xaxis_title="time (s)", margin={"l": 80},
-                      yaxis={"range": [-0.6, 1.6]})  # fmt: skip
+        color = np.where(
+            verdict.isna(), _NOT_COMPARED, np.where(verdict.fillna(False), _AGREE, _DISAGREE)
+        )
+        text = [
+            f"voice {v if pd.notna(v) else '—'} · face {f if pd.notna(f) else '—'}"
+            for v, f in zip(agreed["voice_" + label], agreed["face_" + label], strict=True)
+        ]
+        fig.add_trace(
+            go.Scatter(
+                x=centre,
+                y=[label] * len(agreed),
+                mode="markers",
+                name=label,
+                text=text,
+                marker={"color": color, "size": 14, "symbol": "square"},
+                hovertemplate="%{x:.2f} s: %{text}<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        title="Face and voice: same emotion? same valence? (green: same, red: "
+        "differ, grey: not compared)",
+        height=220,
+        showlegend=False,
+        xaxis_title="time (s)",
+        margin={"l": 80},
+        yaxis={"range": [-0.6, 1.6]},
+    )
     return apply_theme(fig)

@@ -152,6 +152,20 @@ def clip_analysis_dir(out_dir: str | Path, clip: str) -> Path:
     return Path(out_dir) / CLIPS_DIR / clip
 
 
+def _blank_missing(table: pd.DataFrame) -> pd.DataFrame:
+    """`table` with missing values (`<NA>`, None, NaN) as empty cells, floats kept as floats
+    (`to_html`'s `na_rep` covers float NaN only, not pandas' NA in text and integer columns).
+    """
+    shown = table.copy()
+    for column in shown.columns:
+        if pd.api.types.is_float_dtype(shown[column]):  # Float64's NA too: NaN, then ""
+            shown[column] = shown[column].astype("float64")
+        else:
+            values = shown[column].astype(object)
+            shown[column] = values.where(values.notna(), "")
+    return shown
+
+
 def _choices(series: pd.Series) -> list[str]:
     return sorted(str(v) for v in series.dropna().unique())
 
@@ -230,7 +244,7 @@ class CorpusExplorer:
         self.count.value = f"<b>{len(self.shown)}</b> of {len(self.clips)} clips"
         columns = [c for c in SHOWN_COLUMNS if c in self.shown]
         columns += metadata_columns(self.shown)
-        self.table.value = self.shown[columns].to_html(
+        self.table.value = _blank_missing(self.shown[columns]).to_html(
             index=False, na_rep="", float_format=lambda v: f"{v:.2f}", border=0
         )
         ok = self.shown[self.shown["status"] == "ok"]["clip"].astype(str).tolist()
@@ -252,15 +266,21 @@ class CorpusExplorer:
         if clip is None or rows.empty or rows["status"].iloc[0] != "ok":
             raise ParameterError(f"clip {clip!r}: not a finished clip of {self.out_dir}")
         video = Path(str(rows["video"].iloc[0]))
-        self.output.outputs = ()
+        # Reading the analysis and the first frame takes seconds: say so at once (one
+        # assignment, so that the area never shows blank in between).
+        self.output.outputs = (
+            {"output_type": "stream", "name": "stdout", "text": f"loading {clip}...\n"},
+        )
         try:
             analysis = Analysis.load(clip_analysis_dir(self.out_dir, clip))
             if self.explorer is not None:
                 self.explorer.close()
             self.explorer = ClipExplorer(video, analysis)
         except EmoError as exc:
+            self.output.outputs = ()
             self.output.append_stdout(f"{clip}: cannot open it: {exc}\n")
             return None
         title = f"<h3>{html.escape(clip)}</h3>"
+        self.output.outputs = ()
         self.output.append_display_data(w.VBox([w.HTML(title), self.explorer.widget]))
         return self.explorer

@@ -20,6 +20,7 @@ import pandas as pd
 from emohelpers.core.assets import sample_clips
 from emohelpers.core.atomic import atomic_write
 from emohelpers.core.errors import EmoError, ParameterError
+from emohelpers.core.notebooks import project_path
 from emohelpers.core.spec import Setting, check_values
 from emohelpers.lab.corpus_explorer import CLIPS_TABLE, clip_analysis_dir, load_clips
 from emohelpers.summaries.clip_summary import summarise_analysis
@@ -116,6 +117,12 @@ def make_demo_corpus(
     return out
 
 
+def demo_corpus_dir(demo_dir: str | Path) -> Path:
+    """The demo corpus's folder: a relative `demo_dir` is the project's (`project_path`),
+    so that the notebook run from `notebooks/` makes it in the project's `outputs/`."""
+    return project_path(demo_dir)
+
+
 def check_corpus_parameters(**params: Any) -> Path:
     """The corpus notebook's parameters, checked: the corpus folder to explore.
 
@@ -131,7 +138,7 @@ def check_corpus_parameters(**params: Any) -> Path:
     """
     p = check_values(CORPUS_SPEC, params)
     if p["corpus_dir"] is None:
-        return make_demo_corpus(p["demo_dir"])
+        return make_demo_corpus(demo_corpus_dir(p["demo_dir"]))
     folder = p["corpus_dir"]
     try:
         load_clips(folder)

@@ -30,6 +30,7 @@ from emohelpers.core.images import jpeg_bytes
 from emohelpers.figures.core_figures import timeline_figure
 from emohelpers.figures.drawing import draw_boxes
 from emohelpers.figures.radar_panel import draw_radar, panel_geometry, radar_background
+from emohelpers.figures.reels import cut_segment, highlight_reel
 from emohelpers.figures.theme import person_color, person_label
 from emohelpers.report.html import figure_bundle
 from emohelpers.summaries.moments import strongest_moments
@@ -149,7 +150,7 @@ class ClipExplorer:
             [
                 w.HBox([back, self.slider, forward]),
                 self.label,
-                w.HBox([self.image, self.radar]),
+                w.HBox([self.image, self.radar if self.persons else self._no_face_note()]),
                 w.HBox([self.person, self.emotion, jump, self.span, play, explain]),
                 w.HBox([self.player, self.saliency]),
                 self.timeline,
@@ -161,6 +162,14 @@ class ClipExplorer:
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict:
         return self.widget._repr_mimebundle_(**kwargs)
+
+    def _no_face_note(self):
+        """One line where the radar would be, for a clip where no face was found."""
+        import ipywidgets as w  # widgets only where a notebook runs
+
+        note = w.HTML("<i>No face found in the analysed frames: no radar to show.</i>")
+        note.add_class("emo-radar-note")
+        return note
 
     def rows(self, position: int) -> pd.DataFrame:
         """The table rows of the analysed frame at slider position `position`."""
@@ -237,8 +246,6 @@ class ClipExplorer:
         """Cut the segment around the current frame with its sound and show a player."""
         import ipywidgets as w  # widgets only where a notebook runs
 
-        from emohelpers.figures.reels import cut_segment  # PyAV encoding only when a segment is cut
-
         start, end = self.segment_around()
         out = self._work / f"segment-{start:.2f}-{end:.2f}.mp4"
         try:
@@ -310,8 +317,6 @@ class ClipExplorer:
             An `IPython.display.Video` (embedded, with controls), or a short text when the
             clip has no face.
         """
-        from emohelpers.figures.reels import highlight_reel  # PyAV encoding only when a reel is cut
-
         person = self.person.value if person is None else person
         if person is None:
             return "no face in this clip: no reel"

@@ -1,12 +1,16 @@
 """The JupyterLab command of `make lab`: loopback only, the emohelpers kernel, offline.
 
 JupyterLab fetches news and update checks from the internet and its extension manager
-queries PyPI; `lab_command` turns all three off, so that nothing leaves the machine.
+queries PyPI; `lab_command` turns all three off, so that nothing leaves the machine. The
+access token travels in the environment (`JUPYTER_TOKEN`, `lab_environment`), never on the
+command line, where `ps` shows it to every user of the machine. Notebooks are saved without
+their outputs (`save_hook.strip_outputs`).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import secrets
@@ -31,9 +35,18 @@ OFFLINE_OPTIONS: tuple[str, ...] = (
     "--ServerApp.open_browser=False",
 )
 
+#: Options that keep results out of the notebooks the lab saves (autosave included).
+SAVE_OPTIONS: tuple[str, ...] = (
+    "--ContentsManager.pre_save_hook=emohelpers.lab.save_hook.strip_outputs",
+)
+
+#: The environment variable the Jupyter server reads its access token from.
+TOKEN_VARIABLE = "JUPYTER_TOKEN"
+
 
 def kernel_installed(name: str = KERNEL_NAME) -> bool:
     """Whether a Jupyter kernel `name` is registered and runs this Python."""
+    # jupyter_client only when the lab starts, not at import
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
     try:
@@ -50,7 +63,7 @@ def install_kernel() -> Path:
     Returns:
         The kernel's folder.
     """
-    from ipykernel.kernelspec import install
+    from ipykernel.kernelspec import install  # ipykernel only to register the kernel
 
     return Path(
         install(kernel_name=KERNEL_NAME, display_name=KERNEL_DISPLAY_NAME, prefix=sys.prefix)
@@ -73,8 +86,6 @@ def install_lab_settings(prefix: str | Path | None = None) -> Path:
     Returns:
         The overrides file.
     """
-    import json
-
     path = Path(prefix or sys.prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
     current = json.loads(path.read_text()) if path.is_file() else {}
     for plugin, values in LAB_SETTINGS.items():
@@ -86,22 +97,20 @@ def lab_command(
     notebook_dir: str | Path,
     *,
     port: int = 8888,
-    token: str | None = None,
     ip: str = "127.0.0.1",
 ) -> list[str]:
-    """The command line that starts JupyterLab on `notebook_dir`, loopback and offline.
+    """The command line that starts JupyterLab on `notebook_dir`, loopback and offline, its
+    notebooks saved without outputs. It holds no token: run it with `lab_environment`.
 
     Args:
         notebook_dir: the folder JupyterLab opens (its file browser's root).
         port: TCP port; JupyterLab takes the next free one when it is busy.
-        token: the access token (default: a random one).
         ip: the interface it listens on; loopback by default (reach it from elsewhere with
             an SSH tunnel rather than by opening it to the network).
 
     Returns:
         argv for `subprocess` (this Python's `-m jupyterlab`).
     """
-    token = token if token is not None else secrets.token_hex(16)
     # Containers and CI machines often run as root; the server refuses root without this.
     as_root = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
     return [
@@ -111,10 +120,24 @@ def lab_command(
         str(notebook_dir),
         f"--ip={ip}",
         f"--port={port}",
-        f"--IdentityProvider.token={token}",
         *OFFLINE_OPTIONS,
+        *SAVE_OPTIONS,
         *as_root,
     ]
+
+
+def lab_environment(token: str, base: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment to run `lab_command` in: `base` (default: this process's) with the run
+    environment and the access token, which the environment keeps from other users' `ps`.
+
+    Args:
+        token: the access token; a URL without it is refused.
+        base: the environment to start from.
+
+    Returns:
+        A new environment for `subprocess` or `os.execve`.
+    """
+    return {**child_environment(base), TOKEN_VARIABLE: token}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -135,10 +158,10 @@ def main(argv: list[str] | None = None) -> int:
         install_kernel()
     install_lab_settings()
     cmd = lab_command(notebook_dir, port=args.port)
-    token = next(a.split("=", 1)[1] for a in cmd if a.startswith("--IdentityProvider.token="))
+    token = secrets.token_hex(16)
     sys.stderr.write(
         f"[lab] JupyterLab on {notebook_dir}: http://127.0.0.1:{args.port}/lab?token={token}"
         " (the port may move to the next free one: the log below shows the URL)\n"
     )
-    os.execve(cmd[0], cmd, child_environment())  # its kernels' analyses need `RUN_ENV`
+    os.execve(cmd[0], cmd, lab_environment(token))  # its kernels' analyses need `RUN_ENV`
     return 0  # not reached

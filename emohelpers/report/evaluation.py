@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 from IPython.display import Markdown, display
 
+from emohelpers.core.notebooks import project_path
 from emohelpers.core.spec import Setting, by_name, check_values
 from emohelpers.figures.summary_figures import confusion_figure
 from emohelpers.report import evaluation_io
@@ -126,7 +127,11 @@ def check_evaluation_parameters(**params: Any) -> EvaluationParameters:
     Raises:
         ParameterError: for an unknown name or a bad value, naming what is allowed.
     """
-    return EvaluationParameters(**check_values(EVALUATION_SPEC, params))
+    p = check_values(EVALUATION_SPEC, params)
+    # Relative folders are the project's, wherever the kernel runs (`project_path`).
+    p["predictions"] = tuple(project_path(f) for f in p["predictions"])
+    p["out_dir"] = None if p["out_dir"] is None else project_path(p["out_dir"])
+    return EvaluationParameters(**p)
 
 
 def run_evaluation(params: EvaluationParameters) -> ev.Evaluation:

@@ -156,6 +156,7 @@ def export_report(
     Returns:
         `html_path`.
     """
+    # nbconvert takes about a second to import: only when a report is exported
     import nbformat
     from jinja2 import DictLoader
     from nbconvert import HTMLExporter

@@ -11,21 +11,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from PIL import Image
-
 from emohelpers.analysis.provenance import model_label
-from emohelpers.analysis.shared import shared_source
-from emohelpers.analysis.table import Analysis
+from emohelpers.analysis.voice.status import VoiceStatus
 from emohelpers.core.atomic import atomic_write
-from emohelpers.core.errors import EmoError
-from emohelpers.figures.drawing import draw_boxes
 from emohelpers.report.clip_status import UNFINISHED, read_status
 from emohelpers.report.sections import KEY_FIGURES_FILE
+from emohelpers.report.thumbnail import THUMBNAIL_FILE, make_thumbnail
 
 log = logging.getLogger(__name__)
 
 INDEX_FILE = "index.html"
-THUMBNAIL_FILE = "thumb.jpg"
 PARTIAL_NOTEBOOK = "partial-report.ipynb"
 
 
@@ -102,29 +97,6 @@ class ClipResult:
         return self.folder / PARTIAL_NOTEBOOK
 
 
-def make_thumbnail(video: Path, folder: Path, width: int = 200) -> Path | None:
-    """Write `folder/thumb.jpg`: a frame with its face boxes when the clip's analysis is
-    saved there, else the first frame; None when the video cannot be read."""
-    try:
-        try:
-            table = Analysis.load(folder).table
-            faces = table.dropna(subset=["person"])
-            rows = table if faces.empty else faces
-            frame = int(rows["frame"].iloc[len(rows) // 2])
-            rows = table[table["frame"] == frame]
-        except EmoError:
-            frame, rows = 0, None
-        draw = (lambda rgb: draw_boxes(rgb, rows)) if rows is not None else None
-        rgb = shared_source(video).thumbnail(frame, width, draw)
-        if rgb is None:
-            return None
-        image = Image.fromarray(rgb)
-        return atomic_write(folder / THUMBNAIL_FILE, lambda p: image.save(p, "JPEG", quality=80))
-    except (EmoError, OSError, ValueError) as exc:
-        log.info("%s: no thumbnail (%s)", video.name, exc)
-        return None
-
-
 def _href(result: ClipResult, file: str) -> str:
     return html.escape(f"{quote(result.name)}/{quote(file)}", quote=True)
 
@@ -148,7 +120,7 @@ def _voice(key: dict) -> str:
     status = key.get("voice_status")
     if not status:
         return ""
-    return "<i>no speech</i>" if status == "ok" else f"<i>{html.escape(str(status))}</i>"
+    return "<i>no speech</i>" if status == VoiceStatus.OK else f"<i>{html.escape(str(status))}</i>"
 
 
 def _row(result: ClipResult) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 
 from emohelpers.core.assets import sample_clip
 from emohelpers.core.errors import ParameterError
+from emohelpers.core.notebooks import project_path
 from emohelpers.core.settings import AnalysisSettings
 from emohelpers.core.spec import Setting, by_name, check_values
 from emohelpers.figures.styles import RADAR_STYLES
@@ -202,7 +203,8 @@ def check_parameters(**params: Any) -> ReportParameters:
 
     Returns:
         The checked parameters; `video` None becomes the sample clip, `out_dir` None
-        `outputs/<video stem>`, `sections` "all" (or None) every section.
+        `outputs/<video stem>` (a relative `out_dir` is taken from the project's folder,
+        `core.notebooks.project_path`), `sections` "all" (or None) every section.
 
     Raises:
         ParameterError: naming the parameter, its value and what is allowed.
@@ -217,7 +219,7 @@ def check_parameters(**params: Any) -> ReportParameters:
         raise ParameterError(f"parameter {exc}") from exc
     p = check_values(REPORT_SPEC, {k: v for k, v in params.items() if k in _REPORT})
     video = p.pop("video") or sample_clip()
-    out_dir = p.pop("out_dir") or Path("outputs") / Path(video).stem
+    out_dir = project_path(p.pop("out_dir") or Path("outputs") / Path(video).stem)
     return ReportParameters(video=Path(video), out_dir=Path(out_dir), settings=settings, **p)
 
 

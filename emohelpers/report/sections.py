@@ -34,6 +34,7 @@ from emohelpers.figures.theme import person_label
 from emohelpers.report.html import video_html
 from emohelpers.report.key_figures_file import KEY_FIGURES_FILE, write_key_figures  # noqa: F401
 from emohelpers.report.parameters import ReportParameters
+from emohelpers.report.thumbnail import make_thumbnail
 from emohelpers.summaries import summary, valence
 from emohelpers.summaries.clip_summary import clip_summary, summarise_analysis
 from emohelpers.summaries.moments import strongest_moments
@@ -382,6 +383,8 @@ def record_key_figures(analysis: Analysis, params: ReportParameters) -> dict[str
     """Write `key_figures.json` into the output folder and display the figures."""
     figs = key_figures(analysis, params)
     write_key_figures(params.out_dir, figs)  # written whole: the runner reads it
+    # The index's thumbnail, here from the clip's source the sections already opened.
+    make_thumbnail(Path(params.video), Path(params.out_dir))
     shown = {k: v if isinstance(v, str) else json.dumps(v, default=str) for k, v in figs.items()}
     facts = pd.DataFrame({"figure": list(shown), "value": list(shown.values())})
     _table(facts, header=False, classes="emo-facts")

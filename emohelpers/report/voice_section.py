@@ -16,6 +16,7 @@ import pandas as pd
 from IPython.display import HTML, Markdown, display
 
 from emohelpers.analysis.table import EMOTIONS, Analysis
+from emohelpers.analysis.voice.status import VoiceStatus
 from emohelpers.figures import voice_figures
 from emohelpers.figures.theme import person_label
 from emohelpers.report.parameters import ReportParameters
@@ -35,13 +36,13 @@ def _why_no_voice(analysis: Analysis) -> str | None:
     block, voice = analysis.provenance.voice, analysis.voice
     status = block.get("status") or NOT_ANALYSED
     if voice is None:
-        if status == "off":
+        if status == VoiceStatus.OFF:
             return (
                 "The voice channel was off for this analysis (`--no-voice`, parameter "
                 "`voice_enabled = False`)."
             )
         return "This analysis has no voice table: run it again with the voice channel on."
-    if status == "no audio":
+    if status == VoiceStatus.NO_AUDIO:
         return "This clip has no sound track: there is no voice to analyse."
     if voice["emotion"].notna().any():
         return None
@@ -63,7 +64,7 @@ def show_voice(analysis: Analysis, params: ReportParameters) -> dict[str, Any]:
         _note("Section `voice` not included (parameter `sections`).")
         return {}
     block = analysis.provenance.voice
-    if block.get("status") == "broken audio":
+    if block.get("status") == VoiceStatus.BROKEN_AUDIO:
         _note(
             f"The sound track could not be read to the end ({block.get('message', '')}); "
             "what follows covers the sound before the break."

@@ -31,13 +31,21 @@ _STR = pd.StringDtype(na_value=np.nan)
 
 #: Columns of `agreement`, in order.
 AGREEMENT_COLUMNS: tuple[str, ...] = (
-    "start_s", "end_s", "voice_emotion", "face_emotion", "n_face_frames", "voice_valence",
-    "face_valence", "same_emotion", "same_valence",
-)  # fmt: skip
+    "start_s",
+    "end_s",
+    "voice_emotion",
+    "face_emotion",
+    "n_face_frames",
+    "voice_valence",
+    "face_valence",
+    "same_emotion",
+    "same_valence",
+)
 
 
-def face_in_windows(faces: pd.DataFrame, voice: pd.DataFrame,
-                    person: float | None = None) -> pd.DataFrame:  # fmt: skip
+def face_in_windows(
+    faces: pd.DataFrame, voice: pd.DataFrame, person: float | None = None
+) -> pd.DataFrame:
     """One person's mean face probabilities in each voice window.
 
     Args:
@@ -63,17 +71,23 @@ def face_in_windows(faces: pd.DataFrame, voice: pd.DataFrame,
     with np.errstate(invalid="ignore", divide="ignore"):
         means = (inside.astype(np.float64) @ p) / n[:, None]  # NaN rows where n == 0
     top = np.asarray(EMOTIONS, dtype=object)[np.argmax(np.nan_to_num(means, nan=-1.0), axis=1)]
-    return pd.DataFrame({
-        "start_s": start,
-        "end_s": end,
-        "n_face_frames": n.astype(np.int64),
-        **{e: means[:, i] for i, e in enumerate(EMOTIONS)},
-        "face_emotion": pd.array(np.where(n > 0, top, None), dtype=_STR),
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "start_s": start,
+            "end_s": end,
+            "n_face_frames": n.astype(np.int64),
+            **{e: means[:, i] for i, e in enumerate(EMOTIONS)},
+            "face_emotion": pd.array(np.where(n > 0, top, None), dtype=_STR),
+        }
+    )
 
 
-def agreement(faces: pd.DataFrame, voice: pd.DataFrame, person: float | None = None,
-              mapping: str | Mapping[str, str] = "default") -> pd.DataFrame:  # fmt: skip
+def agreement(
+    faces: pd.DataFrame,
+    voice: pd.DataFrame,
+    person: float | None = None,
+    mapping: str | Mapping[str, str] = "default",
+) -> pd.DataFrame:
     """Per voice window: whether the face and the voice agree.
 
     Args:
@@ -99,19 +113,23 @@ def agreement(faces: pd.DataFrame, voice: pd.DataFrame, person: float | None = N
     same_val = voice_val.to_numpy(dtype=object) == face_val.to_numpy(dtype=object)
 
     def verdict(same: np.ndarray) -> pd.arrays.BooleanArray:
-        return pd.array(np.where(compared, same, None), dtype="boolean")
+        values = same.astype(object)
+        values[~compared] = None
+        return pd.array(values, dtype="boolean")
 
-    return pd.DataFrame({
-        "start_s": voice["start_s"].to_numpy(),
-        "end_s": voice["end_s"].to_numpy(),
-        "voice_emotion": pd.array(voice_emotion, dtype=_STR),
-        "face_emotion": pd.array(face_emotion, dtype=_STR),
-        "n_face_frames": face["n_face_frames"].to_numpy(),
-        "voice_valence": voice_val.array,
-        "face_valence": face_val.array,
-        "same_emotion": verdict(voice_emotion == face_emotion),
-        "same_valence": verdict(same_val),
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "start_s": voice["start_s"].to_numpy(),
+            "end_s": voice["end_s"].to_numpy(),
+            "voice_emotion": pd.array(voice_emotion, dtype=_STR),
+            "face_emotion": pd.array(face_emotion, dtype=_STR),
+            "n_face_frames": face["n_face_frames"].to_numpy(),
+            "voice_valence": voice_val.array,
+            "face_valence": face_val.array,
+            "same_emotion": verdict(voice_emotion == face_emotion),
+            "same_valence": verdict(same_val),
+        }
+    )
 
 
 def agreement_rates(agreed: pd.DataFrame) -> dict[str, Any]:

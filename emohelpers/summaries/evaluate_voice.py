@@ -18,6 +18,7 @@ from tqdm.auto import tqdm
 
 from emohelpers.analysis.table import EMOTIONS
 from emohelpers.core.errors import AudioReadError, SchemaError
+from emohelpers.core.voice_settings import VoiceSettings
 from emohelpers.summaries.labelled_folder import list_labelled_files
 from emohelpers.summaries.metrics import classification_metrics, metrics_fields
 
@@ -86,9 +87,9 @@ def evaluate_voice(
         SchemaError: see `list_labelled_audio`.
         SchemaError: no file could be decoded (see also `list_labelled_audio`).
     """
+    # torch and PyAV only when audio files are scored; scoring tables needs neither
     from emohelpers.analysis.voice.analyze import analyze_signal
     from emohelpers.analysis.voice.audio import read_audio
-    from emohelpers.core.voice_settings import VoiceSettings
 
     settings = settings or VoiceSettings()
     root = Path(folder)

@@ -165,7 +165,9 @@ def verdict_of(score: np.ndarray, margin: float = 0.1, labels: Sequence[str] = V
     """
     score = np.asarray(score, dtype=np.float64)
     v = np.where(score > margin, labels[0], np.where(score < -margin, labels[2], labels[1]))
-    return np.where(np.isnan(score), None, v.astype(object))
+    out = v.astype(object)
+    out[np.isnan(score)] = None
+    return out
 
 
 def valence_verdict(

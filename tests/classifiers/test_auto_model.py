@@ -31,8 +31,9 @@ def hub_cache_with(root: Path, model_id: str = SEED_MODEL, revision: str = REVIS
 
 def _child(code: str, cache: Path) -> str:
     env = {**os.environ, "HF_HUB_CACHE": str(cache), "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          env=env, timeout=300)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300
+    )
     assert proc.returncode == 0, proc.stderr
     return proc.stdout.strip().splitlines()[-1]
 
@@ -62,9 +63,11 @@ def test_auto_needs_the_weights_not_just_the_config(tmp_path):
 def test_analyze_with_auto_uses_the_cached_vit(tmp_path, sample_dir):
     """The command line, offline: `--model auto` runs the cached ViT and names it."""
     out = tmp_path / "out"
-    code = ("from emohelpers.cli.main import main; import sys; "
-            f"sys.exit(main(['-q', 'analyze', {str(sample_dir / 'single_face.mp4')!r}, "
-            f"'--model', 'auto', '--every-n', '12', '--out', {str(out)!r}]))")  # fmt: skip
+    code = (
+        "from emohelpers.cli.main import main; import sys; "
+        f"sys.exit(main(['-q', 'analyze', {str(sample_dir / 'single_face.mp4')!r}, "
+        f"'--model', 'auto', '--every-n', '12', '--out', {str(out)!r}]))"
+    )
     _child(code + "\nprint('done')", hub_cache_with(tmp_path / "hub"))
     prov = json.loads((out / "provenance.json").read_text())
     assert prov["classifier"]["name"] == SEED_MODEL

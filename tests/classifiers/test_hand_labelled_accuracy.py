@@ -32,8 +32,9 @@ def test_offline_model_accuracy_on_hand_labelled_faces(sample_dir):
     assert set(labels["label"]) <= set(EMOTIONS) and (labels["frame"] % EVERY_N == 0).all()
     found = []
     for clip, rows in labels.groupby("clip"):
-        table, _ = analyze(sample_dir / clip, model="mini-xception", every_n=EVERY_N,
-                           progress=False)  # fmt: skip
+        table, _ = analyze(
+            sample_dir / clip, model="mini-xception", every_n=EVERY_N, progress=False
+        )
         got = rows.merge(table, on=["frame", "person"], how="left")
         assert got["emotion"].notna().all(), f"{clip}: a labelled face was not found"
         found.append(got)

@@ -29,8 +29,11 @@ def read_only_dir(tmp_path: Path):
     """
     mnt = tmp_path / "ro"
     mnt.mkdir()
-    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", str(mnt)],
-                          capture_output=True, text=True)  # fmt: skip
+    proc = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", str(mnt)],
+        capture_output=True,
+        text=True,
+    )
     if proc.returncode:
         pytest.skip(f"cannot mount a read-only tmpfs here: {proc.stderr.strip()}")
     try:
@@ -90,9 +93,16 @@ def _commands(tmp: Path) -> dict[str, list[str]]:
 
 @pytest.mark.parametrize(
     "command",
-    ["analyze", "report", "explain", "evaluate", "evaluate-images", "evaluate-voice",
-     "analyze-voice"],
-)  # fmt: skip
+    [
+        "analyze",
+        "report",
+        "explain",
+        "evaluate",
+        "evaluate-images",
+        "evaluate-voice",
+        "analyze-voice",
+    ],
+)
 @pytest.mark.parametrize("where", ["file", "below-file", "proc"])
 def test_every_command_checks_out_first(command: str, where: str, a_file: Path, capsys) -> None:
     out = {"file": a_file, "below-file": a_file / "x", "proc": Path("/proc/emo-out")}[where]
@@ -107,12 +117,25 @@ def test_cli_read_only_out_is_one_line_before_any_work(read_only_dir: Path, samp
     """The real command line: one line, exit 1, no traceback, nothing analysed."""
     video = sample_dir / "single_face.mp4"
     proc = subprocess.run(
-        [sys.executable, "-m", "emohelpers", "analyze", str(video), "--model", "mini-xception",
-         "--out", str(read_only_dir / "analysis")],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "emohelpers",
+            "analyze",
+            str(video),
+            "--model",
+            "mini-xception",
+            "--out",
+            str(read_only_dir / "analysis"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 1
     lines = proc.stderr.strip().splitlines()
-    assert lines == [f"emohelpers analyze: error: {read_only_dir / 'analysis'}: the folder "
-                     "cannot be created: read-only file system; fix: choose another --out "
-                     "folder"], proc.stderr  # fmt: skip
+    assert lines == [
+        f"emohelpers analyze: error: {read_only_dir / 'analysis'}: the folder "
+        "cannot be created: read-only file system; fix: choose another --out "
+        "folder"
+    ], proc.stderr

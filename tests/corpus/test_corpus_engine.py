@@ -292,3 +292,31 @@ def test_workers_tasks_use_the_torch_threads_the_plugin_decides():
     finally:
         os.environ.clear()
         os.environ.update(environ)
+
+
+def test_a_local_cluster_listens_on_loopback_only():
+    """The dashboard, the scheduler, the nannies and the workers of a local corpus run listen
+    on 127.0.0.1 only: nothing of it is reachable from the network."""
+    psutil = pytest.importorskip("psutil")
+    pytest.importorskip("bokeh")
+    from urllib.parse import urlsplit
+
+    from emohelpers.corpus.cluster import connect, dashboard_link
+
+    client, cluster = connect(1, None, 1)
+    try:
+        link = dashboard_link(client)
+        assert link is not None and urlsplit(link).hostname == "127.0.0.1"
+        me = psutil.Process()
+        pids = [me.pid, *(p.pid for p in me.children(recursive=True))]
+        listening = [
+            c.laddr
+            for c in psutil.net_connections(kind="inet")
+            if c.status == psutil.CONN_LISTEN and c.pid in pids
+        ]
+        assert listening, "a local cluster listens somewhere"
+        assert {a.ip for a in listening} == {"127.0.0.1"}, listening
+        assert urlsplit(link).port in {a.port for a in listening}
+    finally:
+        client.close()
+        cluster.close()

@@ -21,8 +21,14 @@ def touch(path: Path) -> Path:
 
 @pytest.fixture
 def tree(tmp_path: Path) -> Path:
-    for rel in ["a/one.mp4", "a/deep/two.MOV", "a/deep/one.mp4", "a/.hidden/x.mp4",
-                "a/notes.txt", "a/out/annotated.mp4"]:  # fmt: skip
+    for rel in [
+        "a/one.mp4",
+        "a/deep/two.MOV",
+        "a/deep/one.mp4",
+        "a/.hidden/x.mp4",
+        "a/notes.txt",
+        "a/out/annotated.mp4",
+    ]:
         touch(tmp_path / rel)
     return tmp_path
 

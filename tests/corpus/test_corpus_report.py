@@ -17,8 +17,14 @@ from emohelpers.corpus import dataset
 from emohelpers.corpus.report import check_parameters, corpus_notebook
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-default-apps", "--no-first-run"]  # fmt: skip
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-default-apps",
+    "--no-first-run",
+]
 
 
 def test_corpus_notebook_is_thin_and_parameterised():
@@ -112,9 +118,23 @@ def test_cli_in_process_then_rerun_skips_everything(sample_dir, tmp_path):
     videos.mkdir()
     (videos / "one.mp4").write_bytes((sample_dir / "single_face.mp4").read_bytes())
     (videos / "broken.mp4").write_bytes(b"no video here\n" * 20)
-    cmd = [sys.executable, "-m", "emohelpers", "corpus", str(videos), "--out",
-           str(tmp_path / "out"), "--model", "mini-xception", "--every-n", "8", "--workers",
-           "0", "--no-report", "-q"]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "emohelpers",
+        "corpus",
+        str(videos),
+        "--out",
+        str(tmp_path / "out"),
+        "--model",
+        "mini-xception",
+        "--every-n",
+        "8",
+        "--workers",
+        "0",
+        "--no-report",
+        "-q",
+    ]
     first = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path)
     assert first.returncode == 1, first.stderr
     assert "2 clip(s): 1 done, 0 skipped, 1 failed" in first.stdout

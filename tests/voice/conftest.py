@@ -62,11 +62,30 @@ def speech_clip(media, speech_wav) -> Path:
     """A 640x360 24 fps H.264 clip whose AAC stereo 44.1 kHz sound track is 1 s of silence,
     the speech, then 2 s of silence."""
     out = media / "speech_clip.mp4"
-    ffmpeg("-f", "lavfi", "-i", "color=c=gray:s=640x360:r=24",
-           "-i", str(speech_wav),
-           "-filter_complex", "[1:a]adelay=1000|1000,apad=pad_dur=2,aresample=44100[a]",
-           "-map", "0:v", "-map", "[a]", "-ac", "2", "-shortest",
-           "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", str(out))  # fmt: skip
+    ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=gray:s=640x360:r=24",
+        "-i",
+        str(speech_wav),
+        "-filter_complex",
+        "[1:a]adelay=1000|1000,apad=pad_dur=2,aresample=44100[a]",
+        "-map",
+        "0:v",
+        "-map",
+        "[a]",
+        "-ac",
+        "2",
+        "-shortest",
+        "-c:v",
+        "libx264",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        str(out),
+    )
     return out
 
 
@@ -74,8 +93,20 @@ def speech_clip(media, speech_wav) -> Path:
 def silent_video(media) -> Path:
     """A 3 s clip without any sound track."""
     out = media / "no_sound.mp4"
-    ffmpeg("-f", "lavfi", "-i", "color=c=gray:s=160x120:r=12", "-t", "3", "-an",
-           "-c:v", "libx264", "-pix_fmt", "yuv420p", str(out))  # fmt: skip
+    ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=gray:s=160x120:r=12",
+        "-t",
+        "3",
+        "-an",
+        "-c:v",
+        "libx264",
+        "-pix_fmt",
+        "yuv420p",
+        str(out),
+    )
     return out
 
 
@@ -105,8 +136,22 @@ def face_speech_clip(media, speech_wav, sample_dir) -> Path:
     """The sample clip WolfgangLanger_Pexels.mp4 (one face, 20 s) with its silent sound
     track replaced by 1 s of silence, the speech, then silence to the end of the video."""
     out = media / "face_speech.mp4"
-    ffmpeg("-i", str(sample_dir / "WolfgangLanger_Pexels.mp4"), "-i", str(speech_wav),
-           "-filter_complex", "[1:a]adelay=1000|1000,apad,aresample=44100[a]",
-           "-map", "0:v", "-map", "[a]", "-shortest", "-c:v", "copy", "-c:a", "aac",
-           str(out))  # fmt: skip
+    ffmpeg(
+        "-i",
+        str(sample_dir / "WolfgangLanger_Pexels.mp4"),
+        "-i",
+        str(speech_wav),
+        "-filter_complex",
+        "[1:a]adelay=1000|1000,apad,aresample=44100[a]",
+        "-map",
+        "0:v",
+        "-map",
+        "[a]",
+        "-shortest",
+        "-c:v",
+        "copy",
+        "-c:a",
+        "aac",
+        str(out),
+    )
     return out

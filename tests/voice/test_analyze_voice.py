@@ -11,6 +11,7 @@ import pytest
 from emohelpers.analysis.table import EMOTIONS
 from emohelpers.analysis.voice.analyze import analyze_voice
 from emohelpers.analysis.voice.audio import probe_audio
+from emohelpers.analysis.voice.status import VoiceStatus
 from emohelpers.analysis.voice.table import VOICE_COLUMNS, validate_voice_table
 from emohelpers.core.errors import AudioReadError, ParameterError
 from emohelpers.core.voice_settings import VoiceSettings
@@ -50,8 +51,9 @@ def test_speech_clip(speech_clip, classifier, detector):
 
 def test_time_range_and_settings(speech_clip, classifier, detector):
     s = VoiceSettings(window_s=1.0, hop_s=0.5)
-    table, prov = analyze_voice(speech_clip, s, start_s=2.0, end_s=5.0,
-                                classifier=classifier, detector=detector)  # fmt: skip
+    table, prov = analyze_voice(
+        speech_clip, s, start_s=2.0, end_s=5.0, classifier=classifier, detector=detector
+    )
     assert table["start_s"].tolist() == pytest.approx([2.0, 2.5, 3.0, 3.5, 4.0], abs=1e-3)
     assert table["end_s"].iloc[-1] == pytest.approx(5.0, abs=1e-3)
     assert prov["audio_s"] == pytest.approx(3.0, abs=1e-3)
@@ -71,11 +73,14 @@ def test_clip_without_a_sound_track(silent_video, classifier, detector):
     table, prov = analyze_voice(silent_video, classifier=classifier, detector=detector)
     assert table.empty and tuple(table.columns) == VOICE_COLUMNS
     assert prov["status"] == "no audio" and "no sound track" in prov["message"]
+    assert prov["status"] is VoiceStatus.NO_AUDIO
+    assert json.loads(json.dumps(prov))["status"] == "no audio"  # the JSON keeps the value
 
 
 @pytest.mark.parametrize("kind", ["silence", "noise"])
-def test_silence_and_noise_give_nan_rows_never_neutral(silence_and_noise, kind, classifier,
-                                                       detector):  # fmt: skip
+def test_silence_and_noise_give_nan_rows_never_neutral(
+    silence_and_noise, kind, classifier, detector
+):
     table, prov = analyze_voice(silence_and_noise[kind], classifier=classifier, detector=detector)
     assert len(table) == 3  # 4 s: [0, 2), [1, 3), [2, 4)
     assert table[list(EMOTIONS)].isna().all().all() and table["emotion"].isna().all()
@@ -89,8 +94,9 @@ def test_bad_inputs(tmp_path):
         VoiceSettings(window_s=1.0, hop_s=2.0)
 
 
-def test_evaluate_voice_on_a_labelled_folder(tmp_path, speech_wav, silence_and_noise, classifier,
-                                             detector):  # fmt: skip
+def test_evaluate_voice_on_a_labelled_folder(
+    tmp_path, speech_wav, silence_and_noise, classifier, detector
+):
     from emohelpers.summaries.evaluate_voice import evaluate_voice
 
     for label in ("calm", "happy"):
@@ -100,8 +106,11 @@ def test_evaluate_voice_on_a_labelled_folder(tmp_path, speech_wav, silence_and_n
     result = evaluate_voice(tmp_path, classifier, detector, progress=False)
     assert result["n"] == 3 and result["n_no_speech"] == 1
     assert result["no_speech"] == ["happy/b.wav"]
-    m = pd.DataFrame(result["confusion"]["matrix"], index=result["confusion"]["rows"],
-                     columns=result["confusion"]["columns"])  # fmt: skip
+    m = pd.DataFrame(
+        result["confusion"]["matrix"],
+        index=result["confusion"]["rows"],
+        columns=result["confusion"]["columns"],
+    )
     assert m.loc["happy", "no prediction"] == 1 and m.loc["neutral"].sum() == 1
     assert set(result["recall"]) == {"neutral", "happy"}
     # The same speech gets the same prediction in both folders: at most one can be right.
@@ -138,3 +147,9 @@ def test_cli_analyze_voice_and_evaluate_voice(tmp_path, speech_clip, speech_wav,
     assert result["n"] == 1 and result["classifier"] == "voice-cnn"
     assert json.loads((tmp_path / "e" / "metrics.json").read_text()) == result
     assert (tmp_path / "e" / "confusion.csv").is_file()
+
+
+def test_voice_status_values_are_the_json_values():
+    assert [s.value for s in VoiceStatus] == ["ok", "no audio", "broken audio", "off"]
+    assert VoiceStatus("broken audio") is VoiceStatus.BROKEN_AUDIO
+    assert VoiceStatus.OFF == "off" and f"{VoiceStatus.NO_AUDIO}" == "no audio"

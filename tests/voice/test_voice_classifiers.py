@@ -26,12 +26,20 @@ def save_tiny_wav2vec2(folder, labels=TINY_LABELS):
 
     torch.manual_seed(0)
     config = Wav2Vec2Config(
-        hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=37,
-        conv_dim=(16, 16), conv_stride=(5, 4), conv_kernel=(10, 8),
-        num_conv_pos_embeddings=16, num_conv_pos_embedding_groups=2,
-        classifier_proj_size=16, num_labels=len(labels),
-        id2label=dict(enumerate(labels)), label2id={lbl: i for i, lbl in enumerate(labels)},
-    )  # fmt: skip
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=37,
+        conv_dim=(16, 16),
+        conv_stride=(5, 4),
+        conv_kernel=(10, 8),
+        num_conv_pos_embeddings=16,
+        num_conv_pos_embedding_groups=2,
+        classifier_proj_size=16,
+        num_labels=len(labels),
+        id2label=dict(enumerate(labels)),
+        label2id={lbl: i for i, lbl in enumerate(labels)},
+    )
     Wav2Vec2ForSequenceClassification(config).eval().save_pretrained(folder)
     Wav2Vec2FeatureExtractor(sampling_rate=16000, return_attention_mask=True).save_pretrained(
         folder

@@ -19,8 +19,9 @@ def voice_reports(face_speech_clip, silent_video, tmp_path_factory):
 
     out = tmp_path_factory.mktemp("voice-reports")
     settings = AnalysisSettings.from_flat(model="mini-xception", every_n=12)
-    results = run_reports([face_speech_clip, silent_video], out, settings,
-                          sections=["clip", "voice"], progress=False)  # fmt: skip
+    results = run_reports(
+        [face_speech_clip, silent_video], out, settings, sections=["clip", "voice"], progress=False
+    )
     return out, results
 
 
@@ -33,9 +34,13 @@ def test_section_with_speech_and_a_face(voice_reports):
     assert 0 <= key["voice_agreement"] <= 1 and 0 <= key["voice_valence_agreement"] <= 1
     assert (speech.folder / "voice.parquet").is_file()
     page = speech.report.read_text()
-    for text in ("What the voice says", "Face and voice over time",
-                 "Mean expression: face and voice", "and voice agree</strong> on the dominant "
-                 "emotion", "same_valence"):  # fmt: skip
+    for text in (
+        "What the voice says",
+        "Face and voice over time",
+        "Mean expression: face and voice",
+        "and voice agree</strong> on the dominant emotion",
+        "same_valence",
+    ):
         assert text in page, text
     index = (out / "index.html").read_text()
     assert "<th>voice</th>" in index and f"<td>{key['voice_dominant']}</td>" in index

@@ -21,8 +21,9 @@ FEAR = [0.05, 0.05, 0.6, 0.05, 0.1, 0.1, 0.05]
 
 
 def _table():
-    return build_voice_table([0.0, 1.0, 2.0], [2.0, 3.0, 4.0], [0.1, 0.8, 0.9],
-                             np.array([NAN7, HAPPY, FEAR]))  # fmt: skip
+    return build_voice_table(
+        [0.0, 1.0, 2.0], [2.0, 3.0, 4.0], [0.1, 0.8, 0.9], np.array([NAN7, HAPPY, FEAR])
+    )
 
 
 def test_build_sets_emotion_and_keeps_non_speech_rows():

@@ -18,6 +18,7 @@ import torch
 from emohelpers.analysis.classifiers.base import Classifier, to_pil
 from emohelpers.analysis.classifiers.emo_vgg import EmoVGGClassifier
 from emohelpers.analysis.classifiers.hf import SEED_MODEL, HFClassifier, in_local_cache
+from emohelpers.analysis.classifiers.mini_xception import MiniXception
 from emohelpers.core.device import resolve_device
 from emohelpers.core.errors import ModelLoadError, ParameterError
 
@@ -86,8 +87,6 @@ def load_classifier(
     dev = resolve_device(device)
     name = resolve_model(model)
     if name == OFFLINE_MODEL:
-        from emohelpers.analysis.classifiers.mini_xception import MiniXception
-
         return MiniXception(device=dev, batch_size=batch_size or 64)
     if name == OWN_MODEL:
         return EmoVGGClassifier(device=dev, batch_size=batch_size or 64)

@@ -17,7 +17,8 @@ from itertools import count
 
 import numpy as np
 
-from emohelpers.core.errors import ModelLoadError
+from emohelpers.core.assets import face_id_models
+from emohelpers.core.errors import AssetError, ModelLoadError
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +44,14 @@ class TrackGallery:
     _offered_s: dict[int, float] = field(default_factory=dict, repr=False)
     _tie: count = field(default_factory=count, repr=False)
 
-    def add(self, rgb: np.ndarray, xyxy: np.ndarray, det_prob: np.ndarray,
-            track_ids: np.ndarray, time_s: float) -> None:  # fmt: skip
+    def add(
+        self,
+        rgb: np.ndarray,
+        xyxy: np.ndarray,
+        det_prob: np.ndarray,
+        track_ids: np.ndarray,
+        time_s: float,
+    ) -> None:
         """Offer the faces of one frame.
 
         Args:
@@ -54,8 +61,9 @@ class TrackGallery:
             track_ids: (m,) track ids.
             time_s: the frame's time, seconds.
         """
-        for box, prob, tid in zip(np.asarray(xyxy).reshape(-1, 4), det_prob, track_ids,
-                                  strict=True):  # fmt: skip
+        for box, prob, tid in zip(
+            np.asarray(xyxy).reshape(-1, 4), det_prob, track_ids, strict=True
+        ):
             tid = int(tid)
             if time_s - self._offered_s.get(tid, -np.inf) < self.every_s:
                 continue
@@ -73,8 +81,9 @@ class TrackGallery:
 
     def faces(self) -> dict[int, list[tuple[np.ndarray, np.ndarray]]]:
         """Track id -> its kept faces as (crop (h, w, 3) uint8, box (4,) in crop pixels)."""
-        return {t: [(c, b) for _, _, c, b in sorted(h, reverse=True)]
-                for t, h in self._faces.items()}  # fmt: skip
+        return {
+            t: [(c, b) for _, _, c, b in sorted(h, reverse=True)] for t, h in self._faces.items()
+        }
 
 
 def _crop(rgb: np.ndarray, box: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -105,11 +114,8 @@ class FaceEmbedder:
     name = "dlib_face_recognition_resnet_model_v1"
 
     def __init__(self) -> None:
-        from emohelpers.core.assets import face_id_models
-        from emohelpers.core.errors import AssetError
-
         try:
-            import dlib
+            import dlib  # dlib and its models only when re-identification is on
         except ImportError as exc:
             raise ModelLoadError(
                 "re-identification needs dlib: pip install dlib-bin==20.0.1.post1, or turn "
@@ -181,8 +187,9 @@ def mergeable_tracks(track: np.ndarray, frame: np.ndarray) -> set[int]:
     track = np.asarray(track, dtype=np.float64)
     rows = ~np.isnan(track)
     frames_of: dict[int, set] = {}
-    for t, f in zip(track[rows].astype(np.int64).tolist(), np.asarray(frame)[rows].tolist(),
-                    strict=True):  # fmt: skip
+    for t, f in zip(
+        track[rows].astype(np.int64).tolist(), np.asarray(frame)[rows].tolist(), strict=True
+    ):
         frames_of.setdefault(t, set()).add(f)
     ids = list(frames_of)
     return {a for a in ids if any(b != a and not frames_of[a] & frames_of[b] for b in ids)}

@@ -28,15 +28,16 @@ from emohelpers.analysis.voice.audio import (
     iter_audio,
     probe_audio,
 )
+from emohelpers.analysis.voice.classifiers import load_voice_classifier
+from emohelpers.analysis.voice.status import VoiceStatus
 from emohelpers.analysis.voice.table import build_voice_table, empty_voice_table
+from emohelpers.analysis.voice.vad import SpeechDetector
 from emohelpers.analysis.voice.windows import Window, Windower
+from emohelpers.core.device import resolve_device
 from emohelpers.core.errors import AudioReadError
 from emohelpers.core.voice_settings import VoiceSettings
 
 log = logging.getLogger(__name__)
-
-#: Values of `provenance["status"]`.
-STATUS_OK, STATUS_NO_AUDIO, STATUS_BROKEN = "ok", "no audio", "broken audio"
 
 
 @dataclass(frozen=True)
@@ -145,8 +146,8 @@ def analyze_voice(
             as in `analyze-voice`) instead of returning the "broken audio" status.
 
     Returns:
-        `VoiceAnalysis(table, provenance)`; provenance["status"] is "ok", "no audio" or
-        "broken audio" (with provenance["message"] saying why).
+        `VoiceAnalysis(table, provenance)`; provenance["status"] is a `VoiceStatus`: OK,
+        NO_AUDIO or BROKEN_AUDIO (with provenance["message"] saying why).
 
     Raises:
         AudioReadError: the file itself is missing, empty, a directory or unreadable (with
@@ -154,8 +155,6 @@ def analyze_voice(
         ModelLoadError: the voice model or the VAD cannot be loaded.
         ParameterError: invalid settings, device or time range.
     """
-    from emohelpers.core.device import resolve_device
-
     settings = settings or VoiceSettings()
     t0 = time.perf_counter()
     source = path if isinstance(path, VideoSource) else None
@@ -167,21 +166,17 @@ def analyze_voice(
         "end_s": end_s,
     }
     if not info.has_audio:
-        prov.update(status=STATUS_NO_AUDIO, message=f"{info.path.name} has no sound track")
+        prov.update(status=VoiceStatus.NO_AUDIO, message=f"{info.path.name} has no sound track")
         return VoiceAnalysis(empty_voice_table(), prov)
     dev = resolve_device(device)
     if detector is None:
-        from emohelpers.analysis.voice.vad import SpeechDetector
-
         detector = SpeechDetector(device=dev)
     if classifier is None:
-        from emohelpers.analysis.voice.classifiers import load_voice_classifier
-
         classifier = load_voice_classifier(settings.model, dev, settings.batch_size)
     detector.reset()
     windower = Windower(settings.window_s, settings.hop_s)
     rows: _Rows | None = None
-    status, message, n = STATUS_OK, "", 0
+    status, message, n = VoiceStatus.OK, "", 0
     try:
         check_range(start_s, end_s)
         chunks = (
@@ -198,7 +193,7 @@ def analyze_voice(
     except AudioReadError as exc:
         if strict and not n:
             raise
-        status, message = STATUS_BROKEN, str(exc)
+        status, message = VoiceStatus.BROKEN_AUDIO, str(exc)
         log.warning("voice: %s; the voice table covers the sound before the break", exc)
     if rows is None:
         rows = _Rows(classifier, settings, info.offset_s)

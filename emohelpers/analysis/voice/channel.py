@@ -17,19 +17,17 @@ from typing import Any
 from emohelpers.analysis.source import VideoSource
 from emohelpers.analysis.table import Analysis
 from emohelpers.analysis.voice.analyze import analyze_voice
+from emohelpers.analysis.voice.status import VoiceStatus
 from emohelpers.core.settings import AnalysisSettings
 
 log = logging.getLogger(__name__)
-
-#: The voice block's status when the voice channel was switched off.
-STATUS_OFF = "off"
 
 
 def voice_is_current(saved: Analysis, settings: AnalysisSettings) -> bool:
     """Whether the voice part of `saved` is what `settings` ask for (nothing to re-run)."""
     block = saved.provenance.voice
     if not settings.voice.enabled:
-        return block.get("status") == STATUS_OFF and saved.voice is None
+        return block.get("status") == VoiceStatus.OFF and saved.voice is None
     sha = saved.provenance.video_sha256 or ""
     return saved.voice is not None and block.get("key") == settings.voice_cache_key(sha)
 
@@ -63,7 +61,7 @@ def add_voice(
     prov = replace(analysis.provenance, settings=replace(analysis.provenance.settings, voice=voice))
     if not voice.enabled:
         block = {
-            "status": STATUS_OFF,
+            "status": VoiceStatus.OFF,
             "message": "voice channel off (--no-voice)",
             "settings": voice.as_dict(),
         }

@@ -13,6 +13,8 @@ from pathlib import Path
 import torch
 
 from emohelpers.analysis.voice.classifiers.base import VoiceClassifier
+from emohelpers.analysis.voice.classifiers.hf import HFVoiceClassifier
+from emohelpers.analysis.voice.classifiers.voice_cnn import VoiceCNNClassifier
 from emohelpers.core.device import resolve_device
 from emohelpers.core.errors import ParameterError
 from emohelpers.core.voice_settings import OFFLINE_VOICE_MODEL
@@ -41,9 +43,5 @@ def load_voice_classifier(
     if not name:
         raise ParameterError("voice model='': give voice-cnn, a Hub id or a folder")
     if name == OFFLINE_VOICE_MODEL:
-        from emohelpers.analysis.voice.classifiers.voice_cnn import VoiceCNNClassifier
-
         return VoiceCNNClassifier(device=dev, batch_size=batch_size)
-    from emohelpers.analysis.voice.classifiers.hf import HFVoiceClassifier
-
     return HFVoiceClassifier(name, device=dev, batch_size=batch_size)

@@ -19,6 +19,7 @@ from torch import nn
 from emohelpers.analysis.table import EMOTIONS
 from emohelpers.analysis.voice.classifiers.base import VoiceClassifier
 from emohelpers.analysis.voice.features import N_MELS, log_mel
+from emohelpers.core.assets import sha256_file
 from emohelpers.core.errors import ModelLoadError
 
 NAME = "voice-cnn"
@@ -75,8 +76,6 @@ def load_weights(path: str | Path = WEIGHTS, sha256: str | None = WEIGHTS_SHA256
         ModelLoadError: missing file, a checksum that differs (another file), or a state
             dict that does not fit the architecture.
     """
-    from emohelpers.core.assets import sha256_file
-
     p = Path(path)
     if not p.is_file():
         raise ModelLoadError(
@@ -95,8 +94,16 @@ def load_weights(path: str | Path = WEIGHTS, sha256: str | None = WEIGHTS_SHA256
         state = torch.load(p, map_location="cpu", weights_only=True)
         model = VoiceCNN()
         model.load_state_dict(state["state_dict"])
-    except (RuntimeError, KeyError, OSError, ValueError, TypeError, EOFError,
-            pickle.UnpicklingError, struct.error) as exc:  # fmt: skip
+    except (
+        RuntimeError,
+        KeyError,
+        OSError,
+        ValueError,
+        TypeError,
+        EOFError,
+        pickle.UnpicklingError,
+        struct.error,
+    ) as exc:
         raise ModelLoadError(f"{p}: not a voice-cnn state dict ({exc})") from exc
     return model.eval()
 
