@@ -337,6 +337,22 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="export the checkpoint's EMA weights now (calibrated, with figures); no training",
     )
+    p.add_argument(
+        "--save-weights-only",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="write the checkpoint's weights (model and EMA, float16, no optimiser state: "
+        "about 10 MB) to PATH, the form committed to resume in another session; no training",
+    )
+    p.add_argument(
+        "--resume-from",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="when --checkpoint does not exist: go on from a weights-only file "
+        "(--save-weights-only); the optimiser's momentum starts again from zero",
+    )
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--epochs", type=int, default=60)
     p.add_argument("--batch-size", type=int, default=128)
@@ -408,8 +424,9 @@ def main(argv: list[str] | None = None) -> int:
         nesterov=True,
     )
     start, history, train_s = 0, [], 0.0
-    if a.checkpoint.exists():
-        ck = torch.load(a.checkpoint, map_location=device, weights_only=False)
+    source = a.checkpoint if a.checkpoint.exists() else a.resume_from
+    if source is not None and source.exists():
+        ck = torch.load(source, map_location=device, weights_only=False)
         if ck["recipe"] != recipe(a):
             diff = {
                 k: (ck["recipe"].get(k), v)
@@ -417,11 +434,28 @@ def main(argv: list[str] | None = None) -> int:
                 if ck["recipe"].get(k) != v
             }
             raise SystemExit(f"{a.checkpoint}: made with another recipe {diff}; move it away")
-        model.load_state_dict(ck["model"])
-        ema.load_state_dict(ck["ema"])
-        opt.load_state_dict(ck["opt"])
+        model.load_state_dict(
+            {k: v.to(model.state_dict()[k].dtype) for k, v in ck["model"].items()}
+        )
+        ema.load_state_dict({k: v.to(ema.state_dict()[k].dtype) for k, v in ck["ema"].items()})
+        if "opt" in ck:  # a weights-only file has none: momentum starts from zero
+            opt.load_state_dict(ck["opt"])
         start, history, train_s = ck["epoch"], ck["history"], ck.get("train_s", 0.0)
-        log.info("resumed from %s after epoch %d", a.checkpoint, start)
+        log.info("resumed from %s after epoch %d", source, start)
+    if a.save_weights_only is not None:
+        if source is None or not source.exists():
+            raise SystemExit(f"{a.checkpoint}: no checkpoint to save the weights of")
+        half = {
+            k: {
+                n: t.detach().cpu().half() if t.is_floating_point() else t.cpu()
+                for n, t in sd.items()
+            }
+            for k, sd in (("model", model.state_dict()), ("ema", ema.state_dict()))
+        }
+        blob = {"recipe": recipe(a), "epoch": start, "history": history, "train_s": train_s}
+        atomic_save(blob | half | {"weights_only": True}, a.save_weights_only)
+        log.info("wrote the weights after epoch %d to %s", start, a.save_weights_only)
+        return 0
 
     steps = len(y_tr) // a.batch_size
     xt = torch.from_numpy(x_tr)
