@@ -106,3 +106,33 @@ def test_corpus_on_a_full_disk(full_disk, sample_dir):
     for marker in out.rglob("clip.json"):  # none marked finished (a failed one is retried)
         assert '"status": "failed"' in marker.read_text() and "no space left" in marker.read_text()
     assert not [f for f in _files(out) if f.startswith(".") or "/." in f]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("workers", ["0", "1"], ids=["in-process", "cluster"])
+@pytest.mark.parametrize("full_disk", [50], indirect=True, ids=["50 kB"])
+def test_corpus_stops_at_the_first_full_disk(full_disk, sample_dir, workers, tmp_path):
+    videos = tmp_path / "videos"
+    videos.mkdir()
+    for name in ("a", "b", "c"):
+        shutil.copy(sample_dir / "single_face.mp4", videos / f"{name}.mp4")
+    out = full_disk / "corpus-run"
+    args = ["corpus", str(videos), "--out", str(out), "--workers", workers, "--no-report"]
+    args += ["--model", "mini-xception", "--every-n", "24"]
+    run = _cli(*args)
+    assert run.returncode == 1, run.stderr
+    lines = [ln for ln in run.stderr.strip().splitlines() if ln.strip()]
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("emohelpers corpus: error: no space left on device while writing")
+    assert "FAILED" not in run.stdout, run.stdout  # stopped: not one failure per clip
+    for marker in out.rglob("clip.json"):  # only whole clips are marked finished
+        name = marker.parent.name
+        assert f"ok      {name}:" in run.stdout, (name, run.stdout)
+        assert (out / "corpus" / "emotions" / f"clip={name}" / "part-0.parquet").is_file()
+    assert not [f for f in _files(out) if f.startswith(".") or "/." in f]
+    for filler in full_disk.glob("filler-*"):
+        filler.unlink()
+    again = _cli(*args)
+    assert again.returncode == 0, again.stderr
+    skipped = run.stdout.count("ok      ")
+    assert f"3 clip(s): {3 - skipped} done, {skipped} skipped, 0 failed" in again.stdout

@@ -154,7 +154,13 @@ def run_corpus_cmd(args: argparse.Namespace) -> int:
         )
     print(run.summary_line() + f"; table: {args.out / 'corpus' / 'clips.parquet'}")
     if not args.no_report:
-        from emohelpers.corpus.report import run_corpus_report  # papermill: only for a report
+        # papermill: only for a report
+        from emohelpers.corpus.report import kept_corpus_report, run_corpus_report
 
-        print(f"corpus report: {run_corpus_report(args.out, golden=args.golden)}")
+        ran = run.count("ok", skipped=False)  # failed rows that ran change the table too
+        kept = None if ran else kept_corpus_report(args.out, golden=args.golden)
+        if kept is not None:
+            print(f"corpus report: {kept} (kept: same clips, parameters and golden file)")
+        else:
+            print(f"corpus report: {run_corpus_report(args.out, golden=args.golden)}")
     return 0 if run.ok else 1

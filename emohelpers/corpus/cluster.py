@@ -123,7 +123,9 @@ def connect(workers: int | None, scheduler: str | None, threads: int | None):
             host=LOOPBACK,
             worker_class=_OwnEnvironmentNanny,
             env=worker_environment(per_worker),
-            silence_logs=logging.WARNING,
+            # Workers inherit the terminal's stderr: their "Compute Failed" tracebacks would
+            # land there, while a clip's failure is already recorded in its row.
+            silence_logs=logging.CRITICAL,
         )
     return Client(cluster), cluster
 

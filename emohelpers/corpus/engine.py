@@ -12,7 +12,8 @@ The cluster and what its workers get (threads, environment) are `cluster.py`'s.
 At most `max_in_flight` clips (default: twice the worker threads) are submitted at a time;
 each task writes its outputs itself and returns only its small row, so a manifest of
 thousands of clips never holds thousands of results. A clip on a worker that died twice
-(`distributed.scheduler.allowed-failures` = 1) is recorded as failed and the rest go on.
+(`distributed.scheduler.allowed-failures` = 1) is recorded as failed and the rest go on;
+a full disk stops the run (the rest cancelled, the cluster closed, its error raised).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from typing import Any
 from distributed import as_completed
 from tqdm.auto import tqdm
 
+from emohelpers.core.atomic import is_disk_full
 from emohelpers.core.errors import ParameterError
 from emohelpers.corpus import dataset
 from emohelpers.corpus.cluster import ALLOWED_FAILURES, TorchThreads, connect, dashboard_link, hosts
@@ -153,6 +155,7 @@ def run_corpus(
         if on_result:
             on_result(row)
 
+    disk_full = False
     local = scheduler is None and not os.environ.get("DASK_SCHEDULER_ADDRESS") and workers == 0
     try:
         todo = []  # finished clips are skipped here: no cluster for a corpus already done
@@ -181,6 +184,9 @@ def run_corpus(
     except KeyboardInterrupt:
         run.interrupted = True
         raise
+    except OSError as exc:  # a full disk stops the run: its error, not the table's after it
+        disk_full = is_disk_full(exc)
+        raise
     finally:
         bar.close()
         run.rows = [
@@ -199,7 +205,11 @@ def run_corpus(
                     len(gone),
                     gone[:5],
                 )
-        dataset.write_clips(out, run.rows, meta)
+        try:
+            dataset.write_clips(out, run.rows, meta)
+        except OSError as exc:
+            if not (disk_full and is_disk_full(exc)):
+                raise
         run.seconds = time.perf_counter() - t0
     return run
 
@@ -257,6 +267,8 @@ def _run_dask(
                 if fut.status == "finished":
                     record(fut.result())
                 elif fut.status == "error":
+                    if is_disk_full(fut.exception()):  # stop: the rest is cancelled below
+                        raise fut.exception()
                     record(_error_row(clip, fut.exception()))
                 else:  # cancelled or lost: not the clip's fault
                     record(failed_row(clip, f"its task was {fut.status} by the cluster; rerun"))

@@ -17,7 +17,7 @@ from emohelpers.core.atomic import atomic_write_json
 from emohelpers.core.errors import ParameterError
 from emohelpers.core.notebooks import notebook_path, project_path
 from emohelpers.core.spec import Setting, by_name, check_values
-from emohelpers.corpus import dataset
+from emohelpers.corpus import dataset, report_inputs
 from emohelpers.corpus import figures as cf
 from emohelpers.report.evaluation_io import evaluate
 from emohelpers.report.html import export_report
@@ -229,6 +229,30 @@ def corpus_notebook() -> Path:
     return notebook_path(NOTEBOOK_NAME)
 
 
+def _report_params(out_dir: Path, golden: str | Path | None, parameters: Any) -> dict[str, Any]:
+    params = {
+        "out_dir": str(out_dir),
+        "golden": str(Path(golden).resolve()) if golden else None,
+        **parameters,
+    }
+    check_parameters(**params)
+    return params
+
+
+def kept_corpus_report(
+    out_dir: str | Path, golden: str | Path | None = None, **parameters: Any
+) -> Path | None:
+    """`DIR/corpus/index.html` when it was made from the same clips table, parameters,
+    golden file and notebook as a report made now would be (see `report_inputs`), else
+    None; decided without a kernel."""
+    out = Path(out_dir).resolve()
+    params = _report_params(out, golden, parameters)
+    folder = out / dataset.CORPUS_DIR
+    page = folder / REPORT_FILE
+    inputs = report_inputs.report_inputs(out, params, corpus_notebook())
+    return page if report_inputs.unchanged(folder, page, inputs) else None
+
+
 def run_corpus_report(
     out_dir: str | Path, golden: str | Path | None = None, **parameters: Any
 ) -> Path:
@@ -252,13 +276,10 @@ def run_corpus_report(
     from emohelpers.report.run import kernel_name  # the report stack: only for a report
 
     out = Path(out_dir).resolve()
-    params = {
-        "out_dir": str(out),
-        "golden": str(Path(golden).resolve()) if golden else None,
-        **parameters,
-    }
-    check_parameters(**params)
+    params = _report_params(out, golden, parameters)
     folder = out / dataset.CORPUS_DIR
+    inputs = report_inputs.report_inputs(out, params, corpus_notebook())
+    (folder / report_inputs.INPUTS_FILE).unlink(missing_ok=True)  # until the new page is made
     notebook = folder / "report.ipynb"
     pm.execute_notebook(
         str(corpus_notebook()),
@@ -270,4 +291,6 @@ def run_corpus_report(
         log_output=False,
         **kernel_options(folder / KERNEL_LOG),  # its TCP warning in the log, not the terminal
     )
-    return export_report(notebook, folder / REPORT_FILE, title="Facial expressions: the corpus")
+    page = export_report(notebook, folder / REPORT_FILE, title="Facial expressions: the corpus")
+    report_inputs.record(folder, inputs)
+    return page

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from emohelpers.analysis.table import Analysis
+from emohelpers.core.atomic import is_disk_full
 from emohelpers.core.errors import EmoError, ParameterError
 from emohelpers.core.settings import AnalysisSettings
 from emohelpers.corpus import dataset
@@ -238,6 +239,18 @@ def finished_row(clip: Clip, out_dir: str | Path, settings: TaskSettings) -> dic
     return None if done is None else {**done, "skipped": True, "model_loaded": False}
 
 
+def _forget(out: Path, name: str) -> None:
+    """Remove the clip's partition and marker, as far as a full disk lets us."""
+    for remove in (
+        lambda: dataset.remove_partition(out, name),
+        lambda: (dataset.clip_folder(out, name) / dataset.MARKER_FILE).unlink(missing_ok=True),
+    ):
+        try:
+            remove()
+        except OSError:
+            log.debug("%s: could not clean up after a full disk", name, exc_info=True)
+
+
 def run_clip(clip: Clip, out_dir: str | Path, settings: TaskSettings) -> dict[str, Any]:
     """Analyse one clip and write its outputs; the task of a corpus run.
 
@@ -253,7 +266,8 @@ def run_clip(clip: Clip, out_dir: str | Path, settings: TaskSettings) -> dict[st
 
     Returns:
         The clip's row (JSON-ready, small); failures are described in it, not raised,
-        except those of unforeseen kinds, which the engine records from the task's error.
+        except those of unforeseen kinds, which the engine records from the task's error,
+        and a full disk (`DiskFullError` or ENOSPC), which stops the run.
     """
     from emohelpers.analysis.pipeline import cache_key  # loads torch: only in a task
 
@@ -281,6 +295,9 @@ def run_clip(clip: Clip, out_dir: str | Path, settings: TaskSettings) -> dict[st
             row.update(status="failed", error=error)
     except (EmoError, OSError, RuntimeError, ValueError) as exc:
         log.debug("%s failed:\n%s", clip.name, traceback.format_exc())
+        if is_disk_full(exc):  # the run stops (see `engine`); nothing here says finished
+            _forget(out, clip.name)
+            raise
         dataset.remove_partition(out, clip.name)
         row = failed_row(clip, one_line(f"{type(exc).__name__}: {exc}", clip.video))
         wanted, loaded = None, False
