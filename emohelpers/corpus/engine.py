@@ -36,6 +36,7 @@ from emohelpers.corpus import dataset
 from emohelpers.corpus.cluster import ALLOWED_FAILURES, TorchThreads, connect, dashboard_link, hosts
 from emohelpers.corpus.manifest import Clip, metadata_columns
 from emohelpers.corpus.task import TaskSettings, failed_row, finished_row, one_line, run_clip
+from emohelpers.corpus.worker_setup import DASK_LOG
 
 log = logging.getLogger(__name__)
 
@@ -218,7 +219,7 @@ def _run_dask(
     clips, out, settings, record, *, workers, scheduler, torch_threads, max_in_flight, on_start
 ) -> tuple[str | None, int]:
     """The Dask path of `run_corpus`; returns (dashboard link, worker threads)."""
-    client, cluster = connect(workers, scheduler, torch_threads)
+    client, cluster = connect(workers, scheduler, torch_threads, log_path=out / DASK_LOG)
     try:
         if cluster is None:
             try:
