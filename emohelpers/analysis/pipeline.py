@@ -102,7 +102,7 @@ def load_or_analyze(
     out = Path(out_dir)
     try:
         saved = Analysis.load(out)
-        if saved.provenance.cache_key() == wanted and saved.provenance.on_current_clock:
+        if saved.provenance.cache_key() == wanted and saved.provenance.reusable:
             if voice_is_current(saved, settings):
                 log.info("%s: reusing the saved analysis in %s", Path(video).name, out)
                 return saved

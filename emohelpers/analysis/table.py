@@ -38,6 +38,7 @@ DTYPES: dict[str, Any] = {
     "person": "float64",
     **{c: "float64" for c in BOX_COLUMNS},
     "det_prob": "float64",
+    "quality": "float64",
     **{e: "float64" for e in EMOTIONS},
     "emotion": pd.StringDtype(na_value=np.nan),
 }
@@ -102,6 +103,7 @@ def build_table(
     det_prob: np.ndarray,
     probs: np.ndarray,
     shot: np.ndarray | None = None,
+    quality: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Assemble and validate an emotion table from parallel arrays.
 
@@ -115,6 +117,8 @@ def build_table(
         probs: (n, 7) float, probabilities in `EMOTIONS` order, NaN rows for no face.
         shot: (n,) int, index of the shot (between cuts) of each row's frame; all 0 when
             None (no cut detection).
+        quality: (n,) float in [0, 1], how readable each face is (`analysis.quality`), NaN
+            for no face; all NaN (not known) when None, as for the voice's pseudo-person.
 
     Returns:
         The validated emotion table.
@@ -132,6 +136,9 @@ def build_table(
         "person": np.asarray(person, dtype=np.float64),
         **{c: xyxy[:, i] for i, c in enumerate(BOX_COLUMNS)},
         "det_prob": np.asarray(det_prob, dtype=np.float64),
+        "quality": np.full(len(frame), np.nan)
+        if quality is None
+        else np.asarray(quality, dtype=np.float64),
         **{e: probs[:, i] for i, e in enumerate(EMOTIONS)},
         "emotion": pd.array(emotion, dtype=DTYPES["emotion"]),
     }
@@ -155,9 +162,12 @@ def validate_table(df: pd.DataFrame) -> pd.DataFrame:
     nan_rows = np.isnan(probs).any(axis=1)
     if (nan_rows & ~no_face).any():
         raise SchemaError("emotion table: a row with a face has NaN probabilities")
-    face_only = ["person", *BOX_COLUMNS, "det_prob", *EMOTIONS]
+    face_only = ["person", *BOX_COLUMNS, "det_prob", "quality", *EMOTIONS]
     if df.loc[no_face, face_only].notna().any().any():
         raise SchemaError("emotion table: a row without a face has face fields that are not NaN")
+    quality = df["quality"].to_numpy()
+    if ((quality < 0) | (quality > 1)).any():  # NaN compares False: "not known" is allowed
+        raise SchemaError("emotion table: 'quality' outside [0, 1]")
     check_probabilities(df, ~no_face, "emotion table")
     if df.loc[no_face, "emotion"].notna().any():
         raise SchemaError("emotion table: a row without a face has an emotion")
@@ -246,6 +256,8 @@ class Analysis:
             raise SchemaError(f"{out}: cannot read the saved analysis ({exc})") from exc
         if "shot" not in table.columns:  # saved before shots were detected: one shot
             table.insert(table.columns.get_loc("time_s") + 1, "shot", 0)
+        if "quality" not in table.columns:  # saved before faces had one: not known (NaN)
+            table.insert(table.columns.get_loc("det_prob") + 1, "quality", np.nan)
         table = table.astype(DTYPES)
         validate_table(table)
         prov = Provenance.from_dict(provenance)
