@@ -326,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
         "(--save-weights-only); the optimiser's momentum starts again from zero",
     )
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--epochs", type=int, default=60)
+    p.add_argument("--epochs", type=int, default=80)
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--lr", type=float, default=0.1)
     p.add_argument("--momentum", type=float, default=0.9)
@@ -337,7 +337,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--mixup-alpha", type=float, default=0.4)
     p.add_argument("--cutmix-alpha", type=float, default=1.0)
     p.add_argument("--ema-decay", type=float, default=0.999)
-    p.add_argument("--width", type=int, default=32)
+    p.add_argument("--width", type=int, default=48)
     p.add_argument("--dropout", type=float, default=0.3)
     p.add_argument("--holdout", type=float, default=0.08)
     p.add_argument("--rotate-deg", type=float, default=15.0)

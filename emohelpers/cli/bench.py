@@ -155,6 +155,22 @@ def _plan(args: argparse.Namespace, clip: str, device: str, work: Path) -> list:
     if not args.skip_seed_loop:
         add("seed_loop", "seed_loop", clip=clip, device=device, n_frames=4 if args.quick else 8)
     add(
+        "emo_vgg",
+        "analysis",
+        clip=clip,
+        model="emo-vgg",
+        end_s=None,
+        **speed,
+    )
+    add(
+        "classifier",
+        "classifier",
+        models=["emo-vgg", "mini-xception"],
+        device=device,
+        batch=32,
+        n_faces=256,
+    )
+    add(
         "mini_xception",
         "analysis",
         clip=clip,
@@ -215,6 +231,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 def summarise(res: dict[str, Any], device: str, quick: bool, load_start: float) -> dict:
     """The JSON summary from the steps' results (missing steps and errors give null)."""
     mx, vit, render = res.get("mini_xception"), res.get("vit"), res.get("render")
+    own, clf = res.get("emo_vgg"), res.get("classifier")
     seed, report = res.get("seed_loop"), res.get("report")
     fps, render_fps = _get(mx, "fps"), _get(render, "fps")
     seed_s = _get(seed, "s_per_frame")
@@ -230,6 +247,11 @@ def summarise(res: dict[str, Any], device: str, quick: bool, load_start: float) 
         "load_avg_start": round(load_start, 2),
         "load_avg_end": round(os.getloadavg()[0], 2),
         "frames": frames,
+        "analysis_fps_emo_vgg": _get(own, "fps"),
+        "classifier_ms_per_face_emo_vgg": (_get(clf, "emo-vgg") or {}).get("ms_per_face"),
+        "classifier_ms_per_face_mini_xception": (_get(clf, "mini-xception") or {}).get(
+            "ms_per_face"
+        ),
         "analysis_fps_mini_xception": fps,
         "analysis_faces_per_s_vit": _get(vit, "faces_per_s"),
         "render_fps": render_fps,

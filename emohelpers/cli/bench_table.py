@@ -14,7 +14,26 @@ def targets(s: dict[str, Any]) -> list[tuple[str, Any, str, bool | None]]:
     def at_least(v, t):
         return None if v is None else v >= t
 
+    ms_own = s.get("classifier_ms_per_face_emo_vgg")
     return [
+        (
+            "analysis, emo-vgg, the default (frames/s)",
+            s.get("analysis_fps_emo_vgg"),
+            ">= 40",
+            at_least(s.get("analysis_fps_emo_vgg"), 40),
+        ),
+        (
+            "emo-vgg alone, batch 32 (ms/face)",
+            ms_own,
+            "<= 3",
+            None if ms_own is None else ms_own <= 3,
+        ),
+        (
+            "mini-xception alone, batch 32 (ms/face)",
+            s.get("classifier_ms_per_face_mini_xception"),
+            "",
+            None,
+        ),
         (
             "analysis, mini-xception (frames/s)",
             s["analysis_fps_mini_xception"],

@@ -154,8 +154,38 @@ def _seed_loop(clip: str, device: str, n_frames: int) -> dict[str, Any]:
     }
 
 
+def _classifier(models: list[str], device: str, batch: int, n_faces: int) -> dict[str, Any]:
+    """Each classifier alone (preprocessing and forward pass, `predict`) on `n_faces` real
+    face crops of the sample clip at batch `batch`: ms per face, best of three passes."""
+    # torch and the models load in the child process only: the parent stays light
+    from emohelpers.analysis.classifiers import load_classifier
+    from emohelpers.analysis.detect import FaceDetector, crop_faces
+    from emohelpers.analysis.frames import read_frames
+    from emohelpers.core.assets import sample_clip
+
+    clip = sample_clip("WolfgangLanger_Pexels.mp4")
+    frames = read_frames(clip, list(range(0, 240, 8)))
+    detector = FaceDetector(device=device)
+    crops = [c for f in frames.values() for c in crop_faces(f, detector.detect([f])[0].xyxy)]
+    crops = (crops * (n_faces // max(len(crops), 1) + 1))[:n_faces]
+    out: dict[str, Any] = {"faces": len(crops), "batch": batch}
+    for name in models:
+        clf = load_classifier(name, device, batch_size=batch)
+        clf.predict(crops[:batch])  # warm-up
+        best = min(_timed(lambda c=clf: c.predict(crops)) for _ in range(3))
+        out[name] = {"ms_per_face": round(1000 * best / len(crops), 3)}
+    return out
+
+
+def _timed(fn: Callable[[], Any]) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
 _TASKS: dict[str, Callable[..., dict[str, Any]]] = {
     "analysis": _analysis,
+    "classifier": _classifier,
     "render": _render,
     "seed_loop": _seed_loop,
 }
