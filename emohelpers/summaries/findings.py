@@ -173,10 +173,16 @@ def person_findings(
     ).set_index("person")
     frames = int(table["frame"].nunique())
     out = []
+    # The dominant emotion by the summaries' rule (vote, ties by mean probability), so that
+    # the findings, the key figures and the index name the same one.
+    votes = summary.dominant_emotion(table).dropna(subset=["person"]).set_index("person")
     for p in persons:
         mine = shares[shares["person"] == p].sort_values("share", ascending=False, kind="stable")
-        top = mine[mine["dominant"]].iloc[0]
-        second = mine[~mine["dominant"]].iloc[0]
+        dominant = str(votes.loc[p, "dominant_vote"])
+        top = mine[mine["emotion"] == dominant].iloc[0]
+        second = mine[mine["emotion"] != dominant].iloc[0]
+        lead = mine[mine["dominant"]].iloc[0]  # the bootstrap's top share and its lead
+        uncertain = bool(lead["uncertain"]) or str(lead["emotion"]) != dominant
         v = valence.loc[p]
         own = turns[turns["person"] == p] if len(turns) else turns
         at_cut = own["at_cut"].astype(bool) if len(own) else pd.Series([], dtype=bool)
@@ -185,11 +191,11 @@ def person_findings(
                 person=float(p),
                 face_frames=int(table.loc[table["person"] == p, "frame"].nunique()),
                 frames_analysed=frames,
-                dominant=str(top["emotion"]),
+                dominant=dominant,
                 share=float(top["share"]),
                 share_lo=float(top["share_lo"]),
                 share_hi=float(top["share_hi"]),
-                dominant_uncertain=bool(top["uncertain"]),
+                dominant_uncertain=uncertain,
                 runner_up=str(second["emotion"]),
                 valence=str(v["verdict"]),
                 valence_score=float(v["score"]),
