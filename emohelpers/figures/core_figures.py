@@ -342,7 +342,9 @@ def frame_bars_figure(frame_rgb: np.ndarray, row: pd.Series, margin: float = 0.2
         col=2,
     )
     _hide_image_axes(fig, 1, 1)
-    fig.update_xaxes(range=[0, 1.15], tickvals=[0, 0.25, 0.5, 0.75, 1], row=1, col=2)
+    fig.update_xaxes(
+        range=[0, 1.15], tickvals=[0, 0.25, 0.5, 0.75, 1], title_text="probability", row=1, col=2
+    )
     fig.update_yaxes(autorange="reversed", row=1, col=2)
     if pd.isna(row.get("emotion")):
         title = "No face"

@@ -22,6 +22,8 @@ from emohelpers.figures.text import plain_all
 from emohelpers.figures.theme import EMOTION_COLORS, apply_theme
 
 WINDOW_KINDS: tuple[str, ...] = ("bars", "heatmap")
+#: The valence axis, with its unit.
+SCORE_TITLE = "score (positive − negative probability)"
 VERDICT_COLORS: dict[str, str] = {
     "positive": EMOTION_COLORS["happy"],
     "neutral": EMOTION_COLORS["neutral"],
@@ -161,13 +163,13 @@ def valence_figure(verdicts_df: pd.DataFrame, margin: float | None = None) -> go
             mid = ((w["window_start_s"] + w["window_end_s"]) / 2).to_numpy()
             width = (w["window_end_s"] - w["window_start_s"]).to_numpy() * 0.9
             fig.add_trace(_verdict_bar(w, mid, width, _label(p)), row=row, col=1)
-            fig.update_yaxes(range=[-1.05, 1.05], title_text="score", row=row, col=1)
+            fig.update_yaxes(range=[-1.05, 1.05], title_text=SCORE_TITLE, row=row, col=1)
         fig.update_xaxes(title_text="time (s)", row=len(persons), col=1)
         fig.update_layout(height=140 + 220 * len(persons))
     else:
         x = [_label(p) for p in df["person"]] if "person" in df.columns else ["clip"] * len(df)
         fig = go.Figure(_verdict_bar(df, x, None, "score"))
-        fig.update_layout(yaxis={"range": [-1.05, 1.05], "title": "score"})
+        fig.update_layout(yaxis={"range": [-1.05, 1.05], "title": SCORE_TITLE})
     if margin is not None:
         for y in (margin, -margin):
             kw = {"row": "all", "col": 1} if len(fig.data) > 1 else {}

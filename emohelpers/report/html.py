@@ -198,7 +198,7 @@ def collapse_cells(nb: Any) -> None:
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             found = re.search(r"^##+\s+(.+)$", cell.source, flags=re.MULTILINE)
-            heading = found.group(1).strip() if found else heading
+            heading = re.sub(r"^\d+\.\s*", "", found.group(1).strip()) if found else heading
             continue
         if COLLAPSE_TAG not in cell.metadata.get("tags", []) or not cell.get("outputs"):
             continue

@@ -95,7 +95,7 @@ def show_summaries(analysis: Analysis, params: ReportParameters) -> dict[str, An
         "mean_positive": "positive (mean probability)",
         "mean_negative": "negative (mean probability)",
         "score": "score (probability)",
-        "margin": "margin (probability)",
+        "margin": "|score| (probability)",
         "verdict": "valence verdict",
     }
     verdict_table = _html_table(verdicts[list(cols)].rename(columns=cols))
