@@ -80,6 +80,8 @@ class _Composer:
         self.width = _even(self.frame_w + self.background.shape[1])
         self.font = label_font(max(10, round(13 * self.scale)))
         self.canvas = np.full((self.height, self.width, 3), 255, dtype=np.uint8)
+        self._radar_rows: pd.DataFrame | None = None
+        self._radar = self.background
 
     def compose(
         self,
@@ -98,13 +100,16 @@ class _Composer:
             rgb = np.asarray(Image.fromarray(rgb).resize(size, Image.Resampling.BILINEAR))
             rows = rows.assign(**{c: rows[c] * s for c in BOX_COLUMNS})
         boxed = draw_boxes(rgb, rows)
-        faces = radar_rows.dropna(subset=["person"]).drop_duplicates("person")
-        polygons = [
-            (r[list(EMOTIONS)].to_numpy(dtype=np.float64), self.colors[float(r["person"])])
-            for _, r in faces.iterrows()
-            if float(r["person"]) in self.colors
-        ]
-        panel = Image.fromarray(draw_radar(self.background, self.geo, polygons))
+        if radar_rows is not self._radar_rows:  # a held radar is drawn once
+            faces = radar_rows.dropna(subset=["person"]).drop_duplicates("person")
+            polygons = [
+                (r[list(EMOTIONS)].to_numpy(dtype=np.float64), self.colors[float(r["person"])])
+                for _, r in faces.iterrows()
+                if float(r["person"]) in self.colors
+            ]
+            self._radar = draw_radar(self.background, self.geo, polygons)
+            self._radar_rows = radar_rows
+        panel = Image.fromarray(self._radar.copy())  # the time label is drawn on the copy
         xy = (8 * self.scale, 8 * self.scale)
         text = f"t = {time_s:.2f} s"
         ImageDraw.Draw(panel).text(xy, text, fill=hex_to_rgb(FONT_COLOR), font=self.font)

@@ -210,7 +210,7 @@ def write_index(results: Sequence[ClipResult], out_dir: str | Path) -> Path:
         summary += f', <b class="warn">{unfinished} not finished</b> (a batch was interrupted)'
     summary += f"; made {stamp}."
     header = "<tr><th></th><th>clip</th><th>duration</th><th>persons</th>"
-    header += "<th>dominant emotion (share of face frames, 95% interval); valence</th>"
+    header += "<th>dominant emotion [95% interval]; valence</th>"
     header += "<th>model</th><th>voice</th><th></th></tr>"
     page = (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
