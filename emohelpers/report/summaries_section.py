@@ -99,7 +99,8 @@ def show_summaries(analysis: Analysis, params: ReportParameters) -> dict[str, An
         "verdict": "valence verdict",
     }
     verdict_table = _html_table(verdicts[list(cols)].rename(columns=cols))
-    display(HTML(figure_html(valence_fig, height=300) + verdict_table))
+    chart = details_html("Chart of the valence scores", figure_html(valence_fig, height=300))
+    display(HTML(verdict_table + chart))
 
     win = summary.windows(table, window_s=params.window_s)
     wcols = {
