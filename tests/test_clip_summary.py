@@ -163,7 +163,11 @@ def test_report_index_and_corpus_show_the_same_figures(sample_dir, tmp_path):
     cells = re.findall(r"<td[^>]*>(.*?)</td>", _index_row(page, video.name))
     assert cells[3] == str(key["persons"])
     for label, emotion in key["dominant"].items():
-        assert f"<b>{label}</b> {emotion} <i>({key['verdicts'][label]})</i>" in cells[4]
+        interval = key["dominant_interval"][label]  # the same emotion, with its interval
+        assert re.match(rf"^(uncertain: )?{emotion} \d+% \[\d+-\d+%\]", interval), interval
+        assert f"<b>{label}</b> {interval}" in cells[4]
+        assert f"valence: {key['valence_interval'][label]}" in cells[4]
+        assert key["valence_interval"][label].split()[0] in (key["verdicts"][label], "uncertain")
     facts = dict(clip_facts(analysis).to_numpy())
     assert facts["persons"] == str(key["persons"])
     assert facts["face coverage"].startswith(

@@ -277,3 +277,36 @@ def test_render_with_kaleido_background(tmp_path):
     src = make_video(tmp_path / "src.mp4", n=8, audio=True)
     out = render_annotated_video(src, two_person_table(n=8), tmp_path / "o.mp4", progress=False)
     assert probe(out)[5:] == (8, True)
+
+
+def decoded(path):
+    """Every picture of a video as (h, w, 3) uint8 RGB, in order."""
+    with av.open(str(path)) as container:
+        return [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+
+
+def test_render_every_source_frame_holds_the_radar(tmp_path, no_kaleido):
+    """frames_mode="source": every source frame at the source's rate (not the analysed
+    frames' 8 fps), the sound kept; between analysed frames the picture moves on while the
+    radar holds the last analysed frame's probabilities."""
+    src = make_video(tmp_path / "src.mp4", audio=True)
+    table = two_person_table(every_n=3)  # frames 0, 3, ..., 21; P1 from frame 15 on
+    old = render_annotated_video(src, table, tmp_path / "old.mp4", progress=False)
+    assert probe(old)[4:] == (Fraction(8), 8, True)
+    out = render_annotated_video(
+        src, table, tmp_path / "out.mp4", frames_mode="source", progress=False
+    )
+    _, _, w, h, rate, n, has_audio = probe(out)
+    assert (rate, n, has_audio) == (Fraction(FPS), 24, True)
+    pictures = decoded(out)
+    frame_w = round(160 * h / 120)
+    left = [p[:, :frame_w].astype(int) for p in pictures]
+    radar = [p[h // 6 :, frame_w + 10 :].astype(int) for p in pictures]  # below the time label
+    # The source moves every frame: no picture repeats an analysed one.
+    assert all(np.abs(a - b).mean() > 2 for a, b in zip(left, left[1:], strict=False))
+    # Frames 13 and 14 hold frame 12's radar (P0 only); frame 15 adds P1's polygon.
+    assert np.abs(radar[13] - radar[12]).mean() < 1.0
+    assert np.abs(radar[14] - radar[12]).mean() < 1.0
+    assert np.abs(radar[15] - radar[12]).mean() > 3 * np.abs(radar[14] - radar[12]).mean() + 0.5
+    with pytest.raises(ParameterError, match="frames_mode"):
+        render_annotated_video(src, table, tmp_path / "x.mp4", frames_mode="all")

@@ -226,7 +226,8 @@ def test_index_lists_each_clip_and_failures(tmp_path):
     bad.partial_notebook.write_text("{}")  # run_clip writes it for a clip that failed
     page = write_index([good, bad], tmp_path).read_text()
     assert 'href="a/report.html"' in page and 'href="b/partial-report.ipynb"' in page
-    assert "P1</b> happy <i>(positive)</i>" in page and "2.4 s" in page
+    # Key figures of an older report (no intervals): the plain verdict, labelled.
+    assert "P1</b> happy <i>(valence positive)</i>" in page and "2.4 s" in page
     assert "<td>mini-xception</td>" in page  # every output names the classifier
     assert "the file is empty (0 bytes)" in page and "1 failed" in page
     assert "/data/videos" not in page and str(tmp_path) not in page
@@ -281,10 +282,13 @@ def test_report_page_is_offline_and_portable(report_dir):
     assert page.count("window.PlotlyConfig") == 1  # plotly.js embedded once
     assert page.count("Plotly.newPlot") >= 6
     assert 'src="annotated.mp4"' in page
-    for n, title in enumerate(
-        ["The clip", "Expression over time", "The annotated video", "Summaries", "Key figures"]
-    ):
-        assert title in page, (n, title)
+    titles = ["Findings", "The clip", "The annotated video", "Expression over time", "Summaries"]
+    at = [page.find(f">{n}. {t}" if n else f">{t}") for n, t in enumerate(titles)]
+    assert all(a > 0 for a in at) and at == sorted(at), at  # findings first, then evidence
+    assert "Key figures" in page and 'class="emo-player"' in page
+    # Long parts collapsible, a print stylesheet, the player's script: all in the page.
+    assert page.count('<details class="emo-details"') >= 5 and "@media print" in page
+    assert "plotly_click" in page and "timeupdate" in page
 
 
 @pytest.mark.notebooks

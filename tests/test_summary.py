@@ -287,7 +287,13 @@ def test_add_turning_points_returns_a_marked_copy(two_persons):
     tp = S.turning_points(two_persons, min_duration_s=0.0)
     fig = F.windows_figure(S.windows(two_persons, window_s=1.0))
     marked = F.add_turning_points(fig, tp, persons=[1.0, 2.0])
-    assert len(fig.layout.shapes) == 0
-    assert len(marked.layout.shapes) == len(tp) == 3
-    assert {a.text for a in marked.layout.annotations} >= {"P1 happy→neutral", "P1 ↑neutral +0.60"}
+    assert len(fig.layout.shapes) == 0 and len(tp) == 3
+    changes, rises = (tp["kind"] == "change").sum(), (tp["kind"] == "rise").sum()
+    assert len(marked.layout.shapes) == changes >= 1  # changes: dashed lines
+    assert {a.text for a in marked.layout.annotations} >= {"P1 happy→neutral"}
+    scatters = [d for d in marked.data if isinstance(d, go.Scatter) and d.x[0] is not None]
+    triangles = [d for d in scatters if d.marker.symbol == "triangle-up"]
+    assert len(triangles) == rises >= 1  # rises: triangles, not lines like the cuts
+    assert any("P1 ↑neutral +0.60" in d.hovertemplate for d in triangles)
+    assert {F.CHANGE_KEY, F.RISE_KEY} <= {d.name for d in marked.data}  # the key
     assert len(F.add_turning_points(fig, tp, persons=[2.0]).layout.shapes) == 0

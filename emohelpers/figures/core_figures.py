@@ -170,7 +170,7 @@ def timeline_figure(
 
     Gaps are honest: at analysed times where a person's face was not seen, the person's
     lines hold NaN and break (`connectgaps=False`) instead of joining across the gap.
-    Shot cuts are dotted vertical lines.
+    Shot cuts are solid grey vertical lines, with a key ("shot cut") in the legend.
 
     Args:
         table: the emotion table.
@@ -225,13 +225,30 @@ def timeline_figure(
                 col=1,
             )
         fig.update_yaxes(range=[0, 1], title_text="probability", row=row, col=1)
-    for t in shot_starts(table) if cuts_s is None else cuts_s:
-        fig.add_vline(x=t, row="all", col=1, line={"dash": "dot", "width": 1, "color": "#888"})
+    add_cut_lines(fig, shot_starts(table) if cuts_s is None else cuts_s)
     fig.update_xaxes(title_text="time (s)", row=len(persons), col=1)
     fig.update_layout(
         title="Expression over time", height=140 + 220 * len(persons), hovermode="x unified"
     )
     return apply_theme(fig)
+
+
+#: How a shot cut is drawn on every timeline (turning points are drawn otherwise).
+CUT_LINE = {"dash": "solid", "width": 1.5, "color": "#9E9E9E"}
+CUT_KEY = "shot cut (grey line)"
+
+
+def add_cut_lines(fig: go.Figure, cuts_s: list[float] | None) -> go.Figure:
+    """Shot cuts as solid grey vertical lines across every row, keyed in the legend (in
+    place; returns `fig`)."""
+    if not cuts_s:
+        return fig
+    for t in cuts_s:
+        fig.add_vline(x=t, row="all", col=1, line=CUT_LINE)
+    fig.add_trace(
+        go.Scatter(x=[None], y=[None], mode="lines", line=CUT_LINE, name=CUT_KEY, hoverinfo="skip")
+    )
+    return fig
 
 
 # --- frames ------------------------------------------------------------------------------
@@ -325,7 +342,9 @@ def frame_bars_figure(frame_rgb: np.ndarray, row: pd.Series, margin: float = 0.2
         col=2,
     )
     _hide_image_axes(fig, 1, 1)
-    fig.update_xaxes(range=[0, 1.15], tickvals=[0, 0.25, 0.5, 0.75, 1], row=1, col=2)
+    fig.update_xaxes(
+        range=[0, 1.15], tickvals=[0, 0.25, 0.5, 0.75, 1], title_text="probability", row=1, col=2
+    )
     fig.update_yaxes(autorange="reversed", row=1, col=2)
     if pd.isna(row.get("emotion")):
         title = "No face"

@@ -35,7 +35,7 @@ from emohelpers.figures.theme import (
     person_color,
     person_label,
 )
-from emohelpers.figures.video_timing import mux_audio, schedule
+from emohelpers.figures.video_timing import Schedule, mux_audio, schedule
 from emohelpers.summaries.summary import main_persons
 
 log = logging.getLogger(__name__)
@@ -80,9 +80,19 @@ class _Composer:
         self.width = _even(self.frame_w + self.background.shape[1])
         self.font = label_font(max(10, round(13 * self.scale)))
         self.canvas = np.full((self.height, self.width, 3), 255, dtype=np.uint8)
+        self._radar_rows: pd.DataFrame | None = None
+        self._radar = self.background
 
-    def compose(self, rgb: np.ndarray, rows: pd.DataFrame, time_s: float) -> np.ndarray:
-        """(height, width, 3) uint8 output frame; reuses one buffer, so copy to keep it."""
+    def compose(
+        self,
+        rgb: np.ndarray,
+        rows: pd.DataFrame,
+        time_s: float,
+        radar_rows: pd.DataFrame | None = None,
+    ) -> np.ndarray:
+        """(height, width, 3) uint8 output frame, the boxes of `rows`, the radar of
+        `radar_rows` (default `rows`); reuses one buffer, so copy to keep it."""
+        radar_rows = rows if radar_rows is None else radar_rows
         if rgb.shape[:2] != (self.height, self.frame_w):
             # Scale the frame first and the boxes with it, so labels keep their pixel size.
             s = self.height / rgb.shape[0]
@@ -90,19 +100,84 @@ class _Composer:
             rgb = np.asarray(Image.fromarray(rgb).resize(size, Image.Resampling.BILINEAR))
             rows = rows.assign(**{c: rows[c] * s for c in BOX_COLUMNS})
         boxed = draw_boxes(rgb, rows)
-        faces = rows.dropna(subset=["person"]).drop_duplicates("person")
-        polygons = [
-            (r[list(EMOTIONS)].to_numpy(dtype=np.float64), self.colors[float(r["person"])])
-            for _, r in faces.iterrows()
-            if float(r["person"]) in self.colors
-        ]
-        panel = Image.fromarray(draw_radar(self.background, self.geo, polygons))
+        if radar_rows is not self._radar_rows:  # a held radar is drawn once
+            faces = radar_rows.dropna(subset=["person"]).drop_duplicates("person")
+            polygons = [
+                (r[list(EMOTIONS)].to_numpy(dtype=np.float64), self.colors[float(r["person"])])
+                for _, r in faces.iterrows()
+                if float(r["person"]) in self.colors
+            ]
+            self._radar = draw_radar(self.background, self.geo, polygons)
+            self._radar_rows = radar_rows
+        panel = Image.fromarray(self._radar.copy())  # the time label is drawn on the copy
         xy = (8 * self.scale, 8 * self.scale)
         text = f"t = {time_s:.2f} s"
         ImageDraw.Draw(panel).text(xy, text, fill=hex_to_rgb(FONT_COLOR), font=self.font)
         self.canvas[:, : self.frame_w] = boxed
         self.canvas[:, self.frame_w : self.frame_w + panel.width] = np.asarray(panel)
         return self.canvas
+
+
+#: What the annotated video shows: only the analysed frames, or every source frame.
+FRAMES_MODES = ("analysed", "source")
+
+
+@dataclass
+class _Count:
+    """What was written: analysed frames found, pictures encoded, the last one's end."""
+
+    analysed: int = 0
+    pictures: int = 0
+    end_s: float = 0.0
+
+
+def _source_plan(plan: Schedule, times: np.ndarray, source_fps: float) -> Schedule:
+    """The schedule of every source frame from the first analysed frame to the end of the
+    last one's display (pts are each frame's own time; only start, rate and span count)."""
+    end = plan.start_s + plan.duration_s
+    rate = Fraction(source_fps).limit_denominator(1001) if source_fps > 0 else plan.rate
+    return Schedule(plan.time_base, plan.pts, plan.repeats, float(times[0]), end - times[0], rate)
+
+
+def _analysed_frames(video, composer, by_frame, times, plan, count):
+    """(rgb, pts) of each analysed frame, repeated or dropped as `plan` says."""
+    frames = np.array(sorted(by_frame))
+    position = {int(f): i for i, f in enumerate(frames)}
+    steps = np.unique(np.diff(frames))
+    # Let the decoder skip frames when the table is every n-th frame from a multiple of n.
+    every_n = int(steps[0]) if len(steps) == 1 and frames[0] % steps[0] == 0 else 1
+    start_s, end_s = float(times[0]), float(times[-1])
+    for frame in iter_frames(video, every_n=every_n, start_s=start_s - 1e-3, end_s=end_s + 1e-4):
+        i = position.get(frame.index)
+        if i is None:
+            continue
+        count.analysed += 1
+        if not plan.repeats[i]:
+            continue  # a constant rate below the analysed one drops it
+        rgb = composer.compose(frame.rgb, by_frame[frame.index], frame.time_s)
+        for k in range(int(plan.repeats[i])):
+            count.pictures += 1
+            yield rgb, int(plan.pts[i]) + k
+
+
+def _every_source_frame(video, composer, by_frame, times, plan, count):
+    """(rgb, pts) of every source frame in the plan's span at its own time: the boxes of
+    the nearest analysed frame, the radar of the last analysed one at or before it."""
+    frames = np.array(sorted(by_frame))
+    tb = float(plan.time_base)
+    stop_s = plan.start_s + plan.duration_s
+    last_pts = -1
+    step = 1 / float(plan.rate)
+    for frame in iter_frames(video, start_s=plan.start_s - 1e-3, end_s=stop_s - 1e-4):
+        t = frame.time_s
+        near = int(frames[np.abs(times - t).argmin()])
+        held = int(frames[max(int(np.searchsorted(times, t + 1e-6, side="right")) - 1, 0)])
+        count.analysed += int(frame.index in by_frame)
+        rgb = composer.compose(frame.rgb, by_frame[near], t, by_frame[held])
+        last_pts = max(int(round((t - plan.start_s) / tb)), last_pts + 1)
+        count.pictures += 1
+        count.end_s = t + step
+        yield rgb, last_pts
 
 
 def render_annotated_video(
@@ -112,6 +187,7 @@ def render_annotated_video(
     *,
     radar: str = "per-person",
     fps: float | None = None,
+    frames_mode: str = "analysed",
     progress: bool = True,
     crf: int = 20,
     preset: str = "veryfast",
@@ -127,6 +203,10 @@ def render_annotated_video(
         fps: a constant output frame rate, frames repeated or dropped by time; default:
             each analysed frame at its own presentation time (variable-rate clips too).
             The sound stays in sync either way.
+        frames_mode: "analysed" (only the analysed frames, each shown until the next) or
+            "source" (every source frame at its own time, with the boxes of the nearest
+            analysed frame and the radar of the last one at or before it, as the reels
+            draw them; ignored with `fps`).
         progress: show a tqdm bar.
         crf: x264 quality (lower is better; 18-23 is visually good).
         preset: x264 speed preset.
@@ -135,12 +215,14 @@ def render_annotated_video(
         `out_path`.
 
     Raises:
-        ParameterError: unknown `radar`, or a non-positive `fps`.
+        ParameterError: unknown `radar` or `frames_mode`, or a non-positive `fps`.
         SchemaError: the table breaks the contract or is empty.
         VideoReadError: the source cannot be read, or has none of the table's frames.
     """
     if radar not in RADAR_STYLES:
         raise ParameterError(f"radar={radar!r}: invalid; allowed: {list(RADAR_STYLES)}")
+    if frames_mode not in FRAMES_MODES:
+        raise ParameterError(f"frames_mode={frames_mode!r}: invalid; allowed: {list(FRAMES_MODES)}")
     if fps is not None and not (math.isfinite(fps) and fps > 0):
         raise ParameterError(f"fps={fps!r}: must be a number > 0")
     validate_table(table)
@@ -162,16 +244,14 @@ def render_annotated_video(
     frames = np.array(sorted(by_frame))
     times = np.array([float(by_frame[f]["time_s"].iloc[0]) for f in frames])
     plan = schedule(times, time_base=video.time_base, fps=fps, source_fps=info.fps)
-    position = {int(f): i for i, f in enumerate(frames)}
-    steps = np.unique(np.diff(frames))
-    # Let the decoder skip frames when the table is every n-th frame from a multiple of n.
-    every_n = int(steps[0]) if len(steps) == 1 and frames[0] % steps[0] == 0 else 1
-    start_s, end_s = float(times[0]), float(times[-1])
+    every_source = frames_mode == "source" and fps is None
+    if every_source:
+        plan = _source_plan(plan, times, info.fps)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     # Written under a temporary name and renamed when complete (the pictures alone first,
     # under a second one, when the sound is muxed in after).
     video_only = temporary_path(out_path)
-    written = 0
+    count = _Count()
     try:
         with atomic_path(out_path) as partial:
             target = video_only if info.has_audio else partial
@@ -182,41 +262,34 @@ def render_annotated_video(
                 stream = container.add_stream("libx264", rate=plan.rate, options=options)
                 stream.width, stream.height, stream.pix_fmt = composer.width, height, "yuv420p"
                 stream.codec_context.time_base = plan.time_base
-                decoded = iter_frames(
-                    video, every_n=every_n, start_s=start_s - 1e-3, end_s=end_s + 1e-4
-                )
-                with tqdm(
-                    total=len(frames), desc="render", unit="frame", disable=not progress
-                ) as bar:
-                    for frame in decoded:
-                        i = position.get(frame.index)
-                        if i is None:
-                            continue
-                        written += 1
+                make = _every_source_frame if every_source else _analysed_frames
+                total = round(plan.duration_s * float(plan.rate)) if every_source else len(frames)
+                with tqdm(total=total, desc="render", unit="frame", disable=not progress) as bar:
+                    for rgb, pts in make(video, composer, by_frame, times, plan, count):
                         bar.update(1)
-                        if not plan.repeats[i]:
-                            continue  # a constant rate below the analysed one drops it
-                        rgb = composer.compose(frame.rgb, by_frame[frame.index], frame.time_s)
-                        for k in range(int(plan.repeats[i])):
-                            picture = av.VideoFrame.from_ndarray(rgb, format="rgb24")
-                            picture.pts, picture.time_base = int(plan.pts[i]) + k, plan.time_base
-                            for packet in stream.encode(picture):
-                                container.mux(packet)
+                        picture = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+                        picture.pts, picture.time_base = pts, plan.time_base
+                        for packet in stream.encode(picture):
+                            container.mux(packet)
                 for packet in stream.encode():
                     container.mux(packet)
-            if written == 0:
+            if count.analysed == 0:
                 raise VideoReadError(
                     f"{source.name}: none of the table's frames ({frames[0]}..{frames[-1]}) were "
                     "decoded; render with the video the table was made from"
                 )
             if info.has_audio:
                 # The player's clock is FFmpeg's input timeline: `-ss` at the first frame's time.
-                mux_audio(video_only, source, partial, plan.start_s, plan.duration_s)
+                duration_s = count.end_s - plan.start_s if every_source else plan.duration_s
+                mux_audio(video_only, source, partial, plan.start_s, duration_s)
     finally:
         video_only.unlink(missing_ok=True)
+    written = count.analysed
     if written < len(frames):
         missing = len(frames) - written
         log.warning("%s: %d of the table's %d frames not found", source.name, missing, len(frames))
     size = f"{composer.width}x{height}"
-    log.info("wrote %s: %d frames, %.2f s, %s", out_path.name, written, plan.duration_s, size)
+    log.info(
+        "wrote %s: %d frames, %.2f s, %s", out_path.name, count.pictures, plan.duration_s, size
+    )
     return out_path

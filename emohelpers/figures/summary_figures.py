@@ -22,6 +22,8 @@ from emohelpers.figures.text import plain_all
 from emohelpers.figures.theme import EMOTION_COLORS, apply_theme
 
 WINDOW_KINDS: tuple[str, ...] = ("bars", "heatmap")
+#: The valence axis, with its unit.
+SCORE_TITLE = "score (positive − negative probability)"
 VERDICT_COLORS: dict[str, str] = {
     "positive": EMOTION_COLORS["happy"],
     "neutral": EMOTION_COLORS["neutral"],
@@ -161,13 +163,13 @@ def valence_figure(verdicts_df: pd.DataFrame, margin: float | None = None) -> go
             mid = ((w["window_start_s"] + w["window_end_s"]) / 2).to_numpy()
             width = (w["window_end_s"] - w["window_start_s"]).to_numpy() * 0.9
             fig.add_trace(_verdict_bar(w, mid, width, _label(p)), row=row, col=1)
-            fig.update_yaxes(range=[-1.05, 1.05], title_text="score", row=row, col=1)
+            fig.update_yaxes(range=[-1.05, 1.05], title_text=SCORE_TITLE, row=row, col=1)
         fig.update_xaxes(title_text="time (s)", row=len(persons), col=1)
         fig.update_layout(height=140 + 220 * len(persons))
     else:
         x = [_label(p) for p in df["person"]] if "person" in df.columns else ["clip"] * len(df)
         fig = go.Figure(_verdict_bar(df, x, None, "score"))
-        fig.update_layout(yaxis={"range": [-1.05, 1.05], "title": "score"})
+        fig.update_layout(yaxis={"range": [-1.05, 1.05], "title": SCORE_TITLE})
     if margin is not None:
         for y in (margin, -margin):
             kw = {"row": "all", "col": 1} if len(fig.data) > 1 else {}
@@ -217,39 +219,85 @@ def confusion_figure(confusion_df: pd.DataFrame, normalize: bool = False) -> go.
     return apply_theme(fig)
 
 
+#: The legend's key of the turning points (cuts: `core_figures.CUT_KEY`).
+CHANGE_KEY = "change of top emotion (dashed line)"
+RISE_KEY = "sharp rise (triangle)"
+AT_CUT_KEY = "turning point at a cut (grey, dotted)"
+
+
+def _key(fig: go.Figure, name: str, line: dict | None = None, marker: dict | None = None) -> None:
+    mode = "lines" if line else "markers"
+    fig.add_trace(go.Scatter(x=[None], y=[None], mode=mode, line=line, marker=marker, name=name))
+
+
 def add_turning_points(
     fig: go.Figure, turning_points_df: pd.DataFrame, persons: Sequence[float] | None = None
 ) -> go.Figure:
-    """A copy of a timeline figure with turning points marked as dotted vertical lines.
+    """A copy of a timeline figure with turning points marked, each kind drawn its own way.
 
     Args:
         fig: a figure whose x axis is time in seconds (e.g. `figures.timeline_figure`).
-        turning_points_df: the output of `summary.turning_points`.
+        turning_points_df: the output of `summary.turning_points`; with an `at_cut` column
+            (`findings.mark_cuts`), the points at a cut are drawn grey and labelled so.
         persons: the track ids of the figure's subplot rows, top to bottom, to mark each
             person's points in their own row; None marks every point across the figure.
 
     Returns:
-        A new figure: changes as dashed lines ("neutral→happy"), rises as dotted lines
-        ("↑happy +0.45"), coloured by the emotion reached; `fig` is left untouched.
+        A new figure: changes as dashed lines ("neutral→happy"), rises as triangles at the
+        top of the row ("↑happy +0.45"), coloured by the emotion reached; points at a cut
+        as grey dotted lines; a key for each kind in the legend. `fig` is left untouched.
     """
     _require(turning_points_df, ["person", "time_s", "kind", "emotion", "value"], "turning")
     out = go.Figure(fig)
     rows = {float(p): i for i, p in enumerate(persons, start=1)} if persons is not None else {}
+    kinds: set[str] = set()
     for tp in turning_points_df.itertuples(index=False):
-        if tp.kind == "change":
-            text, dash = f"{_label(tp.person)} {tp.from_emotion}→{tp.emotion}", "dash"
-        else:
-            text, dash = f"{_label(tp.person)} ↑{tp.emotion} +{tp.value:.2f}", "dot"
+        at_cut = bool(getattr(tp, "at_cut", False))
         where: dict[str, Any] = {}
         if persons is not None:
             if float(tp.person) not in rows:
                 continue
             where = {"row": rows[float(tp.person)], "col": 1}
-        out.add_vline(
-            x=tp.time_s,
-            line={"color": EMOTION_COLORS.get(str(tp.emotion), "#777777"), "dash": dash},
-            annotation={"text": text, "textangle": -90, "font": {"size": 10}},
-            annotation_position="top left",
-            **where,
-        )
+        color = EMOTION_COLORS.get(str(tp.emotion), "#777777")
+        if tp.kind == "change":
+            text = f"{_label(tp.person)} {tp.from_emotion}→{tp.emotion}"
+        else:
+            text = f"{_label(tp.person)} ↑{tp.emotion} +{tp.value:.2f}"
+        if at_cut:
+            kinds.add("cut")
+            out.add_vline(
+                x=tp.time_s,
+                line={"color": "#B0B0B0", "dash": "dot", "width": 1},
+                annotation={"text": text + " (at a cut)", "textangle": -90, "font": {"size": 9}},
+                annotation_position="top left",
+                **where,
+            )
+        elif tp.kind == "change":
+            kinds.add("change")
+            out.add_vline(
+                x=tp.time_s,
+                line={"color": color, "dash": "dash", "width": 2},
+                annotation={"text": text, "textangle": -90, "font": {"size": 10}},
+                annotation_position="top left",
+                **where,
+            )
+        else:
+            kinds.add("rise")
+            out.add_trace(
+                go.Scatter(
+                    x=[tp.time_s],
+                    y=[0.97],
+                    mode="markers",
+                    marker={"symbol": "triangle-up", "size": 11, "color": color},
+                    showlegend=False,
+                    hovertemplate=f"{text} at %{{x:.2f}} s<extra></extra>",
+                ),
+                **where,
+            )
+    if "change" in kinds:
+        _key(out, CHANGE_KEY, line={"color": "#555555", "dash": "dash", "width": 2})
+    if "rise" in kinds:
+        _key(out, RISE_KEY, marker={"symbol": "triangle-up", "size": 11, "color": "#555555"})
+    if "cut" in kinds:
+        _key(out, AT_CUT_KEY, line={"color": "#B0B0B0", "dash": "dot", "width": 1})
     return out

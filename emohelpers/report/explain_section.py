@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from IPython.display import Markdown, display
+from IPython.display import HTML, Markdown, display
 
 from emohelpers.analysis.analyzer import shared_classifier
 from emohelpers.analysis.table import Analysis
 from emohelpers.core.errors import EmoError
 from emohelpers.explain.moments import CACHE_FOLDER, ExplainedMoment, explain_strongest_moments
-from emohelpers.report.html import markdown_text
+from emohelpers.report.html import figure_html, markdown_text
 from emohelpers.report.parameters import ReportParameters
 from emohelpers.summaries.summary import main_persons
 
@@ -64,6 +64,7 @@ def show_explain(analysis: Analysis, params: ReportParameters) -> list[Explained
             f"that face."
         )
     )
-    for moment in moments:
-        display(moment.figure)
+    # One grid over the page's width, not one narrow figure under the other.
+    cells = "".join(f"<div>{figure_html(m.figure)}</div>" for m in moments)
+    display(HTML(f'<div class="emo-flex">{cells}</div>'))
     return moments

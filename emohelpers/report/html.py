@@ -16,9 +16,10 @@ from urllib.parse import quote
 
 import plotly.graph_objects as go
 import plotly.io as pio
-from plotly.io.base_renderers import HtmlRenderer
+from plotly.io.base_renderers import HtmlRenderer, MimetypeRenderer
 
 from emohelpers.core.atomic import atomic_write
+from emohelpers.report.page_script import PAGE_CSS, PLAYER_JS
 from emohelpers.report.parameters import SECTIONS
 
 RENDERER_NAME = "emohelpers_offline"
@@ -37,12 +38,40 @@ def markdown_text(text: object) -> str:
     return _MARKDOWN_PUNCTUATION.sub(r"\\\1", html.escape(str(text), quote=False))
 
 
-def video_html(file_name: str, width: int = 960) -> str:
-    """A `<video controls>` element for a video beside the page, referenced relatively."""
+def video_html(file_name: str, width: int = 960, start_s: float | None = None) -> str:
+    """A `<video controls>` element for a video beside the page, referenced relatively.
+
+    Args:
+        file_name: the video, relative to the page.
+        width: its width, pixels.
+        start_s: make it the page's synchronised player (`page_script`): the clip time of
+            the video's first frame, seconds; None: a plain video.
+    """
     src = html.escape(quote(file_name), quote=True)
+    player = "" if start_s is None else f' class="emo-player" data-emo-start="{start_s:.6f}"'
     return (
-        f'<video controls preload="metadata" style="max-width:100%" width="{width}" '
+        f'<video controls preload="metadata"{player} style="max-width:100%" width="{width}" '
         f'src="{src}">Your browser cannot play <a href="{src}">{src}</a>.</video>'
+    )
+
+
+def figure_html(fig: go.Figure, height: int | None = None) -> str:
+    """A figure as an HTML fragment for the page, after plotly.js (embedded once, by the
+    default renderer's activation, as the first displayed figure would)."""
+    # Plotly itself activates pending renderers (plotly.js inline) only when it displays a
+    # figure; a fragment may come first, so activate them as that display would.
+    pio.renderers._activate_pending_renderers(cls=MimetypeRenderer)
+    if height is not None:
+        fig = go.Figure(fig).update_layout(height=height)
+    return str(OfflineRenderer().to_mimebundle(fig.to_dict())["text/html"])
+
+
+def details_html(summary: str, body: str, open_: bool = False) -> str:
+    """`body` (HTML) in a collapsible `<details>` block titled `summary` (plain text)."""
+    flag = " open" if open_ else ""
+    return (
+        f'<details class="emo-details"{flag}><summary>{html.escape(summary)}</summary>'
+        f"{body}</details>"
     )
 
 
@@ -119,17 +148,63 @@ class use_offline_plotly:  # noqa: N801 (called like the function it was)
 # nbconvert's "lab" page without what it would fetch from CDNs (require.js, MathJax,
 # mermaid, the widget manager): reports are read offline, figures need only plotly.js.
 _TEMPLATE_NAME = "emohelpers_report.html.j2"
-_TEMPLATE = """{%- extends 'index.html.j2' -%}
+_TEMPLATE = (
+    """{%- extends 'index.html.j2' -%}
 {%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
 {%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
-{%- block extra_css -%}<style>
-main { max-width: 1100px; margin: 0 auto; }
-.jp-RenderedHTMLCommon table.emo-facts td { text-align: left; }
-.jp-RenderedHTMLCommon table.emo-facts td:first-child { font-weight: bold; padding-right: 1.5em; }
-</style>{%- endblock extra_css -%}
+{%- block extra_css -%}<style>"""
+    + PAGE_CSS
+    + """</style>{%- endblock extra_css -%}
+{% block body_footer %}<script>"""
+    + PLAYER_JS
+    + """</script>
+</main>
+</body>
+{% endblock body_footer %}
 """
+)
+#: The tag of a report cell whose outputs the page shows collapsed (`<details>`).
+COLLAPSE_TAG = "collapse"
+
+
+def _output_html(output: dict) -> str:
+    """One cell output as HTML (figures and tables as they are, Markdown rendered)."""
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune  # with nbconvert
+
+    data = output.get("data", {})
+    if output.get("output_type") == "stream":
+        return f"<pre>{html.escape(str(output.get('text', '')))}</pre>"
+    if "text/html" in data:
+        return (
+            str(data["text/html"])
+            if isinstance(data["text/html"], str)
+            else "".join(data["text/html"])
+        )
+    if "text/markdown" in data:
+        return markdown2html_mistune(str(data["text/markdown"]))
+    if "image/png" in data:
+        return f'<img src="data:image/png;base64,{data["image/png"]}">'
+    return f"<pre>{html.escape(str(data.get('text/plain', '')))}</pre>"
+
+
+def collapse_cells(nb: Any) -> None:
+    """Merge the outputs of each cell tagged `COLLAPSE_TAG` into one `<details>` block
+    titled by the section heading above it (in place)."""
+    import nbformat  # with nbconvert
+
+    heading = "details"
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            found = re.search(r"^##+\s+(.+)$", cell.source, flags=re.MULTILINE)
+            heading = re.sub(r"^\d+\.\s*", "", found.group(1).strip()) if found else heading
+            continue
+        if COLLAPSE_TAG not in cell.metadata.get("tags", []) or not cell.get("outputs"):
+            continue
+        body = "".join(_output_html(o) for o in cell.outputs if o.get("name") != "stderr")
+        page = details_html(f"Show: {heading}", body)
+        cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": page})]
 
 
 def export_report(
@@ -166,6 +241,7 @@ def export_report(
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs = [o for o in cell.outputs if o.get("name") != "stderr"]
+    collapse_cells(nb)
     if not show_inputs:  # code cells without output would leave blank gaps
         nb.cells = [c for c in nb.cells if c.cell_type != "code" or c.outputs]
     if title:

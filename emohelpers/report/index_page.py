@@ -102,14 +102,21 @@ def _href(result: ClipResult, file: str) -> str:
 
 
 def _people(key: dict) -> str:
+    """Each person's dominant emotion and valence verdict, with their intervals where the
+    report recorded them (the findings' texts: "happy 62% [48-75%]"; older reports: the
+    plain verdicts)."""
     dominant, verdicts = key.get("dominant") or {}, key.get("verdicts") or {}
+    intervals, valence = key.get("dominant_interval") or {}, key.get("valence_interval") or {}
     if not dominant:
         return "no face found"
     parts = []
     for person, emotion in dominant.items():
-        verdict = verdicts.get(person)
-        text = f"<b>{html.escape(person)}</b> {html.escape(str(emotion))}"
-        parts.append(text + (f" <i>({html.escape(verdict)})</i>" if verdict else ""))
+        text = f"<b>{html.escape(person)}</b> {html.escape(str(intervals.get(person, emotion)))}"
+        if person in valence:
+            text += f"<br><small>valence: {html.escape(str(valence[person]))}</small>"
+        elif verdict := verdicts.get(person):
+            text += f" <i>(valence {html.escape(verdict)})</i>"
+        parts.append(text)
     return "<br>".join(parts)
 
 
@@ -203,7 +210,8 @@ def write_index(results: Sequence[ClipResult], out_dir: str | Path) -> Path:
         summary += f', <b class="warn">{unfinished} not finished</b> (a batch was interrupted)'
     summary += f"; made {stamp}."
     header = "<tr><th></th><th>clip</th><th>duration</th><th>persons</th>"
-    header += "<th>dominant emotion (valence)</th><th>model</th><th>voice</th><th></th></tr>"
+    header += "<th>dominant emotion [95% interval]; valence</th>"
+    header += "<th>model</th><th>voice</th><th></th></tr>"
     page = (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>emohelpers reports</title><style>{_STYLE}</style></head><body>"

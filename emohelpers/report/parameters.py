@@ -23,18 +23,21 @@ from emohelpers.figures.styles import RADAR_STYLES
 
 #: The report's sections, in page order (the values of the `sections` parameter).
 SECTIONS: tuple[str, ...] = (
+    "findings",
     "clip",
+    "video",
     "timelines",
+    "summaries",
     "radar",
     "bars",
     "gallery",
-    "video",
-    "summaries",
     "explain",
     "voice",
     "reels",
 )
 VALENCE_MAPPINGS = ("default", "debate")
+#: Frames of the report's annotated video: every source frame, or only the analysed ones.
+ANNOTATED_FRAMES = ("source", "analysed")
 _SECTIONS_ALLOWED = f'"all" or a list from {list(SECTIONS)}'
 
 
@@ -87,6 +90,14 @@ REPORT_SPEC: tuple[Setting, ...] = (
         'radar of the annotated video ("main": the most seen person)',
         name="radar",
         choices=RADAR_STYLES,
+    ),
+    Setting(
+        "choice",
+        ANNOTATED_FRAMES[0],
+        'frames of the annotated video ("source": every source frame at its rate, the boxes of '
+        'the nearest analysed frame, the radar held; "analysed": only the analysed frames)',
+        name="annotated_frames",
+        choices=ANNOTATED_FRAMES,
     ),
     Setting(
         "int",
@@ -142,6 +153,26 @@ REPORT_SPEC: tuple[Setting, ...] = (
         unit="s",
         cli=None,
     ),
+    Setting(
+        "float",
+        0.5,
+        "strongest moments are shown for the emotions whose peak reaches this probability "
+        "(chance is 1/7); the others get one line",
+        name="moment_min_prob",
+        low=0,
+        high=1,
+        cli=None,
+    ),
+    Setting(
+        "float",
+        0.5,
+        'a turning point this close to a cut is marked "at a cut" (it records the edit) and '
+        "left out of the findings",
+        name="cut_margin_s",
+        low=0,
+        unit="s",
+        cli=None,
+    ),
 )
 _REPORT = by_name(REPORT_SPEC)
 
@@ -162,6 +193,7 @@ class ReportParameters:
     settings: AnalysisSettings = field(default_factory=AnalysisSettings)
     sections: tuple[str, ...] = SECTIONS
     radar: str = _REPORT["radar"].default
+    annotated_frames: str = _REPORT["annotated_frames"].default
     max_persons: int = _REPORT["max_persons"].default
     gallery_size: int = _REPORT["gallery_size"].default
     bars_frame: int | None = _REPORT["bars_frame"].default
@@ -169,6 +201,8 @@ class ReportParameters:
     valence_mapping: str = _REPORT["valence_mapping"].default
     valence_margin: float = _REPORT["valence_margin"].default
     smooth_s: float = _REPORT["smooth_s"].default
+    moment_min_prob: float = _REPORT["moment_min_prob"].default
+    cut_margin_s: float = _REPORT["cut_margin_s"].default
 
     @property
     def model(self) -> str:

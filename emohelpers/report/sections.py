@@ -14,7 +14,6 @@ shows an absolute path of the machine.
 from __future__ import annotations
 
 import html
-import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -27,23 +26,23 @@ from emohelpers.analysis.frames import read_frames
 from emohelpers.analysis.table import EMOTIONS, Analysis
 from emohelpers.core.images import image_data_uri
 from emohelpers.figures import core_figures as figures
-from emohelpers.figures import summary_figures
 from emohelpers.figures.drawing import draw_boxes
-from emohelpers.figures.render import render_annotated_video
 from emohelpers.figures.theme import person_label
-from emohelpers.report.html import video_html
+from emohelpers.report.findings_section import findings, findings_figures
 from emohelpers.report.key_figures_file import KEY_FIGURES_FILE, write_key_figures  # noqa: F401
+from emohelpers.report.moments_section import show_radars  # noqa: F401 (the notebook's rs.*)
 from emohelpers.report.parameters import ReportParameters
+from emohelpers.report.player_section import (  # noqa: F401 (the notebook's rs.*)
+    ANNOTATED_VIDEO,
+    show_timelines,
+    show_video,
+)
+from emohelpers.report.summaries_section import show_summaries  # noqa: F401 (rs.*)
 from emohelpers.report.thumbnail import make_thumbnail
-from emohelpers.summaries import summary, valence
 from emohelpers.summaries.clip_summary import clip_summary, summarise_analysis
 from emohelpers.summaries.moments import strongest_moments
-from emohelpers.summaries.summary import main_persons
 
 log = logging.getLogger(__name__)
-
-ANNOTATED_VIDEO = "annotated.mp4"
-
 
 # --- pure helpers --------------------------------------------------------------------------
 
@@ -175,6 +174,7 @@ def key_figures(analysis: Analysis, params: ReportParameters) -> dict[str, Any]:
         "decoded_until_s": prov.video.get("decoded_until_s"),
         "sampling": prov.settings.sampling,
         **figures.as_dict(),
+        **findings_figures(findings(analysis, params)),
         "sections": list(params.sections),
         "annotated_video": ANNOTATED_VIDEO if "video" in params.sections else None,
     }
@@ -211,52 +211,6 @@ def show_clip(analysis: Analysis, params: ReportParameters) -> pd.DataFrame | No
     facts = clip_facts(analysis)
     _table(facts, header=False, classes="emo-facts")
     return facts
-
-
-def show_timelines(analysis: Analysis, params: ReportParameters):
-    """Section "timelines": the seven probabilities over time, one panel per person."""
-    if _skipped(params, "timelines"):
-        return None
-    cuts_s = analysis.provenance.tracker.get("shots", {}).get("cuts_s")
-    fig = figures.timeline_figure(analysis.table, cuts_s=cuts_s)  # cuts as dotted lines
-    display(fig)
-    return fig
-
-
-def show_radars(analysis: Analysis, params: ReportParameters) -> list:
-    """Section "radar": each person's mean radar, then frame-plus-radar views of each
-    person's strongest moment of each emotion (one figure per distinct frame)."""
-    if _skipped(params, "radar"):
-        return []
-    table = analysis.table
-    if table["person"].isna().all():
-        _note("No face was found in the analysed frames: no radar to show.")
-        return []
-    shown = [figures.person_radar_figure(table)]
-    display(shown[0])
-    persons = main_persons(table, params.max_persons)
-    if table["person"].nunique() > len(persons):
-        _note(
-            f"Strongest moments of the {len(persons)} most seen persons (parameter `max_persons`)."
-        )
-    moments = strongest_moments(table, persons=persons)
-    frames = read_frames(analysis.video_file(params.video), moments["frame"].unique())
-    by_frame = dict(tuple(table.groupby("frame")))
-    for person in persons:
-        mine = moments[moments["person"] == person]
-        display(Markdown(f"**{person_label(person)}**: the frame where each emotion peaks"))
-        for frame, group in mine.groupby("frame", sort=True):
-            if frame not in frames:
-                continue
-            what = ", ".join(f"{r.emotion} {r.probability:.2f}" for r in group.itertuples())
-            title = (
-                f"{person_label(person)} strongest {what} — frame {frame} at "
-                f"{group['time_s'].iloc[0]:.2f} s"
-            )
-            fig = figures.frame_radar_figure(frames[frame], by_frame[frame], title=title)
-            display(fig)
-            shown.append(fig)
-    return shown
 
 
 def show_bars(analysis: Analysis, params: ReportParameters) -> list:
@@ -297,7 +251,8 @@ def gallery_html(video: str | Path, table: pd.DataFrame, n: int, width: int = 32
         caption = ", ".join(f"{person_label(r.person)} {r.emotion}" for r in faces.itertuples())
         uri = image_data_uri(draw_boxes(frames[f], rows), width=width)
         cells.append(
-            f'<figure style="margin:0"><img src="{uri}" style="width:100%" alt="frame {f}">'
+            f'<figure style="margin:0" data-emo-seek="{rows["time_s"].iloc[0]:.3f}">'
+            f'<img src="{uri}" style="width:100%" alt="frame {f}">'
             f'<figcaption style="font-size:0.85em">{rows["time_s"].iloc[0]:.2f} s · '
             f"{html.escape(caption or 'no face')}</figcaption></figure>"
         )
@@ -317,75 +272,31 @@ def show_gallery(analysis: Analysis, params: ReportParameters) -> str | None:
     return page
 
 
-def show_video(analysis: Analysis, params: ReportParameters) -> Path | None:
-    """Section "video": render the annotated video into the output folder and embed it."""
-    if _skipped(params, "video"):
-        return None
-    out = Path(params.out_dir) / ANNOTATED_VIDEO
-    video = analysis.video_file(params.video)
-    render_annotated_video(video, analysis.table, out, radar=params.radar, progress=False)
-    display(HTML(video_html(ANNOTATED_VIDEO)))
-    return out
+def _rounded(value: Any) -> str:
+    """A key figure as text: numbers rounded, mappings as "P1: happy", lists joined."""
+    if isinstance(value, bool) or value is None:
+        return "" if value is None else str(value).lower()
+    if isinstance(value, float):
+        return f"{value:.3g}" if abs(value) < 1000 else f"{value:.0f}"
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_rounded(v)}" for k, v in value.items() if v is not None)
+    if isinstance(value, list | tuple):
+        return ", ".join(_rounded(v) for v in value)
+    return str(value)
 
 
-def show_summaries(analysis: Analysis, params: ReportParameters) -> dict[str, Any]:
-    """Section "summaries": windows, the valence verdict per person, turning points."""
-    if _skipped(params, "summaries"):
-        return {}
-    table = analysis.table
-    if table["person"].isna().all():
-        _note("No face was found in the analysed frames: nothing to summarise.")
-        return {}
-    win = summary.windows(table, window_s=params.window_s)
-    display(
-        Markdown(
-            f"**Windows of {params.window_s:g} s**: mean probabilities and the "
-            "dominant emotion (by vote) per person."
-        )
-    )
-    display(summary_figures.windows_figure(win))
-    _table(win[["window_start_s", "window_end_s", "person", "n_face_frames", "dominant_vote"]])
-
-    verdicts = valence.valence_verdict(
-        table, params.valence_mapping, level="person", margin=params.valence_margin
-    )
-    display(
-        Markdown(
-            f"**Valence per person** (mapping `{params.valence_mapping}`): score = "
-            f"mean positive − mean negative probability; the verdict needs "
-            f"|score| > {params.valence_margin:g}."
-        )
-    )
-    display(summary_figures.valence_figure(verdicts, margin=params.valence_margin))
-    cols = ["person", "n_faces", "mean_positive", "mean_negative", "score", "margin", "verdict"]
-    _table(verdicts[cols])
-
-    smoothed = summary.smooth(table, "moving", window_s=params.smooth_s)
-    turns = summary.turning_points(smoothed, min_duration_s=1.0)
-    display(
-        Markdown(
-            f"**Turning points** on probabilities smoothed over {params.smooth_s:g} s: "
-            "dashed lines are lasting changes of the top emotion, dotted lines "
-            "sharp rises."
-        )
-    )
-    persons = sorted(float(p) for p in table["person"].dropna().unique())
-    fig = summary_figures.add_turning_points(figures.timeline_figure(smoothed), turns, persons)
-    display(fig.update_layout(title=f"Smoothed over {params.smooth_s:g} s, with turning points"))
-    if len(turns):
-        _table(turns)
-    else:
-        _note("No turning point.")
-    return {"windows": win, "verdicts": verdicts, "turning_points": turns}
+def key_figures_table(figs: dict[str, Any]) -> pd.DataFrame:
+    """The key figures as a (figure, value) table, rounded for reading (the JSON file keeps
+    them whole)."""
+    rows = {k: _rounded(v) for k, v in figs.items()}
+    return pd.DataFrame({"figure": list(rows), "value": list(rows.values())})
 
 
 def record_key_figures(analysis: Analysis, params: ReportParameters) -> dict[str, Any]:
-    """Write `key_figures.json` into the output folder and display the figures."""
+    """Write `key_figures.json` into the output folder and display the figures rounded."""
     figs = key_figures(analysis, params)
     write_key_figures(params.out_dir, figs)  # written whole: the runner reads it
     # The index's thumbnail, here from the clip's source the sections already opened.
     make_thumbnail(Path(params.video), Path(params.out_dir))
-    shown = {k: v if isinstance(v, str) else json.dumps(v, default=str) for k, v in figs.items()}
-    facts = pd.DataFrame({"figure": list(shown), "value": list(shown.values())})
-    _table(facts, header=False, classes="emo-facts")
+    _table(key_figures_table(figs), header=False, classes="emo-facts")
     return figs
