@@ -109,3 +109,33 @@ def test_real_clips_carry_quality_and_a_degraded_copy_is_left_out(sample_dir, tm
     summary = clip_summary(shrunk, min_quality=default_min)
     assert summary.faces_left_out >= 0.5 * int(got.sum()), shrunk.loc[got, "quality"]
     assert set(EMOTIONS) >= {p.dominant for p in summary.persons}
+
+
+def test_timelines_draw_left_out_faces_grey():
+    from emohelpers.figures.core_figures import LOW_QUALITY_KEY, timeline_figure
+
+    table = _table([0.9, 0.1, 0.1, 0.1, 0.1, 0.9, 0.9, np.nan])
+    fig = timeline_figure(table, min_quality=0.3)
+    grey = [t for t in fig.data if t.name == LOW_QUALITY_KEY]
+    assert sum(len(t.x) for t in grey) == 4 and sum(t.showlegend for t in grey) == 1
+    happy = [t for t in fig.data if t.name == "happy"][0]  # person 1's panel
+    # Frames 1-3 (t 0.25-0.75) are left out: the line breaks there, it does not join.
+    assert np.isnan(np.asarray(happy.y, dtype=float)[1:4]).all()
+    assert not [t for t in timeline_figure(table).data if t.name == LOW_QUALITY_KEY]
+
+
+def test_the_report_counts_and_says_what_was_left_out():
+    from emohelpers.analysis.provenance import Provenance
+    from emohelpers.analysis.table import Analysis
+    from emohelpers.core.settings import AnalysisSettings
+    from emohelpers.report.parameters import check_parameters
+    from emohelpers.report.verdicts import for_verdicts, left_out_text
+
+    table = _table([0.9, 0.1, 0.1, 0.1, 0.1, 0.9, 0.9, np.nan])
+    analysis = Analysis(table, Provenance(settings=AnalysisSettings()))
+    params = check_parameters(min_quality=0.3)
+    assert "4 of 7 faces (57%) are below" in left_out_text(analysis, params)
+    kept = for_verdicts(analysis, params).table
+    assert int(kept["face"].notna().sum()) == 3 and len(analysis.table) == len(table)
+    everything = check_parameters(min_quality=0.0)
+    assert left_out_text(analysis, everything).startswith("Every face reaches")

@@ -164,19 +164,25 @@ def shot_starts(table: pd.DataFrame) -> list[float]:
 
 
 def timeline_figure(
-    table: pd.DataFrame, person: float | None = None, cuts_s: list[float] | None = None
+    table: pd.DataFrame,
+    person: float | None = None,
+    cuts_s: list[float] | None = None,
+    min_quality: float = 0.0,
 ) -> go.Figure:
     """Per-person timelines of the seven probabilities over time, one subplot per person.
 
     Gaps are honest: at analysed times where a person's face was not seen, the person's
     lines hold NaN and break (`connectgaps=False`) instead of joining across the gap.
-    Shot cuts are solid grey vertical lines, with a key ("shot cut") in the legend.
+    Shot cuts are solid grey vertical lines, with a key ("shot cut") in the legend. Faces
+    below `min_quality` break the coloured lines too and are drawn as grey crosses at their
+    top probability, keyed "face below min_quality": seen, but in no verdict.
 
     Args:
         table: the emotion table.
         person: a track id to show only that person; default all persons.
         cuts_s: times of the cuts, seconds (the provenance's `tracker.shots.cuts_s`);
             default: the first analysed frame of each shot (`shot_starts`).
+        min_quality: faces of a lower `quality` are drawn grey (see `summaries.readable`).
 
     Returns:
         The figure; x is `time_s` in seconds, y the probability in [0, 1].
@@ -207,6 +213,26 @@ def timeline_figure(
         seen = table[table["person"] == p].drop_duplicates("frame").set_index("frame")
         # Reindex onto every analysed frame: NaN where this person's face was not seen.
         full = seen[list(EMOTIONS)].reindex(analysed.index)
+        low = (seen["quality"] < min_quality).reindex(analysed.index, fill_value=False)
+        low = low.to_numpy(dtype=bool)
+        if low.any():
+            top = full.max(axis=1).to_numpy()
+            fig.add_trace(
+                go.Scatter(
+                    x=analysed["time_s"].to_numpy()[low],
+                    y=top[low],
+                    name=LOW_QUALITY_KEY,
+                    legendgroup="low-quality",
+                    showlegend=not any(t.name == LOW_QUALITY_KEY for t in fig.data),
+                    mode="markers",
+                    marker={"color": LOW_QUALITY_COLOR, "symbol": "x-thin-open", "size": 7},
+                    hovertemplate=f"{person_label(p)}: face below min_quality {min_quality:g} "
+                    "at %{x:.2f} s<extra></extra>",
+                ),
+                row=row,
+                col=1,
+            )
+            full.loc[low] = np.nan
         for emotion in EMOTIONS:
             fig.add_trace(
                 go.Scatter(
@@ -232,6 +258,10 @@ def timeline_figure(
     )
     return apply_theme(fig)
 
+
+#: How a face below min_quality is drawn on the timelines, and its legend key.
+LOW_QUALITY_COLOR = "#9E9E9E"
+LOW_QUALITY_KEY = "face below min_quality (in no verdict)"
 
 #: How a shot cut is drawn on every timeline (turning points are drawn otherwise).
 CUT_LINE = {"dash": "solid", "width": 1.5, "color": "#9E9E9E"}

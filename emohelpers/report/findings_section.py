@@ -14,6 +14,7 @@ from IPython.display import HTML, display
 from emohelpers.analysis.table import Analysis
 from emohelpers.analysis.voice.status import VoiceStatus
 from emohelpers.report.parameters import ReportParameters
+from emohelpers.report.verdicts import for_verdicts, left_out_text
 from emohelpers.summaries.clip_summary import ClipSummary, summarise_analysis
 from emohelpers.summaries.findings import (
     PersonFindings,
@@ -30,8 +31,9 @@ def cuts_of(analysis: Analysis) -> list[float]:
 
 
 def findings(analysis: Analysis, params: ReportParameters) -> list[PersonFindings]:
-    """Each person's findings with the report's settings (most seen first)."""
-    table = analysis.table
+    """Each person's findings with the report's settings (most seen first), on the faces
+    that reach `min_quality`."""
+    table = for_verdicts(analysis, params).table
     turns = clip_turning_points(table, params.smooth_s, cuts_of(analysis), params.cut_margin_s)
     return person_findings(
         table, turns, mapping=params.valence_mapping, margin=params.valence_margin
@@ -133,6 +135,14 @@ def show_findings(analysis: Analysis, params: ReportParameters) -> list[PersonFi
     if "findings" not in params.sections:
         return []
     people = findings(analysis, params)
-    clip = summarise_analysis(analysis, params.valence_mapping, params.valence_margin)
+    clip = summarise_analysis(
+        analysis,
+        params.valence_mapping,
+        params.valence_margin,
+        min_quality=params.settings.min_quality,
+    )
     display(HTML(findings_html(people, clip, params)))
+    left_out = left_out_text(analysis, params)
+    if left_out:
+        display(HTML(f'<p class="emo-muted">{left_out}</p>'))
     return people

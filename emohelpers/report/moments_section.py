@@ -19,6 +19,7 @@ from emohelpers.figures.drawing import draw_boxes
 from emohelpers.figures.theme import person_label
 from emohelpers.report.html import figure_html
 from emohelpers.report.parameters import ReportParameters
+from emohelpers.report.verdicts import for_verdicts
 from emohelpers.summaries.moments import strongest_moments
 from emohelpers.summaries.summary import main_persons
 
@@ -65,7 +66,7 @@ def show_radars(analysis: Analysis, params: ReportParameters) -> dict:
     if "radar" not in params.sections:
         display(Markdown("*Section `radar` not included (parameter `sections`).*"))
         return {}
-    table = analysis.table
+    table = for_verdicts(analysis, params).table
     if table["person"].isna().all():
         display(Markdown("*No face was found in the analysed frames: no radar to show.*"))
         return {}

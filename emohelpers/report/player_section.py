@@ -64,6 +64,8 @@ def show_timelines(analysis: Analysis, params: ReportParameters) -> go.Figure | 
         display(Markdown("*Section `timelines` not included (parameter `sections`).*"))
         return None
     cuts_s = analysis.provenance.tracker.get("shots", {}).get("cuts_s")
-    fig = figures.timeline_figure(analysis.table, cuts_s=cuts_s)
+    fig = figures.timeline_figure(
+        analysis.table, cuts_s=cuts_s, min_quality=params.settings.min_quality
+    )
     display(fig)
     return fig

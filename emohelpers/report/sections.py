@@ -68,14 +68,14 @@ def _tracking_fact(trk) -> str:
     )
 
 
-def clip_facts(analysis: Analysis) -> pd.DataFrame:
+def clip_facts(analysis: Analysis, min_quality: float = 0.0) -> pd.DataFrame:
     """The clip and how it was analysed, from the provenance: one (fact, value) per row.
 
     Only the video's file name is shown, never a path of the machine (a local model folder
     by its name). A video that ended early (truncated or damaged) gets a "truncated" fact.
     """
     table, prov = analysis
-    video, figures = prov.video, summarise_analysis(analysis)
+    video, figures = prov.video, summarise_analysis(analysis, min_quality=min_quality)
     sampling, clf, det = prov.settings.sampling, prov.classifier, prov.detector
     frames, face_frames = figures.frames_analysed, figures.frames_with_face
     if sampling.get("fps"):
@@ -94,6 +94,8 @@ def clip_facts(analysis: Analysis) -> pd.DataFrame:
         "frames analysed": f"{frames} ({how})",
         "face coverage": f"{face_frames} of {frames} frames ({figures.face_coverage or 0:.0%})",
         "persons": str(figures.n_persons),
+        "face quality": f"{figures.faces_left_out} of {figures.faces} faces below "
+        f"min_quality {min_quality:g}: left out of every verdict",
         "shots": _shots_fact(table, prov.tracker),
         "tracking": _tracking_fact(prov.settings.tracker),
         "expression model": f"{prov.model_label} (revision {clf.get('revision', '?')})",
@@ -162,7 +164,12 @@ def key_figures(analysis: Analysis, params: ReportParameters) -> dict[str, Any]:
     """The report's key figures (what tests and the index read), JSON-ready: the video's
     facts, the clip's `ClipSummary` (`as_dict`) and the report's own settings."""
     prov = analysis.provenance
-    figures = summarise_analysis(analysis, params.valence_mapping, params.valence_margin)
+    figures = summarise_analysis(
+        analysis,
+        params.valence_mapping,
+        params.valence_margin,
+        min_quality=params.settings.min_quality,
+    )
     video = prov.video
     return {
         "video": video.get("name"),
@@ -173,6 +180,7 @@ def key_figures(analysis: Analysis, params: ReportParameters) -> dict[str, Any]:
         "truncated": prov.truncated,
         "decoded_until_s": prov.video.get("decoded_until_s"),
         "sampling": prov.settings.sampling,
+        "min_quality": params.settings.min_quality,
         **figures.as_dict(),
         **findings_figures(findings(analysis, params)),
         "sections": list(params.sections),
@@ -208,7 +216,7 @@ def show_clip(analysis: Analysis, params: ReportParameters) -> pd.DataFrame | No
     """Section "clip": the clip's facts and the analysis settings."""
     if _skipped(params, "clip"):
         return None
-    facts = clip_facts(analysis)
+    facts = clip_facts(analysis, params.settings.min_quality)
     _table(facts, header=False, classes="emo-facts")
     return facts
 

@@ -17,6 +17,7 @@ from emohelpers.figures.theme import person_label
 from emohelpers.report.findings_section import cuts_of, seek_link
 from emohelpers.report.html import details_html, figure_html
 from emohelpers.report.parameters import ReportParameters
+from emohelpers.report.verdicts import for_verdicts
 from emohelpers.summaries import summary, valence
 from emohelpers.summaries.findings import AT_CUT, clip_turning_points
 
@@ -50,7 +51,7 @@ def show_summaries(analysis: Analysis, params: ReportParameters) -> dict[str, An
     if "summaries" not in params.sections:
         display(Markdown("*Section `summaries` not included (parameter `sections`).*"))
         return {}
-    table = analysis.table
+    table = for_verdicts(analysis, params).table
     if table["person"].isna().all():
         display(Markdown("*No face was found in the analysed frames: nothing to summarise.*"))
         return {}

@@ -20,6 +20,7 @@ from emohelpers.analysis.voice.status import VoiceStatus
 from emohelpers.figures import voice_figures
 from emohelpers.figures.theme import person_label
 from emohelpers.report.parameters import ReportParameters
+from emohelpers.report.verdicts import for_verdicts
 from emohelpers.summaries.agreement import agreement, agreement_rates, voice_dominant
 from emohelpers.summaries.clip_summary import NOT_ANALYSED
 from emohelpers.summaries.summary import main_person
@@ -69,7 +70,7 @@ def show_voice(analysis: Analysis, params: ReportParameters) -> dict[str, Any]:
             f"The sound track could not be read to the end ({block.get('message', '')}); "
             "what follows covers the sound before the break."
         )
-    faces, voice = analysis.table, analysis.voice
+    faces, voice = for_verdicts(analysis, params).table, analysis.voice
     why = _why_no_voice(analysis)
     if why or voice is None:  # no voice table: _why_no_voice says why
         _note(why or "This analysis has no voice table.")

@@ -160,7 +160,8 @@ class ClipSummary:
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready figures, shares and scores rounded to `DECIMALS`; persons by label.
 
-        Keys: frames_analysed, frames_with_face, face_coverage, faces, persons (how many),
+        Keys: frames_analysed, frames_with_face, face_coverage, faces, faces_left_out (below
+        min_quality), persons (how many),
         shots, main_person (label), main_persons (labels), dominant / verdicts /
         valence_scores ({label: value}, by id), clip_dominant, clip_valence_score,
         clip_verdict, analysis_seconds, frames_per_s, then with voice facts voice_status,
