@@ -69,6 +69,7 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument(
         "--margin", type=float, default=0.1, help="verdict margin, in [0, 1] (default: 0.1)"
     )
+    add_setting_options(p, [by_name(AnalysisSettings.spec())["min_quality"]])
     p.add_argument("--json", action="store_true", help="print metrics.json instead of a report")
     p.set_defaults(func=run_evaluate, input_checks={"predictions": "path", "golden": "file"})
 
@@ -129,6 +130,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         mapping=args.valence,
         valence_by=args.valence_by,
         margin=args.margin,
+        min_quality=args.min_quality,
     )
     print(json.dumps(result.metrics, indent=2) if args.json else format_report(result))
     if args.out:

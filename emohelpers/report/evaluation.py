@@ -15,6 +15,7 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from emohelpers.core.notebooks import project_path
+from emohelpers.core.settings import AnalysisSettings
 from emohelpers.core.spec import Setting, by_name, check_values
 from emohelpers.figures.summary_figures import confusion_figure
 from emohelpers.report import evaluation_io
@@ -102,6 +103,8 @@ EVALUATION_SPEC: tuple[Setting, ...] = (
         low=0,
         high=1,
     ),
+    # The analysis setting itself: faces below it are in no prediction.
+    by_name(AnalysisSettings.spec())["min_quality"],
 )
 _SPEC = by_name(EVALUATION_SPEC)
 
@@ -118,6 +121,7 @@ class EvaluationParameters:
     valence_mapping: Any = _SPEC["valence_mapping"].default
     valence_by: str = _SPEC["valence_by"].default
     margin: float = _SPEC["margin"].default
+    min_quality: float = _SPEC["min_quality"].default
 
 
 def check_evaluation_parameters(**params: Any) -> EvaluationParameters:
@@ -144,6 +148,7 @@ def run_evaluation(params: EvaluationParameters) -> ev.Evaluation:
         mapping=params.valence_mapping,
         valence_by=params.valence_by,
         margin=params.margin,
+        min_quality=params.min_quality,
     )
     if params.out_dir:
         evaluation_io.save_evaluation(result, params.out_dir)

@@ -18,8 +18,10 @@ import pandas as pd
 from emohelpers.analysis.table import PROVENANCE_FILE, TABLE_FILE, Analysis
 from emohelpers.core.atomic import atomic_write
 from emohelpers.core.errors import SchemaError
+from emohelpers.core.settings import AnalysisSettings
 from emohelpers.summaries.evaluate import Evaluation, check_options, golden_rows, score
 from emohelpers.summaries.metrics import confusion_frame
+from emohelpers.summaries.readable import readable
 
 #: The files `save_evaluation` writes.
 METRICS_FILE, CONFUSION_FILE, ROWS_FILE = "metrics.json", "confusion.csv", "rows.csv"
@@ -102,6 +104,7 @@ def evaluate(
     mapping: Any = "default",
     valence_by: str = "dominant",
     margin: float = 0.1,
+    min_quality: float | None = None,
 ) -> Evaluation:
     """Score saved analyses against a golden CSV.
 
@@ -109,6 +112,8 @@ def evaluate(
         predictions: analysis folder(s), or folders holding them (see `find_predictions`).
         golden_csv: the golden CSV.
         task, dominant, mapping, valence_by, margin: see `summaries.evaluate.score`.
+        min_quality: faces below it are in no prediction (`summaries.readable`); default
+            the analysis setting's default.
 
     Returns:
         The `Evaluation` of `summaries.evaluate.score`; only the clips the golden rows name
@@ -119,7 +124,13 @@ def evaluate(
     if isinstance(predictions, str | Path):
         predictions = [predictions]
     found = find_predictions(predictions)
-    tables = {c: Analysis.load(found[c]).table for c in dict.fromkeys(golden["clip"]) if c in found}
+    if min_quality is None:
+        min_quality = AnalysisSettings().min_quality
+    tables = {
+        c: readable(Analysis.load(found[c]).table, min_quality)
+        for c in dict.fromkeys(golden["clip"])
+        if c in found
+    }
     return score(
         golden,
         tables,
