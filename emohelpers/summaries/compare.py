@@ -41,13 +41,19 @@ from scipy import stats
 
 from emohelpers.analysis.table import EMOTIONS
 from emohelpers.core.errors import ParameterError, SchemaError
+from emohelpers.summaries.permutation import (
+    chi2_statistic,
+    cramers_v,
+    f_statistic,
+    p_value,
+    permute_groups,
+)
 
 #: Groups with fewer units than this are too small to say anything.
 MIN_UNITS = 5
 N_BOOT = 2000
 N_PERM = 5000
 LEVEL = 0.95
-_CHUNK = 256  # permutations per vectorised step (memory: _CHUNK x clips x groups)
 _EPS = 1e-12
 
 
@@ -99,9 +105,13 @@ def _percentiles(samples: np.ndarray, level: float) -> tuple[np.ndarray, np.ndar
     return np.quantile(samples, alpha, axis=0), np.quantile(samples, 1 - alpha, axis=0)
 
 
+def _codes(dominant: pd.Series) -> np.ndarray:
+    return dominant.astype(str).map({e: i for i, e in enumerate(EMOTIONS)}).to_numpy(np.int64)
+
+
 def _per_cluster(g: pd.DataFrame, cluster: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per clip of a group: emotion counts (k, 7), valence sums (k,) and unit counts (k,)."""
-    codes = pd.Categorical(g["dominant"], categories=list(EMOTIONS)).codes
+    codes = _codes(g["dominant"])
     onehot = np.eye(len(EMOTIONS))[codes]
     keys, inverse = np.unique(g[cluster].astype(str).to_numpy(), return_inverse=True)
     counts = np.zeros((len(keys), len(EMOTIONS)))
@@ -109,34 +119,6 @@ def _per_cluster(g: pd.DataFrame, cluster: str) -> tuple[np.ndarray, np.ndarray,
     vsum = np.bincount(inverse, weights=g["valence_score"].to_numpy(float), minlength=len(keys))
     n = np.bincount(inverse, minlength=len(keys)).astype(float)
     return counts, vsum, n
-
-
-def cramers_v(table: np.ndarray) -> float:
-    """Cramér's V of a contingency table (rows: groups, columns: categories), in [0, 1];
-    rows and columns without any count are dropped; NaN when fewer than 2 of either remain."""
-    t = np.asarray(table, dtype=float)
-    t = t[t.sum(axis=1) > 0][:, t.sum(axis=0) > 0]
-    if min(t.shape) < 2:
-        return float("nan")
-    chi2 = _chi2(t[None])[0]
-    return float(np.sqrt(chi2 / (t.sum() * (min(t.shape) - 1))))
-
-
-def _chi2(tables: np.ndarray) -> np.ndarray:
-    """Pearson's chi-square of each (m, r, c) table (empty rows/columns contribute 0)."""
-    n = tables.sum(axis=(1, 2), keepdims=True)
-    expected = tables.sum(axis=2, keepdims=True) * tables.sum(axis=1, keepdims=True) / n
-    with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where(expected > 0, (tables - expected) ** 2 / expected, 0.0)
-    return terms.sum(axis=(1, 2))
-
-
-def _f_stat(sums: np.ndarray, n: np.ndarray, total_ss: float, grand: float) -> np.ndarray:
-    """One-way F of (m, G) group sums and sizes, given the total sum of squares (fixed)."""
-    between = (sums**2 / n).sum(axis=-1) - grand**2 / n.sum(axis=-1)
-    within = np.maximum(total_ss - between, _EPS)
-    g, total = n.shape[-1], n.sum(axis=-1)
-    return (between / (g - 1)) / (within / (total - g))
 
 
 def _bootstrap(parts, n_boot: int, rng: np.random.Generator):
@@ -150,28 +132,6 @@ def _bootstrap(parts, n_boot: int, rng: np.random.Generator):
         counts[:, j] = c[idx].sum(axis=1)
         vsum[:, j], n[:, j] = v[idx].sum(axis=1), k[idx].sum(axis=1)
     return counts, vsum, n
-
-
-def _permutation(labels: np.ndarray, counts: np.ndarray, values: np.ndarray, n_perm, rng):
-    """Group totals under `n_perm` shuffles of `labels` over the rows (clips or units):
-    emotion tables (n_perm, G, 7), valence sums and sizes (n_perm, G)."""
-    g = int(labels.max()) + 1
-    size = np.stack([values[:, 0], values[:, 1]], axis=1)  # valence sum, units
-    tables, vs, ns = [], [], []
-    for start in range(0, n_perm, _CHUNK):
-        m = min(_CHUNK, n_perm - start)
-        perm = np.argsort(rng.random((m, len(labels))), axis=1)
-        onehot = np.eye(g)[labels[perm]]  # (m, rows, G)
-        tables.append(np.einsum("mrg,re->mge", onehot, counts))
-        both = np.einsum("mrg,rk->mgk", onehot, size)
-        vs.append(both[..., 0])
-        ns.append(both[..., 1])
-    return np.concatenate(tables), np.concatenate(vs), np.concatenate(ns)
-
-
-def _p(observed: float, null: np.ndarray) -> float:
-    """Permutation p-value, counting the observed arrangement (never 0)."""
-    return float((1 + np.sum(null >= observed - 1e-9 * max(1.0, abs(observed)))) / (1 + len(null)))
 
 
 def compare(
@@ -217,7 +177,10 @@ def compare(
     faceless = data["dominant"].isna() | data["valence_score"].isna()
     if faceless.any():
         notes.append(f"{int(faceless.sum())} unit(s) without a face left out.")
-    data = data.loc[~faceless].sort_values([group, cluster], key=lambda s: s.astype(str))
+    unknown = ~faceless & ~data["dominant"].isin(EMOTIONS)
+    if unknown.any():
+        notes.append(f"{int(unknown.sum())} unit(s) with an emotion not in {EMOTIONS} left out.")
+    data = data.loc[~faceless & ~unknown].sort_values([group, cluster], key=lambda s: s.astype(str))
     data = data.assign(**{group: data[group].astype(str)})
     names = sorted(data[group].unique())
     parts = [_per_cluster(data.loc[data[group] == g], cluster) for g in names]
@@ -282,7 +245,7 @@ def _describe(names, parts, small, n_boot, level, rng) -> tuple[pd.DataFrame, pd
 def _rows_to_permute(data: pd.DataFrame, group: str, cluster: str):
     """(labels, emotion counts, [valence sum, units]) per clip when each clip lies in one
     group, else per unit; and which it is."""
-    codes = pd.Categorical(data["dominant"], categories=list(EMOTIONS)).codes
+    codes = _codes(data["dominant"])
     onehot = np.eye(len(EMOTIONS))[codes]
     groups = pd.Categorical(data[group]).codes
     score = data["valence_score"].to_numpy(float)
@@ -306,10 +269,10 @@ def _tests(data, group, cluster, parts, n_boot, n_perm, level, rng):
     onehot = np.eye(g)[labels]
     observed = onehot.T @ counts  # (G, 7)
     obs_v, obs_n = onehot.T @ values[:, 0], onehot.T @ values[:, 1]
-    null_t, null_v, null_n = _permutation(labels, counts, values, n_perm, rng)
+    null_t, null_v, null_n = permute_groups(labels, counts, values, n_perm, rng)
     b_counts, b_vsum, b_n = _bootstrap(parts, n_boot, rng)
     cols = observed.sum(axis=0) > 0
-    chi2 = float(_chi2(observed[None][:, :, cols])[0])
+    chi2 = float(chi2_statistic(observed[None][:, :, cols])[0])
     dof = (g - 1) * (int(cols.sum()) - 1)
     boot_v = np.array([cramers_v(t) for t in b_counts])
     v_lo, v_hi = _percentiles(boot_v[~np.isnan(boot_v)], level) if dof > 0 else (np.nan,) * 2
@@ -319,7 +282,7 @@ def _tests(data, group, cluster, parts, n_boot, n_perm, level, rng):
         "test": "chi-square, permutation p-value",
         "statistic": chi2,
         "dof": dof,
-        "p_value": _p(chi2, _chi2(null_t[:, :, cols])) if dof > 0 else 1.0,
+        "p_value": p_value(chi2, chi2_statistic(null_t[:, :, cols])) if dof > 0 else 1.0,
         "p_asymptotic": float(stats.chi2.sf(chi2, dof)) if dof > 0 else 1.0,
         "cramers_v": cramers_v(observed) if dof > 0 else 0.0,
         "cramers_v_lo": float(v_lo),
@@ -344,19 +307,19 @@ def _tests(data, group, cluster, parts, n_boot, n_perm, level, rng):
             "difference_lo": float(lo),
             "difference_hi": float(hi),
             "cohens_d": float(diff / pooled) if pooled > _EPS else float("nan"),
-            "p_value": _p(abs(diff), null),
+            "p_value": p_value(abs(diff), null),
             **base,
         }
     else:
         grand = float(scores.sum())
         total_ss = float((scores**2).sum())
-        f_obs = float(_f_stat(obs_v, obs_n, total_ss, grand))
+        f_obs = float(f_statistic(obs_v, obs_n, total_ss, grand))
         ss_total = total_ss - grand**2 / len(scores)
         between = float((obs_v**2 / obs_n).sum() - grand**2 / len(scores))
         valence_test = {
             "test": "one-way F, permutation p-value",
             "statistic": f_obs,
-            "p_value": _p(f_obs, _f_stat(null_v, null_n, total_ss, grand)),
+            "p_value": p_value(f_obs, f_statistic(null_v, null_n, total_ss, grand)),
             "eta_squared": between / ss_total if ss_total > _EPS else float("nan"),
             **base,
         }
