@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-_CHUNK = 256  # permutations per vectorised step (memory: _CHUNK x rows x groups)
+_CHUNK = 256  # permutations per vectorised step (memory: _CHUNK x rows)
 _EPS = 1e-12
 
 
@@ -41,20 +41,20 @@ def f_statistic(sums: np.ndarray, n: np.ndarray, total_ss: float, grand: float) 
 
 
 def permute_groups(labels: np.ndarray, counts: np.ndarray, values: np.ndarray, n_perm, rng):
-    """Group totals under `n_perm` shuffles of `labels` over the rows (clips or units):
-    emotion tables (n_perm, G, 7), valence sums and sizes (n_perm, G)."""
-    g = int(labels.max()) + 1
-    size = np.stack([values[:, 0], values[:, 1]], axis=1)  # valence sum, units
-    tables, vs, ns = [], [], []
+    """Group totals under `n_perm` shuffles of `labels` (G groups, coded 0..G-1) over the rows
+    (clips or units), each row keeping its emotion counts (rows, 7) and values (rows, 2:
+    valence sum, units): emotion tables (n_perm, G, 7), valence sums and sizes (n_perm, G)."""
+    g, rows = int(labels.max()) + 1, len(labels)
+    columns = np.concatenate([counts, values], axis=1)  # (rows, 9)
+    out = np.zeros((n_perm, g, columns.shape[1]))
     for start in range(0, n_perm, _CHUNK):
         m = min(_CHUNK, n_perm - start)
-        perm = np.argsort(rng.random((m, len(labels))), axis=1)
-        onehot = np.eye(g)[labels[perm]]  # (m, rows, G)
-        tables.append(np.einsum("mrg,re->mge", onehot, counts))
-        both = np.einsum("mrg,rk->mgk", onehot, size)
-        vs.append(both[..., 0])
-        ns.append(both[..., 1])
-    return np.concatenate(tables), np.concatenate(vs), np.concatenate(ns)
+        shuffled = labels[np.argsort(rng.random((m, rows)), axis=1)]  # (m, rows)
+        flat = (np.arange(m)[:, None] * g + shuffled).ravel()
+        for k in range(columns.shape[1]):
+            weights = np.tile(columns[:, k], m)
+            out[start : start + m, :, k] = np.bincount(flat, weights, m * g).reshape(m, g)
+    return out[..., : counts.shape[1]], out[..., -2], out[..., -1]
 
 
 def p_value(observed: float, null: np.ndarray) -> float:
