@@ -70,3 +70,37 @@ def test_shots_partition_the_analysed_time(emotions, cuts):
     assert (shots["start_s"].to_numpy()[1:] == shots["end_s"].to_numpy()[:-1]).all()
     assert shots["start_s"].iloc[0] == 0.0
     assert shots["end_s"].iloc[-1] == pytest.approx(len(emotions) / 4 if len(emotions) > 1 else 0)
+
+
+def test_shot_rows_put_each_shot_on_one_line():
+    from emohelpers.report.shots_section import shot_rows
+
+    rows = [(f, f / 4, 1 + f % 2, "happy" if f % 2 else "sad") for f in range(4)]
+    rows += [(4, 1.0, None, None)]
+    shots = shot_table(with_shots(rows, [4]))
+    wide = shot_rows(shots)
+    assert wide.to_dict("records") == [
+        {
+            "shot": 0,
+            "start_s": 0.0,
+            "end_s": 1.0,
+            "n_frames": 4,
+            "persons": 2,
+            "dominant": "P1 sad (-1.00), P2 happy (+1.00)",
+        },
+        {"shot": 1, "start_s": 1.0, "end_s": 1.25, "n_frames": 1, "persons": 0, "dominant": ""},
+    ]
+
+
+@pytest.mark.notebooks
+@pytest.mark.slow
+def test_the_clip_report_shows_the_shot_table(report_dir):
+    from emohelpers.analysis.table import Analysis
+    from emohelpers.report.shots_section import shot_rows
+
+    good = report_dir.good
+    page = (good.folder / "report.html").read_text()
+    expected = shot_rows(shot_table(Analysis.load(good.folder).table))
+    assert "<strong>Shots</strong> (" in page and len(expected) >= 1
+    for row in expected.itertuples():
+        assert f"<td>{row.dominant}</td>" in page and f"<td>{row.end_s:.2f}</td>" in page

@@ -95,7 +95,8 @@ def clip_rows(clips: pd.DataFrame, out_dir: str | Path | None = None) -> pd.Data
     for column in meta:
         out[column] = clips[column].astype(object)
     reports = clips["report"] if "report" in clips else pd.Series(None, index=clips.index)
-    out["href"] = [None if out_dir is None else report_link(out_dir, r) for r in reports]
+    links = [None if out_dir is None else report_link(out_dir, r) for r in reports]
+    out["href"] = pd.Series(links, index=out.index, dtype=object)
     return out.reset_index(drop=True)
 
 
