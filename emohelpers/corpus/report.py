@@ -286,6 +286,26 @@ def show_golden(params: CorpusReportParameters) -> dict[str, Any] | None:
     return m
 
 
+def key_figures(
+    counts: Mapping[str, int],
+    groups: Mapping[str, Any],
+    reports_linked: int,
+    persons: Mapping[str, Any],
+    golden: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    """The report's key figures from what its sections returned."""
+    return {
+        **counts,
+        "groups": list(groups),
+        "group_tests": dict(groups),
+        "reports_linked": reports_linked,
+        "person_key": persons["key"],
+        "person_units": persons["units"],
+        "accuracy": (golden or {}).get("accuracy"),
+        "macro_f1": (golden or {}).get("macro_f1"),
+    }
+
+
 def record_key_figures(params: CorpusReportParameters, figures: Mapping[str, Any]) -> Path:
     """Write `corpus/key_figures.json` (what tests and scripts read) and show its figures as
     a table under the report's last heading."""

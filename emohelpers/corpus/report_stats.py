@@ -107,9 +107,9 @@ def person_key(out_dir: Path, wanted: str | None) -> str | None:
     parts = sorted(root.glob("clip=*/" + dataset.PARTITION_FILE)) if root.is_dir() else []
     if not parts:
         return wanted
-    import pyarrow.parquet as pq  # only the schema of one partition
+    import pyarrow.dataset as ds  # only the schema of one partition
 
-    names = set(pq.read_schema(parts[0]).names)
+    names = set(ds.dataset(parts[0], format="parquet").schema.names)
     if wanted is not None and wanted not in names:
         raise ParameterError(
             f"person_column={wanted!r}: not a column of {root}; have {sorted(names)}"

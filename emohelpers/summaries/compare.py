@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.stats import chi2 as chi2_distribution
 
 from emohelpers.analysis.table import EMOTIONS
 from emohelpers.core.errors import ParameterError, SchemaError
@@ -283,7 +283,7 @@ def _tests(data, group, cluster, parts, n_boot, n_perm, level, rng):
         "statistic": chi2,
         "dof": dof,
         "p_value": p_value(chi2, chi2_statistic(null_t[:, :, cols])) if dof > 0 else 1.0,
-        "p_asymptotic": float(stats.chi2.sf(chi2, dof)) if dof > 0 else 1.0,
+        "p_asymptotic": float(chi2_distribution.sf(chi2, dof)) if dof > 0 else 1.0,
         "cramers_v": cramers_v(observed) if dof > 0 else 0.0,
         "cramers_v_lo": float(v_lo),
         "cramers_v_hi": float(v_hi),
