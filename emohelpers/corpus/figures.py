@@ -130,7 +130,8 @@ COVERAGE_EDGES = np.arange(0, 101, 10)
 def coverage_counts(coverage: pd.Series) -> np.ndarray:
     """Clips per face-coverage bin (`COVERAGE_EDGES`; coverage in [0, 1], NaN left out):
     the last bin is closed, so a clip at 100% is counted in [90, 100]."""
-    pct = 100 * coverage.dropna().to_numpy(dtype=float)
+    # Rounded first: 0.7 * 100 must land in [70, 80), whatever the float error.
+    pct = np.round(100 * coverage.dropna().to_numpy(dtype=float), 9)
     counts, _ = np.histogram(np.clip(pct, 0, 100), bins=COVERAGE_EDGES)
     return counts
 
