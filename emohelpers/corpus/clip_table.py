@@ -76,9 +76,23 @@ def report_link(out_dir: str | Path, report: Any) -> str | None:
     return f"../{report}"
 
 
-def clip_rows(clips: pd.DataFrame, out_dir: str | Path | None = None) -> pd.DataFrame:
+def clip_rows(
+    clips: pd.DataFrame,
+    out_dir: str | Path | None = None,
+    units: pd.DataFrame | None = None,
+    person: str | None = None,
+) -> pd.DataFrame:
     """The per-clip table: `CLIP_TABLE_COLUMNS`, the metadata columns, and `href` (the clip
-    report's link, None where there is none; always None without `out_dir`)."""
+    report's link, None where there is none; always None without `out_dir`).
+
+    Args:
+        clips: `clips.parquet`'s table.
+        out_dir: the corpus run's folder (to find the clip reports).
+        units: `summaries.units.person_units` of the corpus, by the key `person` (e.g.
+            `name`): adds a column named after the key listing each clip's persons, most
+            seen first.
+        person: the person key column of `units`.
+    """
     meta = [c for c in clips.columns if c not in dataset.CLIP_DTYPES]
     out = pd.DataFrame(
         {
@@ -94,6 +108,10 @@ def clip_rows(clips: pd.DataFrame, out_dir: str | Path | None = None) -> pd.Data
     )
     for column in meta:
         out[column] = clips[column].astype(object)
+    if units is not None and person is not None:
+        ordered = units.sort_values("n_face_frames", ascending=False, kind="stable")
+        who = ordered.groupby("clip", sort=False)[person].agg(lambda v: ", ".join(map(str, v)))
+        out.insert(1, person, out["clip"].map(who).astype(object))
     reports = clips["report"] if "report" in clips else pd.Series(None, index=clips.index)
     links = [None if out_dir is None else report_link(out_dir, r) for r in reports]
     out["href"] = pd.Series(links, index=out.index, dtype=object)

@@ -210,7 +210,9 @@ def show_distributions(clips: pd.DataFrame) -> None:
 def show_clip_table(clips: pd.DataFrame, params: CorpusReportParameters) -> int:
     """Section 3: every clip, one row each (sortable, filterable), its name linking its
     report where one exists; returns how many rows link a report."""
-    rows = clip_table.clip_rows(clips, params.out_dir)
+    key = report_stats.person_key(params.out_dir, params.person_column)
+    units = report_stats.corpus_units(params.out_dir, key) if key else None
+    rows = clip_table.clip_rows(clips, params.out_dir, units, key)
     _html_raw(clip_table.table_html(rows, caption="every clip of the run"))
     return int(rows["href"].notna().sum())
 

@@ -8,6 +8,7 @@ the dataset has one; track ids, `person`, only mean something inside one clip).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -117,6 +118,12 @@ def person_key(out_dir: Path, wanted: str | None) -> str | None:
     return wanted or next((k for k in PERSON_KEYS if k in names), None)
 
 
+def corpus_units(out_dir: Path, key: str, keep: Sequence[str] = ()) -> pd.DataFrame:
+    """`summaries.units.person_units` of the corpus dataset by the person key `key`."""
+    columns = ["clip", key, "face", "emotion", *EMOTIONS, *[k for k in keep if k != key]]
+    return person_units(dataset.read_emotions(out_dir, columns), key, keep=keep)
+
+
 def show_persons(out_dir: Path, clips: pd.DataFrame, wanted: str | None, columns: list[str]):
     """Section 4: every person of every clip (sortable table); with a corpus-wide person
     key, the persons compared across clips and each person across the metadata groups.
@@ -127,8 +134,7 @@ def show_persons(out_dir: Path, clips: pd.DataFrame, wanted: str | None, columns
     key = person_key(out_dir, wanted)
     shown = key or "person"
     meta = [c for c in columns if c in clips.columns]
-    table = dataset.read_emotions(out_dir, ["clip", shown, "face", "emotion", *EMOTIONS, *meta])
-    units = person_units(table, shown, keep=meta)
+    units = corpus_units(out_dir, shown, meta)
     rows = clip_table.person_rows(units, shown)
     _html(clip_table.table_html(rows, caption=f"every {shown} of every clip"))
     if key is None:

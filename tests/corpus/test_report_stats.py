@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from emohelpers.core.errors import ParameterError
-from emohelpers.corpus import dataset, report_stats
+from emohelpers.corpus import clip_table, dataset, report_stats
 from emohelpers.corpus import figures as cf
 from tests.helpers import make_table
 
@@ -32,6 +32,9 @@ def test_named_persons_are_compared_across_clips_and_groups(tmp_path):
     assert report_stats.person_key(tmp_path, None) == "name"
     found = report_stats.show_persons(tmp_path, clips, None, ["debate_id"])
     assert found == {"key": "name", "units": 24, "persons": 2}
+    units = report_stats.corpus_units(tmp_path, "name")
+    rows = clip_table.clip_rows(clips, tmp_path, units, "name")
+    assert list(rows.columns[:2]) == ["clip", "name"] and set(rows["name"]) == {"Ann, Bob"}
     with pytest.raises(ParameterError, match="corpus_person"):
         report_stats.person_key(tmp_path, "corpus_person")
 
