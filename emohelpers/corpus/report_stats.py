@@ -125,7 +125,7 @@ def corpus_units(out_dir: Path, key: str, keep: Sequence[str] = ()) -> pd.DataFr
 
 
 def show_persons(out_dir: Path, clips: pd.DataFrame, wanted: str | None, columns: list[str]):
-    """Section 4: every person of every clip (sortable table); with a corpus-wide person
+    """Section 5: every person of every clip (sortable table); with a corpus-wide person
     key, the persons compared across clips and each person across the metadata groups.
 
     Returns:
