@@ -45,7 +45,8 @@ def test_a_rerun_reusing_saved_analyses_counts_them_apart_with_their_timing(corp
     tables = {n: (out / "clips" / n / "emotions.parquet").stat().st_mtime_ns for n in GOOD}
     again = run_corpus(read_inputs([manifest]), out, FAST, workers=1, progress=False)
     line = again.summary_line()
-    assert line.startswith("7 clip(s): 4 done (4 from analyses saved earlier), 0 skipped"), line
+    assert line.startswith("7 clip(s): 4 done, 0 skipped, 3 failed"), line
+    assert line.endswith("; 4 of the done from analyses saved earlier"), line
     assert {n: (out / "clips" / n / "emotions.parquet").stat().st_mtime_ns for n in GOOD} == tables
     clips = dataset.read_clips(out)
     assert sorted(dataset.read_shots(out)["clip"].unique()) == sorted(FINISHED)
