@@ -196,8 +196,8 @@ def group_figure(
             error_y={"type": "data", "array": hi - pct, "arrayminus": pct - lo, "width": 3},
             text=rows["count"].astype(int).astype(str).to_numpy(),
             customdata=np.stack([rows["n_units"], lo, hi], axis=1),
-            hovertemplate=f"{emotion}: %{{text}} of %{{customdata[0]}} clips, %{{y:.0f}}% "
-            "[%{customdata[1]:.0f}-%{customdata[2]:.0f}%]<extra></extra>",
+            hovertemplate=f"%{{x}}<br>{emotion}: %{{text}} of %{{customdata[0]}} clips, "
+            "%{y:.0f}% [%{customdata[1]:.0f}-%{customdata[2]:.0f}%]<extra></extra>",
         )
     fig.update_layout(
         barmode="group",
