@@ -8,6 +8,7 @@ DIR/clips/<clip>/emotions.parquet, provenance.json   the clip's analysis (as `an
 DIR/clips/<clip>/clip.json                           its row of clips.parquet, written last
 DIR/clips/<clip>/report.html                         with --reports
 DIR/corpus/emotions/clip=<clip>/part-0.parquet       the clip's table + manifest metadata
+DIR/corpus/shots/clip=<clip>/part-0.parquet          its shots (`summaries.shots`) + metadata
 DIR/corpus/clips.parquet                             one row per clip (CLIP_COLUMNS + metadata)
 DIR/corpus/index.html                                the corpus report
 ```
@@ -35,6 +36,7 @@ from emohelpers.core.errors import SchemaError
 CLIPS_DIR = "clips"
 CORPUS_DIR = "corpus"
 DATASET_DIR = "emotions"
+SHOTS_DIR = "shots"
 PARTITION_FILE = "part-0.parquet"
 CLIPS_FILE = "clips.parquet"
 MARKER_FILE = "clip.json"
@@ -49,7 +51,8 @@ CLIP_DTYPES: dict[str, Any] = {
     "status": "string",  # ok | failed | pending (the run stopped before the clip ran)
     "error": "string",  # one line, for a failed clip
     "skipped": "boolean",  # finished by an earlier run with the same video and settings
-    "seconds": "float64",  # wall time of the clip's task when it ran, s
+    "reused": "boolean",  # ran, but reused the analysis an earlier run saved (its timing)
+    "seconds": "float64",  # wall time of the clip's task in the run that ran it, s
     "duration_s": "float64",
     "fps": "float64",
     "frames_analysed": "Int64",
@@ -88,6 +91,40 @@ def partition_path(out_dir: str | Path, name: str) -> Path:
     return dataset_dir(out_dir) / f"clip={name}" / PARTITION_FILE
 
 
+def shots_path(out_dir: str | Path, name: str) -> Path:
+    """`DIR/corpus/shots/clip=<name>/part-0.parquet`."""
+    return Path(out_dir) / CORPUS_DIR / SHOTS_DIR / f"clip={name}" / PARTITION_FILE
+
+
+def _with_metadata(table: pd.DataFrame, metadata: Mapping[str, str | None]) -> pd.DataFrame:
+    part = table.copy()
+    for column, value in metadata.items():
+        part[column] = pd.array([value] * len(part), dtype="string")
+    return part
+
+
+def write_shots(
+    out_dir: str | Path, name: str, shots: pd.DataFrame, metadata: Mapping[str, str | None]
+) -> Path:
+    """Write one clip's shot table (`summaries.shots.shot_table`) plus its metadata columns
+    as its partition of `DIR/corpus/shots/`; returns the file."""
+    part = _with_metadata(shots, metadata)
+    return atomic_write(shots_path(out_dir, name), lambda p: part.to_parquet(p, index=False))
+
+
+def read_shots(out_dir: str | Path) -> pd.DataFrame:
+    """The corpus's shot tables as one DataFrame (column `clip` from the partitions); empty
+    when no clip has one."""
+    import pyarrow.dataset as ds  # the dataset API only to read a partitioned corpus
+
+    root = Path(out_dir) / CORPUS_DIR / SHOTS_DIR
+    if not root.is_dir() or not any(root.iterdir()):
+        return pd.DataFrame({"clip": pd.Series(dtype="string")})
+    df = ds.dataset(root, format="parquet", partitioning="hive").to_table().to_pandas()
+    df["clip"] = df["clip"].astype("string")
+    return df
+
+
 def write_partition(
     out_dir: str | Path, name: str, table: pd.DataFrame, metadata: Mapping[str, str | None]
 ) -> Path:
@@ -102,34 +139,33 @@ def write_partition(
     Returns:
         The partition file.
     """
-    part = table.copy()
-    for column, value in metadata.items():
-        part[column] = pd.array([value] * len(part), dtype="string")
+    part = _with_metadata(table, metadata)
     # Its temporary name is hidden: dataset readers skip it while it is written.
     return atomic_write(partition_path(out_dir, name), lambda p: part.to_parquet(p, index=False))
 
 
 def remove_partition(out_dir: str | Path, name: str) -> None:
-    """Remove a clip's partition (a clip being redone or failed has none)."""
+    """Remove a clip's partitions (a clip being redone or failed has none)."""
     shutil.rmtree(partition_path(out_dir, name).parent, ignore_errors=True)
+    shutil.rmtree(shots_path(out_dir, name).parent, ignore_errors=True)
 
 
 def prune_partitions(out_dir: str | Path, keep: Sequence[str]) -> list[str]:
     """Remove partitions of clips not in `keep` (removed from the manifest, or failed), so
     that the dataset holds exactly the finished clips of `clips.parquet`; returns their names.
     """
-    root = dataset_dir(out_dir)
-    if not root.is_dir():
-        return []
     wanted = {f"clip={n}" for n in keep}
-    gone = sorted(p.name for p in root.iterdir() if p.name not in wanted)
-    for name in gone:
-        target = root / name
-        if target.is_dir():
-            shutil.rmtree(target)
-        else:
-            target.unlink()
-    return [g.removeprefix("clip=") for g in gone]
+    gone: set[str] = set()
+    for root in (dataset_dir(out_dir), shots_path(out_dir, "x").parent.parent):
+        if not root.is_dir():
+            continue
+        for target in [p for p in root.iterdir() if p.name not in wanted]:
+            gone.add(target.name)
+            if target.is_dir():
+                shutil.rmtree(target)
+            else:
+                target.unlink()
+    return [g.removeprefix("clip=") for g in sorted(gone)]
 
 
 def read_marker(folder: Path) -> dict[str, Any] | None:

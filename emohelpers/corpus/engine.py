@@ -76,15 +76,23 @@ class CorpusRun:
         return all(r["status"] == "ok" for r in self.rows)
 
     def summary_line(self) -> str:
-        """`N clips: a done, b skipped, c failed in S s (R clips/min)`."""
+        """`N clips: a done, b skipped, c failed in S s (R clips/min)[; r of the done from
+        analyses saved earlier]`: a clip done by reusing a saved analysis (only its
+        partitions, report and row made now) is counted apart, so a rerun never reads as new
+        analyses."""
         ran = self.count("ok", skipped=False)
         rate = 60 * (ran + self.count("failed")) / self.seconds if self.seconds > 0 else 0.0
         pending = self.count("pending")
+        reused = sum(
+            r["status"] == "ok" and bool(r.get("reused")) and not r.get("skipped")
+            for r in self.rows
+        )
         return (
             f"{len(self.rows)} clip(s): {ran} done, {self.count('ok', skipped=True)} "
             f"skipped, {self.count('failed')} failed"
             + (f", {pending} not run (interrupted)" if pending else "")
             + f" in {self.seconds:.1f} s ({rate:.1f} clips/min)"
+            + (f"; {reused} of the done from analyses saved earlier" if reused else "")
         )
 
 

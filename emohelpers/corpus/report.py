@@ -17,7 +17,7 @@ from emohelpers.core.atomic import atomic_write_json
 from emohelpers.core.errors import ParameterError
 from emohelpers.core.notebooks import notebook_path, project_path
 from emohelpers.core.spec import Setting, by_name, check_values
-from emohelpers.corpus import dataset, report_inputs
+from emohelpers.corpus import clip_table, dataset, report_inputs, report_stats
 from emohelpers.corpus import figures as cf
 from emohelpers.report.evaluation_io import evaluate
 from emohelpers.report.html import export_report
@@ -38,6 +38,12 @@ def _group_by(value: Any) -> tuple[str, ...] | None:
     if not (isinstance(value, list | tuple) and all(isinstance(g, str) for g in value)):
         raise ValueError("column names")
     return tuple(value)
+
+
+def _column(value: Any) -> str | None:
+    if value is not None and not (isinstance(value, str) and value.strip()):
+        raise ValueError("a column name")
+    return value
 
 
 def _golden(value: Any) -> Path | None:
@@ -77,6 +83,15 @@ CORPUS_REPORT_SPEC: tuple[Setting, ...] = (
         allowed_text='a list of column names (or "a,b"), or None: every column with 2-30 groups',
     ),
     Setting("int", 10, "rows of the slowest-clips table", name="top_n", low=1, cli=None),
+    Setting(
+        "value",
+        None,
+        "the person key compared across clips (a column of the corpus dataset)",
+        name="person_column",
+        parse=_column,
+        cli=None,
+        allowed_text='a column name, or None: "name" or "corpus_person" where the dataset has one',
+    ),
 )
 
 
@@ -89,6 +104,7 @@ class CorpusReportParameters:
     golden: Path | None = None
     group_by: tuple[str, ...] | None = None
     top_n: int = by_name(CORPUS_REPORT_SPEC)["top_n"].default
+    person_column: str | None = None
 
 
 def check_parameters(**params: Any) -> CorpusReportParameters:
@@ -141,6 +157,12 @@ def _html_table(df: pd.DataFrame) -> None:
     _display(HTML(df.to_html(index=False, float_format="{:.2f}".format, border=0, na_rep="")))
 
 
+def _html_raw(text: str) -> None:
+    from IPython.display import HTML  # IPython only in the notebook's kernel
+
+    _display(HTML(text))
+
+
 def _note(text: str) -> None:
     from IPython.display import Markdown  # IPython only in the notebook's kernel
 
@@ -148,52 +170,99 @@ def _note(text: str) -> None:
 
 
 def show_overview(clips: pd.DataFrame) -> dict[str, int]:
-    """Section 1: clips per status and totals; returns the counts."""
+    """Section 1: clips per status and totals; returns the counts (`reused`: ran in this
+    run from an analysis saved earlier; `skipped`: finished earlier, nothing redone)."""
     _display(cf.status_figure(clips))
+    parts = cf.status_parts(clips)
     done = clips.loc[clips["status"] == "ok"]
     counts = {
         "clips": len(clips),
         "ok": len(done),
-        "skipped": int(done["skipped"].fillna(False).astype(bool).sum()),
-        "failed": int((clips["status"] == "failed").sum()),
-        "pending": int((clips["status"] == "pending").sum()),
+        "analysed": parts["analysed in this run"],
+        "reused": parts["saved analysis reused"],
+        "skipped": parts["finished earlier (skipped)"],
+        "failed": parts["failed"],
+        "pending": parts["not run (interrupted)"],
     }
     hours = done["duration_s"].sum() / 3600
     frames = int(done["frames_analysed"].sum())
     _note(
         f"{counts['ok']} of {counts['clips']} clips finished: {hours:.2f} h of video, "
-        f"{frames:,} frames analysed."
+        f"{frames:,} frames analysed; in this run {counts['analysed']} analysed, "
+        f"{counts['reused']} from a saved analysis, {counts['skipped']} skipped."
     )
     return counts
 
 
 def show_distributions(clips: pd.DataFrame) -> None:
     """Section 2: dominant emotions, valence verdicts and face coverage across clips."""
-    if not (clips["status"] == "ok").any():
+    done = clips.loc[clips["status"] == "ok"]
+    if done.empty:
         _note("No finished clip.")
         return
     for fig in (cf.dominant_figure(clips), cf.verdict_figure(clips), cf.coverage_figure(clips)):
         _display(fig)
+    unknown = int(done["face_coverage"].isna().sum())
+    if unknown:
+        _note(f"{unknown} finished clip(s) without analysed frames: no face coverage.")
 
 
-def show_groups(clips: pd.DataFrame, params: CorpusReportParameters) -> list[str]:
-    """Section 3: per metadata group, shares of dominant emotions; returns the columns."""
+def show_clip_table(clips: pd.DataFrame, params: CorpusReportParameters) -> int:
+    """Section 3: every clip, one row each (sortable, filterable), its name linking its
+    report where one exists; returns how many rows link a report."""
+    key = report_stats.person_key(params.out_dir, params.person_column)
+    units = report_stats.corpus_units(params.out_dir, key) if key else None
+    rows = clip_table.clip_rows(clips, params.out_dir, units, key)
+    _html_raw(clip_table.table_html(rows, caption="every clip of the run"))
+    return int(rows["href"].notna().sum())
+
+
+def show_groups(clips: pd.DataFrame, params: CorpusReportParameters) -> dict[str, Any]:
+    """Section 4: per metadata group, shares of dominant emotions and mean valence with
+    intervals, tests and effect sizes (`report_stats`); returns {column: p-values}, the
+    columns in the order shown."""
     columns = group_columns(clips, params.group_by)
     if not columns:
         _note(
             "No metadata column with 2 or more groups (give the clips a CSV manifest with "
             "columns such as speaker or debate_id)."
         )
-    for column in columns:
-        _display(cf.group_figure(clips, column))
-    return columns
+    return report_stats.show_groups(clips, columns)
+
+
+def show_persons(clips: pd.DataFrame, params: CorpusReportParameters) -> dict[str, Any]:
+    """Section 5: persons across clips (`report_stats.show_persons`)."""
+    columns = group_columns(clips, params.group_by)
+    return report_stats.show_persons(params.out_dir, clips, params.person_column, columns)
+
+
+def slowest(clips: pd.DataFrame, top_n: int) -> pd.DataFrame:
+    """The slowest analyses: finished clips by the analysis's own wall time, with its frames
+    per second, both from the run that analysed the clip; `task_s` is the clip's task time
+    in the run named by `ran` (this run, or an earlier one for a skipped clip)."""
+    done = clips.loc[clips["status"] == "ok"]
+    reused = done.get("reused", pd.Series(False, index=done.index)).fillna(False).astype(bool)
+    skipped = done["skipped"].fillna(False).astype(bool)
+    work = pd.Series("analysed", index=done.index).mask(reused, "saved analysis reused")
+    out = pd.DataFrame(
+        {
+            "clip": done["clip"],
+            "analysis_s": done["analysis_seconds"],
+            "frames_analysed": done["frames_analysed"],
+            "frames_per_s": done["frames_per_s"],
+            "duration_s": done["duration_s"],
+            "work": work,
+            "ran": skipped.map({True: "an earlier run", False: "this run"}),
+            "task_s": done["seconds"],
+            "worker": done["worker"],
+        }
+    )
+    return out.sort_values(["analysis_s", "task_s"], ascending=False).head(top_n)
 
 
 def show_slowest_and_failed(clips: pd.DataFrame, params: CorpusReportParameters) -> None:
-    """Section 4: the slowest finished clips and every failed one with its reason."""
-    done = clips.loc[clips["status"] == "ok"].sort_values("seconds", ascending=False)
-    cols = ["clip", "seconds", "duration_s", "frames_analysed", "frames_per_s", "worker"]
-    _html_table(done[cols].head(params.top_n))
+    """Section 6: the slowest finished clips and every failed one with its reason."""
+    _html_table(slowest(clips, params.top_n))
     failed = clips.loc[clips["status"] != "ok", ["clip", "status", "error"]]
     if failed.empty:
         _note("No clip failed.")
@@ -202,7 +271,7 @@ def show_slowest_and_failed(clips: pd.DataFrame, params: CorpusReportParameters)
 
 
 def show_golden(params: CorpusReportParameters) -> dict[str, Any] | None:
-    """Section 5 (with a golden CSV): accuracy, macro F1 and the confusion matrix over the
+    """Section 7 (with a golden CSV): accuracy, macro F1 and the confusion matrix over the
     corpus's analyses (`report.evaluation_io`); returns the metrics."""
     if params.golden is None:
         _note("No golden labels given (parameter golden / option --golden).")
@@ -219,9 +288,42 @@ def show_golden(params: CorpusReportParameters) -> dict[str, Any] | None:
     return m
 
 
+def key_figures(
+    counts: Mapping[str, int],
+    groups: Mapping[str, Any],
+    reports_linked: int,
+    persons: Mapping[str, Any],
+    golden: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    """The report's key figures from what its sections returned."""
+    return {
+        **counts,
+        "groups": list(groups),
+        "group_tests": dict(groups),
+        "reports_linked": reports_linked,
+        "person_key": persons["key"],
+        "person_units": persons["units"],
+        "accuracy": (golden or {}).get("accuracy"),
+        "macro_f1": (golden or {}).get("macro_f1"),
+    }
+
+
 def record_key_figures(params: CorpusReportParameters, figures: Mapping[str, Any]) -> Path:
-    """Write `corpus/key_figures.json` (what tests and scripts read)."""
+    """Write `corpus/key_figures.json` (what tests and scripts read) and show its figures as
+    a table under the report's last heading."""
+    shown = pd.DataFrame({"figure": list(figures), "value": [_shown(v) for v in figures.values()]})
+    _html_table(shown)
     return atomic_write_json(params.out_dir / dataset.CORPUS_DIR / KEY_FIGURES_FILE, dict(figures))
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, list | tuple):
+        return ", ".join(map(str, value)) or "none"
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_shown(v)}" for k, v in value.items()) or "none"
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
 def corpus_notebook() -> Path:

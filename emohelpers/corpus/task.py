@@ -28,6 +28,7 @@ from emohelpers.core.settings import AnalysisSettings
 from emohelpers.corpus import dataset
 from emohelpers.corpus.manifest import Clip
 from emohelpers.summaries.clip_summary import summarise_analysis
+from emohelpers.summaries.shots import shot_table
 
 log = logging.getLogger(__name__)
 
@@ -191,6 +192,8 @@ def _finished(folder: Path, out_dir: Path, clip: Clip, wanted: dict, reports: bo
         return None
     if not dataset.partition_path(out_dir, clip.name).is_file():
         return None
+    if not dataset.shots_path(out_dir, clip.name).is_file():
+        return None  # finished before shot tables existed: made now (its analysis reused)
     if reports and not (folder / "report.html").is_file():
         return None
     if {k: row.get(k) for k in clip.metadata} != clip.metadata:
@@ -203,18 +206,19 @@ def _analysis(
     folder: Path,
     wanted: dict,
     settings: TaskSettings,
-) -> tuple[Any, bool]:
-    """The saved analysis in `folder` when made with `wanted` settings, else a new one."""
+) -> tuple[Any, bool, bool]:
+    """The saved analysis in `folder` when made with `wanted` settings, else a new one;
+    returns (analysis, whether a model was loaded, whether the saved one was reused)."""
     try:
         saved = Analysis.load(folder)
         if saved.provenance.cache_key() == wanted and saved.provenance.reusable:
-            return saved, False
+            return saved, False, True
     except EmoError:
         pass
     analyzer, loaded = cached_analyzer(settings.analysis, settings.batch_frames)
     result = analyzer(video)
     result.save(folder)
-    return result, loaded
+    return result, loaded, False
 
 
 def _report(clip: Clip, folder: Path, settings: TaskSettings) -> str | None:
@@ -290,9 +294,10 @@ def run_clip(clip: Clip, out_dir: str | Path, settings: TaskSettings) -> dict[st
         dataset.remove_partition(out, clip.name)
         (folder / dataset.MARKER_FILE).unlink(missing_ok=True)
         _apply_torch_threads()
-        analysis, loaded = _analysis(clip.video, folder, wanted, settings)
+        analysis, loaded, reused = _analysis(clip.video, folder, wanted, settings)
         dataset.write_partition(out, clip.name, analysis.table, clip.metadata)
-        row = summary_row(clip, analysis, settings)
+        dataset.write_shots(out, clip.name, shot_table(analysis.table), clip.metadata)
+        row = {**summary_row(clip, analysis, settings), "reused": reused}
         error = _report(clip, folder, settings) if settings.reports else None
         if settings.reports and error is None:
             row["report"] = f"{dataset.CLIPS_DIR}/{clip.name}/report.html"

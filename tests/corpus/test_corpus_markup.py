@@ -12,6 +12,7 @@ import pytest
 from corpus_cases import FAST
 
 from emohelpers.corpus import figures as cf
+from emohelpers.summaries.compare import compare
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -38,14 +39,17 @@ def test_every_corpus_figure_escapes_metadata_and_labels():
             "dominant": ["happy", "<i>odd</i>"],
             "verdict": ["positive", "<s>x</s>"],
             "face_coverage": [0.5, 1.0],
+            "valence_score": [0.4, -0.2],
             LINK: [LINK, BOLD],
         }
     )
     confusion = pd.DataFrame([[1, 0], [0, 1]], index=[LINK, "sad"], columns=[BOLD, "sad"])
+    comparison = compare(cf.group_units(clips), LINK, n_boot=100, n_perm=100, min_units=2)
     figs = [
         cf.dominant_figure(clips),
         cf.verdict_figure(clips),
-        cf.group_figure(clips, LINK),
+        cf.group_figure(clips, LINK, comparison),
+        cf.valence_group_figure(comparison),
         cf.confusion_figure(confusion, title=f"Confusion {BOLD}"),
     ]
     for fig in figs:
