@@ -50,6 +50,21 @@ def names_are_current(saved: Analysis, settings: AnalysisSettings) -> bool:
     return recorded_cast(saved) == wanted_cast(settings)
 
 
+def check_cast(settings: AnalysisSettings) -> None:
+    """Enrol the cast `settings` name (if any) once, to fail before a run of many clips.
+
+    Raises:
+        CastError: a bad cast folder, an unreadable photo or one without a face.
+    """
+    if settings.tracker.cast is None:
+        return
+    # torch and dlib load here, in a run that names persons
+    from emohelpers.analysis.detect import FaceDetector
+    from emohelpers.analysis.tracking.cast import enrol_cast
+
+    enrol_cast(settings.tracker.cast, FaceDetector(settings.detector), FaceEmbedder())
+
+
 def name_analysis(analysis: Analysis, cast: Cast | None, max_distance: float) -> Analysis:
     """`analysis` with its persons named from `cast` (None: nobody named).
 
@@ -66,7 +81,9 @@ def name_analysis(analysis: Analysis, cast: Cast | None, max_distance: float) ->
             "a cast names persons by their face descriptors, which this analysis lacks "
             "(made with re-identification off); analyse again without --no-reid"
         )
-    matched = match_cast(persons, cast, max_distance) if cast is not None and persons is not None else {}
+    matched = (
+        match_cast(persons, cast, max_distance) if cast is not None and persons is not None else {}
+    )
     names = {p: n for p, (n, _) in matched.items()}
     person = analysis.table["person"]
     column = person.map(lambda p: names.get(int(p)) if not np.isnan(p) else None)

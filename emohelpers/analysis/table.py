@@ -136,9 +136,7 @@ def build_table(
         "shot": np.zeros(len(frame), np.int64) if shot is None else np.asarray(shot, np.int64),
         "face": np.asarray(face, dtype=np.float64),
         "person": np.asarray(person, dtype=np.float64),
-        "name": pd.array(
-            [None] * len(frame) if name is None else list(name), dtype=DTYPES["name"]
-        ),
+        "name": pd.array([None] * len(frame) if name is None else list(name), dtype=DTYPES["name"]),
         **{c: xyxy[:, i] for i, c in enumerate(BOX_COLUMNS)},
         "det_prob": np.asarray(det_prob, dtype=np.float64),
         **{e: probs[:, i] for i, e in enumerate(EMOTIONS)},

@@ -69,9 +69,7 @@ def cast_key(folder: str | Path | None) -> dict[str, Any] | None:
     if folder is None:
         return None
     photos = cast_photos(folder)
-    return {
-        f"{name}/{p.name}": sha256_file(p) for name, paths in photos.items() for p in paths
-    }
+    return {f"{name}/{p.name}": sha256_file(p) for name, paths in photos.items() for p in paths}
 
 
 def read_photo(path: Path) -> np.ndarray:
@@ -179,7 +177,10 @@ def match_cast(
         [dist[:, [i for i, n in enumerate(cast.names) if n == name]].min(1) for name in names],
         axis=1,
     )
-    seen_with = {int(p): {int(q) for q in w} for p, w in zip(persons["person"], persons["seen_with"])}
+    seen_with = {
+        int(p): {int(q) for q in w}
+        for p, w in zip(persons["person"], persons["seen_with"], strict=True)
+    }
     out: dict[int, tuple[str, float]] = {}
     for flat in np.argsort(per_name, axis=None, kind="stable"):
         i, j = np.unravel_index(flat, per_name.shape)
