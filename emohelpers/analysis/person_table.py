@@ -120,6 +120,6 @@ def load_person_table(out_dir: Path) -> pd.DataFrame:
     except (OSError, ValueError) as exc:
         raise SchemaError(f"{path}: cannot read the person table ({exc})") from exc
     for column in ("seen_with", "descriptor"):  # Parquet lists come back as numpy arrays
-        df[column] = [list(v) for v in df[column]]
+        df[column] = pd.Series([list(v) for v in df[column]], index=df.index, dtype=object)
     df["name"] = df["name"].astype(PERSON_DTYPES["name"])
     return validate_person_table(df)
