@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from emohelpers.analysis.person_table import load_person_table
-from emohelpers.core.errors import CastError, ParameterError
+from emohelpers.core.errors import CastError, ParameterError, SchemaError
 from tests.cast_media import altered_clips, cast_photo
 
 SETTINGS = {"model": "mini-xception", "every_n": 6, "voice_enabled": False}
@@ -160,3 +160,27 @@ def test_the_cast_is_a_setting_recorded_in_the_provenance(analyzer, sample_dir, 
     assert result.provenance.extra["cast"]["folder"] == str(media["cast"].absolute())
     assert json.loads(json.dumps(result.provenance.to_dict()))["cast"]["enrolled"] == [MAN]
     assert np.isfinite(result.persons["descriptor"][0]).all()
+
+
+def test_names_show_in_the_key_figures_the_index_and_the_figures():
+    from emohelpers.analysis.table import DTYPES, validate_table
+    from emohelpers.figures.core_figures import person_radar_figure, timeline_figure
+    from emohelpers.report.index_page import _people
+    from emohelpers.summaries.clip_summary import clip_summary
+    from tests.helpers import two_persons_table
+
+    table = two_persons_table()
+    names = [MAN if p == 1 else None for p in table["person"]]
+    table["name"] = pd.array(names, dtype=DTYPES["name"])
+    validate_table(table)
+    figures = clip_summary(table).as_dict()
+    assert set(figures["dominant"]) == {f"{MAN} (P1)", "P2"}
+    assert figures["main_person"] == f"{MAN} (P1)"
+    assert f"{MAN} (P1)" in _people(figures)
+    titles = [a.text for a in timeline_figure(table).layout.annotations]
+    assert titles == [f"{MAN} (P1)", "P2"]
+    assert {t.name for t in person_radar_figure(table).data} == {f"{MAN} (P1)", "P2"}
+    # A person never has two names.
+    table.loc[table.index[2], "name"] = "Someone else"
+    with pytest.raises(SchemaError, match="two names"):
+        validate_table(table)
