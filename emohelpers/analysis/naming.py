@@ -50,19 +50,21 @@ def names_are_current(saved: Analysis, settings: AnalysisSettings) -> bool:
     return recorded_cast(saved) == wanted_cast(settings)
 
 
-def check_cast(settings: AnalysisSettings) -> None:
-    """Enrol the cast `settings` name (if any) once, to fail before a run of many clips.
+def load_cast(settings: AnalysisSettings) -> Cast | None:
+    """The cast `settings` name, enrolled with a face detector and dlib's descriptor built
+    for it (no expression classifier); None for no cast. A run of many clips calls it once
+    first, to fail before any clip.
 
     Raises:
         CastError: a bad cast folder, an unreadable photo or one without a face.
     """
     if settings.tracker.cast is None:
-        return
+        return None
     # torch and dlib load here, in a run that names persons
     from emohelpers.analysis.detect import FaceDetector
     from emohelpers.analysis.tracking.cast import enrol_cast
 
-    enrol_cast(settings.tracker.cast, FaceDetector(settings.detector), FaceEmbedder())
+    return enrol_cast(settings.tracker.cast, FaceDetector(settings.detector), FaceEmbedder())
 
 
 def name_analysis(analysis: Analysis, cast: Cast | None, max_distance: float) -> Analysis:

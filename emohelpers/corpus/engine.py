@@ -30,7 +30,7 @@ from typing import Any
 from distributed import as_completed
 from tqdm.auto import tqdm
 
-from emohelpers.analysis.naming import check_cast
+from emohelpers.analysis.naming import load_cast
 from emohelpers.core.atomic import is_disk_full
 from emohelpers.core.errors import ParameterError
 from emohelpers.corpus import dataset
@@ -138,7 +138,7 @@ def run_corpus(
         raise ParameterError(f"workers={workers}: must be >= 0 (0 runs in this process)")
     if not clips:
         raise ParameterError("no clips to run; give video files, folders or a CSV manifest")
-    check_cast(settings.analysis)  # a bad cast: one line before any clip runs
+    load_cast(settings.analysis)  # a bad cast: one line before any clip runs
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     meta = metadata_columns(clips)

@@ -11,6 +11,7 @@ saliency map of a face of the current frame, on demand.
 
 from __future__ import annotations
 
+import html
 import logging
 import tempfile
 import time

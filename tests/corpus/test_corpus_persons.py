@@ -129,3 +129,19 @@ def _created(out, clip: str) -> str:
 
     prov = dataset.clip_folder(out, clip) / "provenance.json"
     return json.loads(prov.read_text())["created_utc"]
+
+
+def test_a_bad_cast_stops_a_corpus_before_any_clip_runs(sample_dir, tmp_path):
+    from emohelpers.core.errors import CastError
+    from emohelpers.corpus.engine import run_corpus
+    from emohelpers.corpus.manifest import read_inputs
+    from emohelpers.corpus.task import TaskSettings
+
+    cast = tmp_path / "cast" / "Ann"
+    cast.mkdir(parents=True)
+    (cast / "a.png").write_text("not an image")
+    settings = TaskSettings(analysis={**FAST, "cast": str(tmp_path / "cast")})
+    clips = read_inputs([sample_dir / "single_face.mp4"])
+    with pytest.raises(CastError, match="Ann/a.png: unreadable"):
+        run_corpus(clips, tmp_path / "out", settings, workers=0, progress=False)
+    assert not (tmp_path / "out" / "clips").exists()
