@@ -193,7 +193,8 @@ class ClipExplorer:
         ]
         self.radar.value = jpeg_bytes(draw_radar(self._radar_bg, self._geo, polygons), quality=90)
         seen = ", ".join(
-            f"<b>{self._labels[float(r['person'])]}</b> {r['emotion']} {float(r[r['emotion']]):.2f}"
+            f"<b>{html.escape(self._labels[float(r['person'])])}</b> {r['emotion']} "
+            f"{float(r[r['emotion']]):.2f}"
             for _, r in faces.iterrows()
         )
         self.label.value = f"{time_s:.2f} s &middot; frame {frame} &middot; {seen or 'no face'}"
