@@ -333,6 +333,8 @@ def test_evaluate_images_hand_computed(faces):
     m = np.array(r["confusion"]["matrix"])
     assert m[EMOTIONS.index("happy"), EMOTIONS.index("sad")] == 1 and m.sum() == 5
     assert r["skipped"] == []
+    # One-hot outputs: confidence 1 everywhere, 4 of 5 right.
+    assert r["ece"] == pytest.approx(0.2)
     json.dumps(r)
 
 

@@ -55,6 +55,10 @@ from emohelpers.analysis.classifiers.face_net import (  # noqa: E402
     normalise,
 )
 from emohelpers.core.emotions import EMOTIONS  # noqa: E402
+from emohelpers.summaries.calibration import (  # noqa: E402
+    expected_calibration_error as ece,
+)
+from emohelpers.summaries.calibration import reliability  # noqa: E402
 
 log = logging.getLogger("train_face_model")
 
@@ -230,38 +234,6 @@ def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
 
     opt.step(closure)
     return float(log_t.exp())
-
-
-def ece(probs: np.ndarray, y: np.ndarray, bins: int = 15) -> float:
-    """Expected calibration error of the top-1 probability, `bins` equal-width bins."""
-    conf, pred = probs.max(1), probs.argmax(1)
-    edges = np.linspace(0, 1, bins + 1)
-    total = 0.0
-    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
-        m = (conf > lo) & (conf <= hi)
-        if m.any():
-            total += m.mean() * abs((pred[m] == y[m]).mean() - conf[m].mean())
-    return float(total)
-
-
-def reliability(probs: np.ndarray, y: np.ndarray, bins: int = 15) -> list[dict]:
-    """Per-bin mean confidence, accuracy and count (the reliability diagram's points)."""
-    conf, pred = probs.max(1), probs.argmax(1)
-    edges = np.linspace(0, 1, bins + 1)
-    rows = []
-    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
-        m = (conf > lo) & (conf <= hi)
-        if m.any():
-            rows.append(
-                {
-                    "lo": round(lo, 4),
-                    "hi": round(hi, 4),
-                    "n": int(m.sum()),
-                    "confidence": float(conf[m].mean()),
-                    "accuracy": float((pred[m] == y[m]).mean()),
-                }
-            )
-    return rows
 
 
 def softmax(z: np.ndarray) -> np.ndarray:

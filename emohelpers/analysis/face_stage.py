@@ -19,6 +19,7 @@ from tqdm.auto import tqdm
 
 from emohelpers.analysis.classifiers import Classifier
 from emohelpers.analysis.detect import FaceDetector, crop_faces
+from emohelpers.analysis.quality import face_quality
 from emohelpers.analysis.source import VideoSource
 from emohelpers.analysis.table import EMOTIONS
 from emohelpers.analysis.tracking.persons import Persons
@@ -30,7 +31,17 @@ from emohelpers.core.settings import AnalysisSettings
 BATCH_BYTES = 128 * 2**20
 
 _NO_PIXELS = np.zeros((0, 0, 3), np.uint8)
-_COLUMNS = ("frame", "time_s", "shot", "face", "person", "xyxy", "det_prob", "probs")
+_COLUMNS = (
+    "frame",
+    "time_s",
+    "shot",
+    "face",
+    "person",
+    "xyxy",
+    "det_prob",
+    "quality",
+    "probs",
+)
 
 
 @dataclass
@@ -62,7 +73,9 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
         yield box.pop()  # holds no reference while suspended: one batch alive, not two
 
 
-def _chunk_rows(chunk: list, dets: list, people: list, probs: np.ndarray) -> dict:
+def _chunk_rows(
+    chunk: list, dets: list, people: list, quality: np.ndarray, probs: np.ndarray
+) -> dict:
     """The table's columns for a batch of frames: one row per face, or one NaN row."""
     out: dict[str, list[np.ndarray]] = {k: [] for k in _COLUMNS}
     at = 0
@@ -77,6 +90,7 @@ def _chunk_rows(chunk: list, dets: list, people: list, probs: np.ndarray) -> dic
             out["person"].append(persons.astype(np.float64))
             out["xyxy"].append(d.xyxy)
             out["det_prob"].append(d.det_prob)
+            out["quality"].append(quality[at : at + n])
             out["probs"].append(probs[at : at + n])
             at += n
         else:
@@ -84,8 +98,19 @@ def _chunk_rows(chunk: list, dets: list, people: list, probs: np.ndarray) -> dic
             out["person"].append(np.array([np.nan]))
             out["xyxy"].append(np.full((1, 4), np.nan))
             out["det_prob"].append(np.array([np.nan]))
+            out["quality"].append(np.array([np.nan]))
             out["probs"].append(np.full((1, len(EMOTIONS)), np.nan))
     return {k: np.concatenate(v) for k, v in out.items()}
+
+
+def _quality(dets: list, per_frame: list[list[np.ndarray]]) -> np.ndarray:
+    """(faces,) `quality` of a batch's faces, in the order of their crops."""
+    parts = [
+        face_quality(d.xyxy, d.det_prob, crops, d.landmarks)[0]
+        for d, crops in zip(dets, per_frame, strict=True)
+        if len(crops)
+    ]
+    return np.concatenate(parts) if parts else np.zeros(0)
 
 
 def run_faces(
@@ -140,15 +165,15 @@ def run_faces(
         )
         per_batch = frames_within(BATCH_BYTES, info.width, info.height, batch_frames)
 
-        def detected() -> Iterator[tuple[list, list, list, list]]:
+        def detected() -> Iterator[tuple[list, list, list, np.ndarray, list]]:
             try:
                 for chunk in _chunks(frames, per_batch):
                     dets = detector.detect([f.rgb for f in chunk])
-                    crops = [
-                        c
-                        for f, d in zip(chunk, dets, strict=True)
-                        for c in crop_faces(f.rgb, d.xyxy, margin)
+                    per_frame = [
+                        crop_faces(f.rgb, d.xyxy, margin) for f, d in zip(chunk, dets, strict=True)
                     ]
+                    crops = [c for cs in per_frame for c in cs]
+                    quality = _quality(dets, per_frame)
                     # Tracking (and re-ID's face chips) here, in this thread, in time order,
                     # overlapping the classifier; it needs the pixels too.
                     people = [
@@ -158,13 +183,13 @@ def run_faces(
                     # Pixels are done with once crops and chips are cut: pass on times.
                     stamps = [Frame(f.index, f.time_s, _NO_PIXELS, f.shot) for f in chunk]
                     del chunk
-                    yield stamps, dets, crops, people
+                    yield stamps, dets, crops, quality, people
             finally:
                 frames.close()  # stops the decoder thread, also when stopped early
 
-        for chunk, dets, crops, people in in_background(detected()):
+        for chunk, dets, crops, quality, people in in_background(detected()):
             probs = classifier.predict(crops) if crops else np.zeros((0, len(EMOTIONS)))
-            for key, part in _chunk_rows(chunk, dets, people, probs).items():
+            for key, part in _chunk_rows(chunk, dets, people, quality, probs).items():
                 parts[key].append(part)
             result.frames += len(chunk)
             result.faces += len(crops)

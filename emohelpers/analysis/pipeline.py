@@ -103,7 +103,7 @@ def load_or_analyze(
     out = Path(out_dir)
     try:
         saved = Analysis.load(out)
-        reusable = saved.provenance.cache_key() == wanted and saved.provenance.on_current_clock
+        reusable = saved.provenance.cache_key() == wanted and saved.provenance.reusable
         if reusable and settings.tracker.cast is not None and saved.persons is None:
             reusable = False  # saved before person tables: nothing to match a cast on
         if reusable and not names_are_current(saved, settings):

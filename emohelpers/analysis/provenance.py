@@ -18,7 +18,9 @@ from emohelpers.core.device import recorded_device
 from emohelpers.core.errors import ParameterError, SchemaError
 from emohelpers.core.settings import AnalysisSettings
 
-TABLE_VERSION = 1
+#: The emotion table's layout: 2 added `quality` (analyses of layout 1 read with it NaN,
+#: and are not reused for a new analysis).
+TABLE_VERSION = 2
 #: The clock every time of an analysis is on (`video.clock`): a frame's presentation time
 #: minus the container's start time, as a player shows it. Analyses saved before it was
 #: recorded may be on another clock (the video stream's own start) and are never reused.
@@ -133,8 +135,14 @@ class Provenance:
 
     @property
     def on_current_clock(self) -> bool:
-        """Whether the analysis's times are on today's clock (`CLOCK`), so it may be reused."""
+        """Whether the analysis's times are on today's clock (`CLOCK`)."""
         return self.video.get("clock") == CLOCK
+
+    @property
+    def reusable(self) -> bool:
+        """Whether a new analysis may reuse this one (same settings aside): its times are on
+        today's clock and its table has today's layout (`TABLE_VERSION`)."""
+        return self.on_current_clock and self.table_version >= TABLE_VERSION
 
     def cache_key(self) -> dict[str, Any]:
         """What a new analysis must match to reuse this one (see `AnalysisSettings`)."""

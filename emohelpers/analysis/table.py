@@ -41,6 +41,7 @@ DTYPES: dict[str, Any] = {
     "name": pd.StringDtype(na_value=np.nan),
     **{c: "float64" for c in BOX_COLUMNS},
     "det_prob": "float64",
+    "quality": "float64",
     **{e: "float64" for e in EMOTIONS},
     "emotion": pd.StringDtype(na_value=np.nan),
 }
@@ -106,6 +107,7 @@ def build_table(
     probs: np.ndarray,
     shot: np.ndarray | None = None,
     name: np.ndarray | None = None,
+    quality: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Assemble and validate an emotion table from parallel arrays.
 
@@ -121,6 +123,8 @@ def build_table(
             None (no cut detection).
         name: (n,) str or None, the cast member each row's person matches; all empty when
             None (no cast).
+        quality: (n,) float in [0, 1], how readable each face is (`analysis.quality`), NaN
+            for no face; all NaN (not known) when None, as for the voice's pseudo-person.
 
     Returns:
         The validated emotion table.
@@ -139,6 +143,9 @@ def build_table(
         "name": pd.array([None] * len(frame) if name is None else list(name), dtype=DTYPES["name"]),
         **{c: xyxy[:, i] for i, c in enumerate(BOX_COLUMNS)},
         "det_prob": np.asarray(det_prob, dtype=np.float64),
+        "quality": np.full(len(frame), np.nan)
+        if quality is None
+        else np.asarray(quality, dtype=np.float64),
         **{e: probs[:, i] for i, e in enumerate(EMOTIONS)},
         "emotion": pd.array(emotion, dtype=DTYPES["emotion"]),
     }
@@ -162,9 +169,12 @@ def validate_table(df: pd.DataFrame) -> pd.DataFrame:
     nan_rows = np.isnan(probs).any(axis=1)
     if (nan_rows & ~no_face).any():
         raise SchemaError("emotion table: a row with a face has NaN probabilities")
-    face_only = ["person", "name", *BOX_COLUMNS, "det_prob", *EMOTIONS]
+    face_only = ["person", "name", *BOX_COLUMNS, "det_prob", "quality", *EMOTIONS]
     if df.loc[no_face, face_only].notna().any().any():
         raise SchemaError("emotion table: a row without a face has face fields that are not NaN")
+    quality = df["quality"].to_numpy()
+    if ((quality < 0) | (quality > 1)).any():  # NaN compares False: "not known" is allowed
+        raise SchemaError("emotion table: 'quality' outside [0, 1]")
     check_probabilities(df, ~no_face, "emotion table")
     named = df[["person", "name"]].dropna().drop_duplicates()
     if named["person"].duplicated().any():
@@ -265,6 +275,8 @@ class Analysis:
             table.insert(table.columns.get_loc("time_s") + 1, "shot", 0)
         if "name" not in table.columns:  # saved before casts: nobody named
             table.insert(table.columns.get_loc("person") + 1, "name", None)
+        if "quality" not in table.columns:  # saved before faces had one: not known (NaN)
+            table.insert(table.columns.get_loc("det_prob") + 1, "quality", np.nan)
         table = table.astype(DTYPES)
         validate_table(table)
         prov = Provenance.from_dict(provenance)

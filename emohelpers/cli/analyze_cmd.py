@@ -58,14 +58,16 @@ def run_analyze(args: argparse.Namespace) -> int:
     with folder_lock(args.out):  # one run per folder: a second one is refused at once
         from emohelpers.analysis.pipeline import analyze  # torch: only when the command runs
 
-        result = analyze(args.video, **analysis_kwargs(args))
+        kwargs = analysis_kwargs(args)
+        result = analyze(args.video, **kwargs)
         out = result.save(args.out)
     prov = result.provenance
-    s = summarise_analysis(result)
+    s = summarise_analysis(result, min_quality=kwargs["settings"].min_quality)
     voice = prov.voice
     print(
         f"{args.video.name}: {s.frames_analysed} frames analysed, "
-        f"{s.frames_with_face} with a face, {s.n_persons} person(s), "
+        f"{s.frames_with_face} with a face ({s.faces_left_out} of {s.faces} faces below "
+        f"min_quality), {s.n_persons} person(s), "
         f"{s.analysis_seconds or 0:.1f} s ({prov.model_label}, {prov.device}); "
         f"voice {voice.get('status', VoiceStatus.OFF)}: {voice.get('message', '')} -> {out}"
     )

@@ -13,6 +13,7 @@ from tqdm.auto import tqdm
 from emohelpers.cli.analyze_cmd import add_sampling_args, settings_from_args
 from emohelpers.cli.setting_options import add_option
 from emohelpers.core.spec import by_name
+from emohelpers.corpus.worker_setup import DASK_LOG
 from emohelpers.report.parameters import REPORT_SPEC
 
 
@@ -90,10 +91,6 @@ def _line(row: dict) -> str:
         f"ok      {name}: {row.get('frames_analysed')} frames, {row.get('persons')} "
         f"person(s), main person {who}, {row.get('seconds', 0):.1f} s"
     )
-
-
-#: The corpus run's Dask log (nanny and worker notices), in `--out`.
-DASK_LOG = "dask.log"
 
 
 @contextlib.contextmanager

@@ -119,6 +119,16 @@ class AnalysisSettings:
         none="to the end",
         cache=True,
     )
+    min_quality: float = setting(
+        "float",
+        0.25,
+        "faces of a lower quality (size, sharpness, pose, detector probability, exposure) "
+        "stay in the table but are left out of dominant emotions, windows, valence and "
+        "evaluation",
+        group="model",
+        low=0,
+        high=1,
+    )
     device: str = setting(
         "value",
         "auto",

@@ -12,8 +12,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import signal
+import threading
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import dask
@@ -23,6 +28,7 @@ from distributed.diagnostics.plugin import WorkerPlugin
 from emohelpers.core.errors import ParameterError
 from emohelpers.core.process_env import RUN_ENV
 from emohelpers.corpus.task import set_task_torch_threads, undo_dask_malloc_trim
+from emohelpers.corpus.worker_setup import DASK_LOG_ENV
 
 log = logging.getLogger(__name__)
 
@@ -87,10 +93,16 @@ class TorchThreads(WorkerPlugin):
             log.info("worker %s: glibc's malloc thresholds restored", worker.address)
 
 
-def connect(workers: int | None, scheduler: str | None, threads: int | None):
+def connect(
+    workers: int | None,
+    scheduler: str | None,
+    threads: int | None,
+    log_path: Path | None = None,
+):
     """A Dask client (and the LocalCluster it owns, or None): the scheduler at `scheduler`
     (or `$DASK_SCHEDULER_ADDRESS`), else a local cluster of `workers` processes (default:
-    sized to the machine) with `threads` torch threads each (default: cores / workers)."""
+    sized to the machine) with `threads` torch threads each (default: cores / workers),
+    which ignore Ctrl-C and write their log records to `log_path` (see `worker_setup`)."""
     address = scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS")
     if address:
         log.info("connecting to the Dask scheduler at %s", address)
@@ -112,7 +124,11 @@ def connect(workers: int | None, scheduler: str | None, threads: int | None):
         # workers started elsewhere); nor its thread counts of 1: see `worker_environment`.
         "distributed.nanny.pre-spawn-environ": {},
     }
-    with dask.config.set(config):  # read while the cluster starts, then given back
+    env = worker_environment(per_worker)
+    if log_path is not None:
+        env[DASK_LOG_ENV] = str(log_path)
+    # Read while the cluster starts, then given back.
+    with dask.config.set(config), _sigint_ignored_by_children():
         cluster = LocalCluster(
             n_workers=n,
             threads_per_worker=1,
@@ -122,12 +138,30 @@ def connect(workers: int | None, scheduler: str | None, threads: int | None):
             dashboard_address=f"{LOOPBACK}:0",
             host=LOOPBACK,
             worker_class=_OwnEnvironmentNanny,
-            env=worker_environment(per_worker),
-            # Workers inherit the terminal's stderr: their "Compute Failed" tracebacks would
-            # land there, while a clip's failure is already recorded in its row.
+            env=env,
+            preload=["emohelpers.corpus.worker_setup"],
+            # Workers inherit the terminal's stderr: until their preload sends their records
+            # to `log_path`, nothing of theirs reaches it (a clip's failure is in its row).
             silence_logs=logging.CRITICAL,
         )
     return Client(cluster), cluster
+
+
+@contextlib.contextmanager
+def _sigint_ignored_by_children() -> Iterator[None]:
+    """While worker processes are spawned: SIGINT ignored here, a disposition that a
+    spawned interpreter inherits and keeps, so that a Ctrl-C in the first moments of a
+    worker (before its preload ignores it too) cannot kill it with a traceback. (The
+    nannies spawn from Dask's event-loop thread, so a signal mask of this thread would not
+    reach them.) A Ctrl-C in these few seconds is dropped; the next one is not."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def worker_environment(threads: int) -> dict[str, str]:

@@ -59,6 +59,7 @@ CLIP_DTYPES: dict[str, Any] = {
     "frames_with_face": "Int64",
     "face_coverage": "float64",  # frames_with_face / frames_analysed
     "faces": "Int64",
+    "faces_left_out": "Int64",  # faces below min_quality: counted, in no verdict
     "persons": "Int64",
     "names": "string",  # the cast members named in the clip, comma-separated (--cast)
     "main_person": "float64",  # the person with the most frames with a face

@@ -38,6 +38,7 @@ from emohelpers.corpus.cluster import ALLOWED_FAILURES, TorchThreads, connect, d
 from emohelpers.corpus.manifest import Clip, metadata_columns
 from emohelpers.corpus.persons import write_corpus_persons
 from emohelpers.corpus.task import TaskSettings, failed_row, finished_row, one_line, run_clip
+from emohelpers.corpus.worker_setup import DASK_LOG
 
 log = logging.getLogger(__name__)
 
@@ -225,7 +226,7 @@ def _run_dask(
     clips, out, settings, record, *, workers, scheduler, torch_threads, max_in_flight, on_start
 ) -> tuple[str | None, int]:
     """The Dask path of `run_corpus`; returns (dashboard link, worker threads)."""
-    client, cluster = connect(workers, scheduler, torch_threads)
+    client, cluster = connect(workers, scheduler, torch_threads, log_path=out / DASK_LOG)
     try:
         if cluster is None:
             try:

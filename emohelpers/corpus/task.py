@@ -164,7 +164,12 @@ def failed_row(clip: Clip, error: str, seconds: float = 0.0) -> dict[str, Any]:
 def summary_row(clip: Clip, analysis: Any, settings: TaskSettings) -> dict[str, Any]:
     """The clip's row of `clips.parquet` from its analysis (see `dataset.CLIP_DTYPES`): the
     figures of its `ClipSummary`, the main person's dominant emotion and verdict."""
-    figures = summarise_analysis(analysis, settings.valence_mapping, settings.valence_margin)
+    figures = summarise_analysis(
+        analysis,
+        settings.valence_mapping,
+        settings.valence_margin,
+        min_quality=settings.analysis.min_quality,
+    )
     prov = analysis.provenance
     video = prov.video
     return {
@@ -220,7 +225,7 @@ def _analysis(
     """The saved analysis in `folder` when made with `wanted` settings, else a new one."""
     try:
         saved = Analysis.load(folder)
-        if saved.provenance.cache_key() == wanted and saved.provenance.on_current_clock:
+        if saved.provenance.cache_key() == wanted and saved.provenance.reusable:
             if names_are_current(saved, settings.analysis):
                 return saved, False
             if settings.analysis.tracker.cast is None or saved.persons is not None:

@@ -29,6 +29,7 @@ import pandas as pd
 from emohelpers.analysis.table import Analysis
 from emohelpers.core.persons import person_label, person_names
 from emohelpers.summaries.agreement import agreement, agreement_rates, voice_dominant
+from emohelpers.summaries.readable import readable
 from emohelpers.summaries.summary import dominant_emotion, main_persons
 from emohelpers.summaries.valence import valence_verdict
 
@@ -106,6 +107,7 @@ class ClipSummary:
         frames_analysed: analysed frames (with or without a face).
         frames_with_face: analysed frames with at least one face.
         faces: face rows (one per face per frame).
+        faces_left_out: face rows below `min_quality`, left out of every verdict.
         shots: shots (between cuts) of the analysed frames.
         persons: one `PersonSummary` per tracked person, by id.
         main_persons: the track ids by how much they are seen (`summary.main_persons`).
@@ -121,6 +123,7 @@ class ClipSummary:
     frames_with_face: int
     faces: int
     shots: int
+    faces_left_out: int = 0
     persons: tuple[PersonSummary, ...] = ()
     main_persons: tuple[float, ...] = ()
     dominant: str | None = None
@@ -177,6 +180,7 @@ class ClipSummary:
             "frames_with_face": self.frames_with_face,
             "face_coverage": _round(self.face_coverage),
             "faces": self.faces,
+            "faces_left_out": self.faces_left_out,
             "persons": self.n_persons,
             "shots": self.shots,
             "main_person": main.label if main else None,
@@ -254,6 +258,7 @@ def clip_summary(
     voice_model: str | None = None,
     analysis_seconds: float | None = None,
     frames_per_s: float | None = None,
+    min_quality: float = 0.0,
 ) -> ClipSummary:
     """The clip's key figures from its emotion table (pure: nothing is read or written).
 
@@ -266,6 +271,8 @@ def clip_summary(
             this or `voice` is given (a missing status reads as `NOT_ANALYSED`).
         voice_model: the voice model's name.
         analysis_seconds, frames_per_s: the run's timing, from the provenance.
+        min_quality: faces of a lower `quality` count as faces but not in any verdict
+            (dominant emotions, valence, persons' figures, voice agreement): see `readable`.
 
     Returns:
         A `ClipSummary`.
@@ -273,6 +280,9 @@ def clip_summary(
     Raises:
         ParameterError: for an invalid mapping or margin.
     """
+    full = table  # who is seen, and how much: every face
+    all_faces = int(full["face"].notna().sum())
+    table = readable(full, min_quality)
     faces = table.loc[table["face"].notna()]
     verdicts = valence_verdict(table, mapping, level="person", margin=margin)
     verdicts = verdicts.dropna(subset=["person"]).set_index("person")
@@ -302,10 +312,11 @@ def clip_summary(
     return ClipSummary(
         frames_analysed=int(table["frame"].nunique()),
         frames_with_face=int(faces["frame"].nunique()),
-        faces=len(faces),
+        faces=all_faces,
+        faces_left_out=all_faces - len(faces),
         shots=int(table["shot"].max()) + 1 if len(table) else 0,
         persons=persons,
-        main_persons=tuple(main_persons(table)),
+        main_persons=tuple(main_persons(full)),
         dominant=clip_dominant,
         valence_score=clip_score,
         verdict=clip_verdict,
@@ -322,11 +333,14 @@ def _number(value: Any) -> float | None:
 
 
 def summarise_analysis(
-    analysis: Analysis, mapping: str | Mapping[str, str] = "default", margin: float = 0.1
+    analysis: Analysis,
+    mapping: str | Mapping[str, str] = "default",
+    margin: float = 0.1,
+    min_quality: float = 0.0,
 ) -> ClipSummary:
     """`clip_summary` of a saved or new analysis: its table, its voice table and the run facts
     of its provenance (the `summary` block's seconds and frames/s, the voice block's status
-    and model)."""
+    and model), faces below `min_quality` left out of verdicts."""
     prov = analysis.provenance
     block = prov.voice
     return clip_summary(
@@ -338,4 +352,5 @@ def summarise_analysis(
         voice_model=(block.get("classifier") or {}).get("name"),
         analysis_seconds=prov.summary.get("seconds"),
         frames_per_s=prov.summary.get("frames_per_s"),
+        min_quality=min_quality,
     )

@@ -15,6 +15,7 @@ from tqdm.auto import tqdm
 
 from emohelpers.analysis.table import EMOTIONS
 from emohelpers.core.errors import SchemaError
+from emohelpers.summaries.calibration import BINS, expected_calibration_error
 from emohelpers.summaries.labelled_folder import list_labelled_files
 from emohelpers.summaries.metrics import classification_metrics, metrics_fields
 
@@ -60,7 +61,8 @@ def evaluate_images(
 
     Returns:
         JSON-ready dict: folder, classifier, n, accuracy, macro_f1, recall {label: recall},
-        per_class, confusion (as in `classification_metrics`), skipped (folder names).
+        per_class, confusion (as in `classification_metrics`), ece (the expected calibration
+        error of the top-1 probability, `calibration.BINS` bins), skipped (folder names).
 
     Raises:
         SchemaError: see `list_labelled_images`; also for an unreadable image or a
@@ -69,6 +71,7 @@ def evaluate_images(
     root = Path(folder)
     items, skipped = list_labelled_images(root, skip_unknown)
     predicted: list[str] = []
+    all_probs: list[np.ndarray] = []
     for start in tqdm(range(0, len(items), chunk), desc="evaluate-images", unit="chunk"):
         batch = items[start : start + chunk]
         images = []
@@ -85,10 +88,17 @@ def evaluate_images(
                 f"{probs.shape}, expected ({len(images)}, {len(EMOTIONS)})"
             )
         predicted += [EMOTIONS[i] for i in probs.argmax(axis=1)]
-    metrics = classification_metrics([lbl for _, lbl in items], predicted, EMOTIONS)
+        all_probs.append(probs)
+    golden = [lbl for _, lbl in items]
+    metrics = classification_metrics(golden, predicted, EMOTIONS)
+    stacked = np.concatenate(all_probs) if all_probs else np.zeros((0, len(EMOTIONS)))
+    labels = np.array([EMOTIONS.index(lbl) for lbl in golden], dtype=np.int64)
     return {
         "folder": str(root),
         "classifier": getattr(classifier, "name", type(classifier).__name__),
         **metrics_fields(metrics),
+        # Of the probabilities as the classifier gives them (emo-vgg: calibrated).
+        "ece": expected_calibration_error(stacked, labels),
+        "calibration_bins": BINS,
         "skipped": skipped,
     }
