@@ -1,7 +1,7 @@
 """emohelpers: emotions in video, frame by frame, person by person.
 
 The public API: `analyze`, `Analyzer`, `Analysis`, `AnalysisSettings`, `EMOTIONS`,
-`validate_table`.
+`validate_table`, `export`.
 Everything else has its home in a layer (see docs/architecture.md).
 Importing it changes nothing in the process (no environment variables, renderers or log
 filters): what a run needs, it sets for itself (`core.process_env`).
@@ -17,6 +17,7 @@ __all__ = [
     "AnalysisSettings",
     "Analyzer",
     "analyze",
+    "export",
     "validate_table",
     "__version__",
 ]
@@ -34,4 +35,9 @@ def __getattr__(name: str):
         from emohelpers.analysis.analyzer import Analyzer
 
         return Analyzer
+    if name == "export":
+        # The exports read the corpus dataset (pyarrow): imported on first use.
+        from emohelpers.exports import export
+
+        return export
     raise AttributeError(f"module 'emohelpers' has no attribute {name!r}")

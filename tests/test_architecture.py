@@ -67,7 +67,18 @@ def uncommented_lazy_imports(source: str) -> list[int]:
 
 
 #: Bottom to top. A module may import its own layer and the layers before it.
-LAYERS = ("core", "analysis", "summaries", "figures", "explain", "report", "corpus", "lab", "cli")
+LAYERS = (
+    "core",
+    "analysis",
+    "summaries",
+    "figures",
+    "explain",
+    "report",
+    "corpus",
+    "exports",
+    "lab",
+    "cli",
+)
 MAX_LINES = 400
 
 

@@ -8,6 +8,7 @@ detector in `Persons`) is made fresh per call. `__call__` names its stages:
 
     source (analysis/source.py) -> faces (face_stage.py: MTCNN, tracking, classifier)
     -> persons (tracking/persons.py: re-identification) -> the table and its provenance
+    -> names (naming.py: the cast's, matched on the person table's face descriptors)
     -> voice (voice/channel.py: VAD, voice model, the voice table)
 
 `shared_classifier` keeps one classifier per (model, device) in the process, so that the
@@ -28,10 +29,13 @@ import torch
 from emohelpers.analysis.classifiers import Classifier, load_classifier, resolve_model
 from emohelpers.analysis.detect import FaceDetector
 from emohelpers.analysis.face_stage import FacePass, run_faces
+from emohelpers.analysis.naming import name_analysis
+from emohelpers.analysis.person_table import build_person_table
 from emohelpers.analysis.provenance import CLOCK, Provenance, package_versions, utc_now
 from emohelpers.analysis.shared import shared_source
 from emohelpers.analysis.source import VideoSource
 from emohelpers.analysis.table import EMOTIONS, Analysis, build_table
+from emohelpers.analysis.tracking.cast import Cast, enrol_cast
 from emohelpers.analysis.tracking.persons import Persons, check_face_id_models
 from emohelpers.analysis.tracking.reid import FaceEmbedder
 from emohelpers.analysis.video_check import video_sha256
@@ -145,6 +149,9 @@ class Analyzer:
         self._embedder: FaceEmbedder | None = None
         if settings.tracker.reid:
             check_face_id_models()  # fail now, not after the first clip was analysed
+        self.cast: Cast | None = None
+        if settings.tracker.cast is not None:  # a bad cast fails before any clip
+            self.cast = enrol_cast(settings.tracker.cast, self.detector, self._face_embedder())
         self.vad: Any = None
         self.voice_classifier = voice_classifier
         if settings.voice.enabled:
@@ -189,7 +196,17 @@ class Analyzer:
             progress=self.progress if progress is None else progress,
         )
         table = self._table(source, faces, persons)
-        analysis = Analysis(table=table, provenance=self._provenance(source, faces, persons, table))
+        person_table = None
+        if self.settings.tracker.reid:
+            person_table = build_person_table(
+                table["person"], table["frame"], persons.descriptors, persons.tracks_of()
+            )
+        analysis = Analysis(
+            table=table,
+            provenance=self._provenance(source, faces, persons, table),
+            persons=person_table,
+        )
+        analysis = self.name(analysis)
         return add_voice(
             analysis,
             source,
@@ -198,6 +215,10 @@ class Analyzer:
             classifier=self.voice_classifier,
             detector=self.vad,
         )
+
+    def name(self, analysis: Analysis) -> Analysis:
+        """`analysis` with its persons named from this analyzer's cast (see `naming`)."""
+        return name_analysis(analysis, self.cast, self.settings.tracker.cast_max_distance)
 
     def _table(self, source: VideoSource, faces: FacePass, persons: Persons):
         s = self.settings

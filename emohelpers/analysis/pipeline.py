@@ -14,6 +14,7 @@ from typing import Any
 
 from emohelpers.analysis.analyzer import Analyzer, resolve_settings
 from emohelpers.analysis.classifiers import Classifier, resolve_model
+from emohelpers.analysis.naming import load_cast, name_analysis, names_are_current
 from emohelpers.analysis.table import Analysis
 from emohelpers.analysis.video import probe_video
 from emohelpers.analysis.video_check import video_sha256 as file_sha256
@@ -102,7 +103,15 @@ def load_or_analyze(
     out = Path(out_dir)
     try:
         saved = Analysis.load(out)
-        if saved.provenance.cache_key() == wanted and saved.provenance.reusable:
+        reusable = saved.provenance.cache_key() == wanted and saved.provenance.reusable
+        if reusable and settings.tracker.cast is not None and saved.persons is None:
+            reusable = False  # saved before person tables: nothing to match a cast on
+        if reusable and not names_are_current(saved, settings):
+            log.info("%s: reusing the saved faces in %s; names anew", Path(video).name, out)
+            cast = load_cast(settings)
+            saved = name_analysis(saved, cast, settings.tracker.cast_max_distance)
+            saved.save(out)
+        if reusable:
             if voice_is_current(saved, settings):
                 log.info("%s: reusing the saved analysis in %s", Path(video).name, out)
                 return saved

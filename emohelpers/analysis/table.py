@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from emohelpers.analysis.person_table import PERSONS_FILE, load_person_table, save_person_table
 from emohelpers.analysis.provenance import Provenance
 from emohelpers.analysis.table_checks import check_columns, check_probabilities
 from emohelpers.analysis.video_check import matching_video
@@ -29,13 +30,15 @@ log = logging.getLogger(__name__)
 
 BOX_COLUMNS: tuple[str, ...] = ("x1", "y1", "x2", "y2")
 
-#: Column name -> dtype. `face` and `person` are float so that NaN can say "no face".
+#: Column name -> dtype. `face` and `person` are float so that NaN can say "no face";
+#: `name` is the enrolled cast member a person matches (`--cast`), empty (NaN) otherwise.
 DTYPES: dict[str, Any] = {
     "frame": "int64",
     "time_s": "float64",
     "shot": "int64",
     "face": "float64",
     "person": "float64",
+    "name": pd.StringDtype(na_value=np.nan),
     **{c: "float64" for c in BOX_COLUMNS},
     "det_prob": "float64",
     "quality": "float64",
@@ -103,6 +106,7 @@ def build_table(
     det_prob: np.ndarray,
     probs: np.ndarray,
     shot: np.ndarray | None = None,
+    name: np.ndarray | None = None,
     quality: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Assemble and validate an emotion table from parallel arrays.
@@ -117,6 +121,8 @@ def build_table(
         probs: (n, 7) float, probabilities in `EMOTIONS` order, NaN rows for no face.
         shot: (n,) int, index of the shot (between cuts) of each row's frame; all 0 when
             None (no cut detection).
+        name: (n,) str or None, the cast member each row's person matches; all empty when
+            None (no cast).
         quality: (n,) float in [0, 1], how readable each face is (`analysis.quality`), NaN
             for no face; all NaN (not known) when None, as for the voice's pseudo-person.
 
@@ -134,6 +140,7 @@ def build_table(
         "shot": np.zeros(len(frame), np.int64) if shot is None else np.asarray(shot, np.int64),
         "face": np.asarray(face, dtype=np.float64),
         "person": np.asarray(person, dtype=np.float64),
+        "name": pd.array([None] * len(frame) if name is None else list(name), dtype=DTYPES["name"]),
         **{c: xyxy[:, i] for i, c in enumerate(BOX_COLUMNS)},
         "det_prob": np.asarray(det_prob, dtype=np.float64),
         "quality": np.full(len(frame), np.nan)
@@ -162,13 +169,16 @@ def validate_table(df: pd.DataFrame) -> pd.DataFrame:
     nan_rows = np.isnan(probs).any(axis=1)
     if (nan_rows & ~no_face).any():
         raise SchemaError("emotion table: a row with a face has NaN probabilities")
-    face_only = ["person", *BOX_COLUMNS, "det_prob", "quality", *EMOTIONS]
+    face_only = ["person", "name", *BOX_COLUMNS, "det_prob", "quality", *EMOTIONS]
     if df.loc[no_face, face_only].notna().any().any():
         raise SchemaError("emotion table: a row without a face has face fields that are not NaN")
     quality = df["quality"].to_numpy()
     if ((quality < 0) | (quality > 1)).any():  # NaN compares False: "not known" is allowed
         raise SchemaError("emotion table: 'quality' outside [0, 1]")
     check_probabilities(df, ~no_face, "emotion table")
+    named = df[["person", "name"]].dropna().drop_duplicates()
+    if named["person"].duplicated().any():
+        raise SchemaError("emotion table: a person has two names")
     if df.loc[no_face, "emotion"].notna().any():
         raise SchemaError("emotion table: a row without a face has an emotion")
     if (np.diff(df["frame"].to_numpy()) < 0).any():
@@ -185,12 +195,15 @@ class Analysis:
 
     `voice` is the voice table (`analysis.voice.table`) when the sound track was analysed,
     None when the voice channel was off; the provenance's `voice` block says which, and why
-    a voice table may be empty (no sound track, broken sound).
+    a voice table may be empty (no sound track, broken sound). `persons` is the person
+    table (`analysis.person_table`: names and face descriptors), None when re-identification
+    was off.
     """
 
     table: pd.DataFrame
     provenance: Provenance = field(default_factory=Provenance)
     voice: pd.DataFrame | None = None
+    persons: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.provenance, Provenance):  # a dict, e.g. read from JSON
@@ -210,9 +223,9 @@ class Analysis:
         return matching_video(self.provenance.video, video)
 
     def save(self, out_dir: str | Path) -> Path:
-        """Write `emotions.parquet`, `provenance.json` and (when there is one) `voice.parquet`
-        into `out_dir`; return the folder. A `voice.parquet` left from an earlier analysis is
-        removed when this one has no voice table.
+        """Write `emotions.parquet`, `provenance.json` and (when there are) `voice.parquet`
+        and `persons.parquet` into `out_dir`; return the folder. A voice or person table
+        left from an earlier analysis is removed when this one has none.
 
         The tables are written first and the provenance last, as the folder's commit marker:
         it records the sha256 and size of each table it belongs to (`files`), so a save
@@ -230,6 +243,10 @@ class Analysis:
             files[VOICE_FILE] = _committed(save_voice_table(self.voice, out))
         else:
             (out / VOICE_FILE).unlink(missing_ok=True)
+        if self.persons is not None:
+            files[PERSONS_FILE] = _committed(save_person_table(self.persons, out))
+        else:
+            (out / PERSONS_FILE).unlink(missing_ok=True)
         atomic_write_json(out / PROVENANCE_FILE, {**self.provenance.to_dict(), FILES_KEY: files})
         return out
 
@@ -256,6 +273,8 @@ class Analysis:
             raise SchemaError(f"{out}: cannot read the saved analysis ({exc})") from exc
         if "shot" not in table.columns:  # saved before shots were detected: one shot
             table.insert(table.columns.get_loc("time_s") + 1, "shot", 0)
+        if "name" not in table.columns:  # saved before casts: nobody named
+            table.insert(table.columns.get_loc("person") + 1, "name", None)
         if "quality" not in table.columns:  # saved before faces had one: not known (NaN)
             table.insert(table.columns.get_loc("det_prob") + 1, "quality", np.nan)
         table = table.astype(DTYPES)
@@ -263,4 +282,6 @@ class Analysis:
         prov = Provenance.from_dict(provenance)
         # A voice table counts only with its provenance block (never a stale file's rows).
         voice = load_voice_table(out) if prov.voice and (out / VOICE_FILE).is_file() else None
-        return cls(table=table, provenance=prov, voice=voice)
+        committed = isinstance(files, dict) and PERSONS_FILE in files
+        persons = load_person_table(out) if committed else None
+        return cls(table=table, provenance=prov, voice=voice, persons=persons)

@@ -18,6 +18,7 @@ from emohelpers.cli import (
     corpus_cmd,
     evaluate_cmd,
     explain_cmd,
+    export_cmd,
     report_cmd,
     voice_cmd,
 )
@@ -39,6 +40,7 @@ _COMMAND_MODULES = (
     bench_cmd,
     voice_cmd,
     corpus_cmd,
+    export_cmd,
 )
 
 

@@ -39,3 +39,8 @@ class OutputError(EmoError):
 class DiskFullError(OutputError, OSError):
     """No space left on the device (or in the quota) while writing a file (an `OSError`
     too, as the error it replaces)."""
+
+
+class CastError(ParameterError):
+    """A cast folder (`--cast`: reference photos of named persons) cannot be enrolled: it is
+    missing or empty, or a photo is unreadable or shows no face."""

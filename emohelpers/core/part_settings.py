@@ -8,8 +8,10 @@ README's table come from these declarations.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
+from emohelpers.core.errors import ParameterError
 from emohelpers.core.spec import check_fields, is_number, setting, specs_of
 
 #: dlib face-descriptor distance below which two tracks are the same person (the mean
@@ -17,6 +19,24 @@ from emohelpers.core.spec import check_fields, is_number, setting, specs_of
 #: 3 faces of one person lie within 0.58 of each other, of two persons 0.74 or more apart
 #: (`benchmarks/tracking.py` prints these figures).
 REID_MAX_DISTANCE = 0.6
+#: Distance below which a person's mean descriptor matches one reference photo of a cast
+#: member. Measured on the sample clips and two altered copies (7 persons, 6 photos of single
+#: frames; benchmarks/persons.py): a photo lies within 0.50 of its person's mean in every clip
+#: they are in, and 0.79 or more from every other person's; dlib's LFW threshold sits between.
+CAST_MAX_DISTANCE = 0.6
+#: Distance below which two persons of different clips are one `corpus_person` (average
+#: linkage of person means, never two persons seen in one frame). Measured the same way:
+#: one person's means in different clips lie within 0.47 of each other, two persons' 0.78
+#: or more apart; the threshold leans to the near side, as a corpus holds many more
+#: strangers than one clip.
+CORPUS_MAX_DISTANCE = 0.55
+
+
+def _cast_folder(value: Any) -> str:
+    text = str(value).strip() if isinstance(value, str | Path) else ""
+    if not text:
+        raise ValueError(value)
+    return str(Path(text).expanduser().absolute())
 
 
 def _thresholds(value: Any) -> tuple[float, float, float]:
@@ -176,9 +196,34 @@ class TrackerSettings:
         cli=None,
         cache=True,
     )
+    # Names come from the saved person table: a new cast re-names, never re-analyses.
+    cast: str | None = setting(
+        "value",
+        None,
+        "folder of reference photos, CAST/<name>/<photo>.jpg|png: persons whose face matches "
+        "one get that name",
+        none="nobody named",
+        allowed_text="a folder of one folder of photos per person, or None: nobody named",
+        parse=_cast_folder,
+    )
+    cast_max_distance: float = setting(
+        "float",
+        CAST_MAX_DISTANCE,
+        "largest face-descriptor distance at which a person gets a cast member's name "
+        f"({CAST_MAX_DISTANCE} is calibrated)",
+        low=0,
+        high=2,
+        low_open=True,
+        high_open=True,
+    )
 
     def __post_init__(self) -> None:
         check_fields(self, self.spec())
+        if self.cast is not None and not self.reid:
+            raise ParameterError(
+                f"cast={self.cast!r} with reid=False: a cast is matched with "
+                "re-identification's face descriptors; drop --no-reid (reid=False) or the cast"
+            )
 
     @classmethod
     def spec(cls) -> tuple:

@@ -10,6 +10,7 @@ DIR/clips/<clip>/report.html                         with --reports
 DIR/corpus/emotions/clip=<clip>/part-0.parquet       the clip's table + manifest metadata
 DIR/corpus/shots/clip=<clip>/part-0.parquet          its shots (`summaries.shots`) + metadata
 DIR/corpus/clips.parquet                             one row per clip (CLIP_COLUMNS + metadata)
+DIR/corpus/persons.parquet                           one row per person of every clip, linked
 DIR/corpus/index.html                                the corpus report
 ```
 
@@ -40,6 +41,8 @@ SHOTS_DIR = "shots"
 PARTITION_FILE = "part-0.parquet"
 CLIPS_FILE = "clips.parquet"
 MARKER_FILE = "clip.json"
+#: `corpus/persons.parquet`: every clip's persons and their `corpus_person` (`corpus.persons`).
+CORPUS_PERSONS_FILE = "persons.parquet"
 
 #: Statuses of a clip in `clips.parquet`.
 STATUSES: tuple[str, ...] = ("ok", "failed", "pending")
@@ -61,6 +64,7 @@ CLIP_DTYPES: dict[str, Any] = {
     "faces": "Int64",
     "faces_left_out": "Int64",  # faces below min_quality: counted, in no verdict
     "persons": "Int64",
+    "names": "string",  # the cast members named in the clip, comma-separated (--cast)
     "main_person": "float64",  # the person with the most frames with a face
     "dominant": "string",  # the main person's dominant emotion (by vote)
     "valence_score": "float64",
@@ -215,11 +219,13 @@ def read_clips(out_dir: str | Path) -> pd.DataFrame:
 
 
 def read_emotions(out_dir: str | Path, columns: Sequence[str] | None = None) -> pd.DataFrame:
-    """The corpus dataset as one DataFrame (column `clip` from the partitions, as strings).
+    """The corpus dataset as one DataFrame (column `clip` from the partitions, as strings),
+    with each face's `corpus_person` (`corpus.persons`) when all columns are read.
 
     Args:
         out_dir: the corpus run's folder.
-        columns: only these columns (faster on a large corpus); None for all.
+        columns: only these columns (faster on a large corpus); None for all (and the
+            `corpus_person` of each row).
     """
     import pyarrow.dataset as ds  # the dataset API only to read a partitioned corpus
 
@@ -232,4 +238,9 @@ def read_emotions(out_dir: str | Path, columns: Sequence[str] | None = None) -> 
     df = data.to_table(columns=list(columns) if columns else None).to_pandas()
     if "clip" in df:
         df["clip"] = df["clip"].astype("string")
+    linked = Path(out_dir) / CORPUS_DIR / CORPUS_PERSONS_FILE
+    if {"clip", "person"} <= set(df.columns) and linked.is_file() and columns is None:
+        links = pd.read_parquet(linked, columns=["clip", "person", "corpus_person"])
+        links = links.astype({"clip": "string", "person": "float64", "corpus_person": "Int64"})
+        df = df.merge(links, on=["clip", "person"], how="left", sort=False)
     return df

@@ -30,11 +30,13 @@ from typing import Any
 from distributed import as_completed
 from tqdm.auto import tqdm
 
+from emohelpers.analysis.naming import load_cast
 from emohelpers.core.atomic import is_disk_full
 from emohelpers.core.errors import ParameterError
 from emohelpers.corpus import dataset
 from emohelpers.corpus.cluster import ALLOWED_FAILURES, TorchThreads, connect, dashboard_link, hosts
 from emohelpers.corpus.manifest import Clip, metadata_columns
+from emohelpers.corpus.persons import write_corpus_persons
 from emohelpers.corpus.task import TaskSettings, failed_row, finished_row, one_line, run_clip
 from emohelpers.corpus.worker_setup import DASK_LOG
 
@@ -145,6 +147,7 @@ def run_corpus(
         raise ParameterError(f"workers={workers}: must be >= 0 (0 runs in this process)")
     if not clips:
         raise ParameterError("no clips to run; give video files, folders or a CSV manifest")
+    load_cast(settings.analysis)  # a bad cast: one line before any clip runs
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     meta = metadata_columns(clips)
@@ -220,6 +223,10 @@ def run_corpus(
             if not (disk_full and is_disk_full(exc)):
                 raise
         run.seconds = time.perf_counter() - t0
+    if not run.interrupted:  # the same face across clips: from the saved person tables
+        t1 = time.perf_counter()
+        write_corpus_persons(out, [r["clip"] for r in run.rows if r["status"] == "ok"])
+        run.seconds += time.perf_counter() - t1
     return run
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from emohelpers.analysis.naming import names_are_current, wanted_cast
 from emohelpers.analysis.table import Analysis
 from emohelpers.core.atomic import is_disk_full
 from emohelpers.core.errors import EmoError, ParameterError
@@ -31,6 +32,9 @@ from emohelpers.summaries.clip_summary import summarise_analysis
 from emohelpers.summaries.shots import shot_table
 
 log = logging.getLogger(__name__)
+
+#: The marker's `cast` when no cast names the clip's persons (`naming.wanted_cast`).
+NO_CAST: dict[str, Any] = {"key": None, "max_distance": None}
 
 
 @dataclass(frozen=True)
@@ -178,6 +182,7 @@ def summary_row(clip: Clip, analysis: Any, settings: TaskSettings) -> dict[str, 
         "duration_s": video.get("duration_s"),
         "fps": video.get("fps"),
         **figures.row(),
+        "names": cast_names(analysis),
         "model": prov.model_name,
         "device": prov.device,
         "video_sha256": video.get("sha256"),
@@ -185,10 +190,23 @@ def summary_row(clip: Clip, analysis: Any, settings: TaskSettings) -> dict[str, 
     }
 
 
-def _finished(folder: Path, out_dir: Path, clip: Clip, wanted: dict, reports: bool) -> dict | None:
-    """The stored row when the clip is complete for these settings, else None."""
+def cast_names(analysis: Any) -> str | None:
+    """The cast members named in a clip, comma-separated in person order; None for none."""
+    persons = analysis.persons
+    if persons is None:
+        return None
+    names = list(dict.fromkeys(str(n) for n in persons["name"].dropna()))
+    return ", ".join(names) or None
+
+
+def _finished(
+    folder: Path, out_dir: Path, clip: Clip, wanted: dict, reports: bool, cast: dict
+) -> dict | None:
+    """The stored row when the clip is complete for these settings and cast, else None."""
     row = dataset.read_marker(folder)
     if not row or row.get("status") != "ok" or row.get("settings") != wanted:
+        return None
+    if row.get("cast", NO_CAST) != cast:
         return None
     if not dataset.partition_path(out_dir, clip.name).is_file():
         return None
@@ -212,7 +230,13 @@ def _analysis(
     try:
         saved = Analysis.load(folder)
         if saved.provenance.cache_key() == wanted and saved.provenance.reusable:
-            return saved, False, True
+            if names_are_current(saved, settings.analysis):
+                return saved, False, True
+            if settings.analysis.tracker.cast is None or saved.persons is not None:
+                analyzer, loaded = cached_analyzer(settings.analysis, settings.batch_frames)
+                named = analyzer.name(saved)  # a new cast: names anew, faces reused
+                named.save(folder)
+                return named, loaded, True
     except EmoError:
         pass
     analyzer, loaded = cached_analyzer(settings.analysis, settings.batch_frames)
@@ -242,7 +266,9 @@ def finished_row(clip: Clip, out_dir: str | Path, settings: TaskSettings) -> dic
     out = Path(out_dir)
     try:
         wanted = json.loads(json.dumps(cache_key(clip.video, settings.analysis)))
-        done = _finished(dataset.clip_folder(out, clip.name), out, clip, wanted, settings.reports)
+        cast = wanted_cast(settings.analysis)
+        folder = dataset.clip_folder(out, clip.name)
+        done = _finished(folder, out, clip, wanted, settings.reports, cast)
     except (EmoError, OSError, ValueError):
         return None
     return None if done is None else {**done, "skipped": True, "model_loaded": False}
@@ -287,7 +313,8 @@ def run_clip(clip: Clip, out_dir: str | Path, settings: TaskSettings) -> dict[st
         return failed_row(clip, clip.problem)
     try:
         wanted = json.loads(json.dumps(cache_key(clip.video, settings.analysis)))
-        done = _finished(folder, out, clip, wanted, settings.reports)
+        cast = wanted_cast(settings.analysis)
+        done = _finished(folder, out, clip, wanted, settings.reports, cast)
         if done is not None:
             log.info("%s: finished earlier with the same settings; skipped", clip.name)
             return {**done, "skipped": True, "model_loaded": False}
@@ -310,13 +337,14 @@ def run_clip(clip: Clip, out_dir: str | Path, settings: TaskSettings) -> dict[st
             raise
         dataset.remove_partition(out, clip.name)
         row = failed_row(clip, one_line(f"{type(exc).__name__}: {exc}", clip.video))
-        wanted, loaded = None, False
+        wanted, loaded, cast = None, False, NO_CAST
     row.update(
         seconds=round(time.perf_counter() - t0, 3),
         worker=worker_name(),
         pid=os.getpid(),
         model_loaded=loaded,
         settings=wanted,
+        cast=cast,
     )
     if row["status"] != "ok":
         dataset.remove_partition(out, clip.name)

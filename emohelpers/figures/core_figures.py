@@ -19,6 +19,7 @@ from plotly.subplots import make_subplots
 from emohelpers.analysis.table import BOX_COLUMNS, EMOTIONS, validate_table
 from emohelpers.core.errors import ParameterError
 from emohelpers.core.images import image_data_uri
+from emohelpers.core.persons import labels_of
 from emohelpers.figures.drawing import as_rows, draw_boxes
 from emohelpers.figures.text import plain, plain_or_none
 from emohelpers.figures.theme import (
@@ -149,8 +150,9 @@ def person_radar_figure(
     validate_table(table)
     persons = _persons(table)
     means = table.dropna(subset=["person"]).groupby("person")[list(EMOTIONS)].mean()
-    probs = {person_label(p): means.loc[p].to_numpy() for p in persons}
-    colors = {person_label(p): person_color(p) for p in persons}
+    labels = labels_of(table)
+    probs = {labels[p]: means.loc[p].to_numpy() for p in persons}
+    colors = {labels[p]: person_color(p) for p in persons}
     return radar_figure(probs, title=title, colors=colors)
 
 
@@ -207,7 +209,7 @@ def timeline_figure(
         cols=1,
         shared_xaxes=True,
         vertical_spacing=min(0.08, 0.3 / len(persons)),
-        subplot_titles=[person_label(p) for p in persons],
+        subplot_titles=[labels_of(table)[p] for p in persons],
     )
     for row, p in enumerate(persons, start=1):
         seen = table[table["person"] == p].drop_duplicates("frame").set_index("frame")
@@ -315,7 +317,7 @@ def frame_radar_figure(
         go.Image(source=image_data_uri(image, quality=90), hoverinfo="skip"), row=1, col=1
     )
     for _, row in rows.dropna(subset=["emotion"]).iterrows():
-        name = person_label(row["person"])
+        name = person_label(row["person"], row.get("name"))
         probs = row[list(EMOTIONS)].to_numpy(dtype=np.float64)
         fig.add_trace(radar_trace(probs, name, person_color(row["person"])), row=1, col=2)
     if title is None and len(rows) and "frame" in rows:

@@ -58,7 +58,9 @@ def draw_boxes(frame_rgb: np.ndarray, rows: pd.DataFrame | pd.Series) -> np.ndar
         color = EMOTION_COLORS[emotion]
         x1, y1, x2, y2 = box
         draw.rectangle([x1, y1, x2, y2], outline=color, width=line)
-        label = f"{person_label(row['person'])} {emotion} {float(row[emotion]):.2f}"
+        label = (
+            f"{person_label(row['person'], row.get('name'))} {emotion} {float(row[emotion]):.2f}"
+        )
         left, top, right, bottom = draw.textbbox((0, 0), label, font=font)
         tw, th = right - left + 2 * line, bottom - top + 2 * line
         ty = y1 - th if y1 - th >= 0 else y1  # above the box, or inside when at the top

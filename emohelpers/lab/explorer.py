@@ -11,6 +11,7 @@ saliency map of a face of the current frame, on demand.
 
 from __future__ import annotations
 
+import html
 import logging
 import tempfile
 import time
@@ -27,6 +28,7 @@ from emohelpers.analysis.provenance import Provenance
 from emohelpers.analysis.table import EMOTIONS, Analysis, validate_table
 from emohelpers.core.errors import EmoError, ParameterError
 from emohelpers.core.images import jpeg_bytes
+from emohelpers.core.persons import labels_of
 from emohelpers.figures.core_figures import timeline_figure
 from emohelpers.figures.drawing import draw_boxes
 from emohelpers.figures.radar_panel import draw_radar, panel_geometry, radar_background
@@ -97,7 +99,8 @@ class ClipExplorer:
         self.times_s = table["time_s"].to_numpy()[self._starts]
         self.persons = sorted(float(p) for p in table["person"].dropna().unique())
         self._colors = {p: person_color(p) for p in self.persons}
-        traces = tuple((person_label(p), c) for p, c in self._colors.items())
+        self._labels = labels_of(table)  # the cast's names beside the ids
+        traces = tuple((self._labels[p], c) for p, c in self._colors.items())
         self._radar_bg = radar_background(RADAR_HEIGHT, traces)
         _, _, self._geo = panel_geometry(RADAR_HEIGHT)
         self._moments = strongest_moments(table) if self.persons else None
@@ -126,7 +129,7 @@ class ClipExplorer:
         self.radar = w.Image(format="jpeg", layout={"width": f"{self._radar_bg.shape[1]}px"})
         self.radar.add_class("emo-radar")
 
-        labels: list[tuple[str, float | None]] = [(person_label(p), p) for p in self.persons]
+        labels: list[tuple[str, float | None]] = [(self._labels[p], p) for p in self.persons]
         labels = labels or [("no face", None)]
         self.person = w.Dropdown(options=labels, description="person", layout={"width": "180px"})
         self.emotion = w.Dropdown(
@@ -190,7 +193,8 @@ class ClipExplorer:
         ]
         self.radar.value = jpeg_bytes(draw_radar(self._radar_bg, self._geo, polygons), quality=90)
         seen = ", ".join(
-            f"<b>{person_label(r['person'])}</b> {r['emotion']} {float(r[r['emotion']]):.2f}"
+            f"<b>{html.escape(self._labels[float(r['person'])])}</b> {r['emotion']} "
+            f"{float(r[r['emotion']]):.2f}"
             for _, r in faces.iterrows()
         )
         self.label.value = f"{time_s:.2f} s &middot; frame {frame} &middot; {seen or 'no face'}"

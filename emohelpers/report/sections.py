@@ -204,7 +204,11 @@ def _note(text: str) -> None:
 
 def _table(df: pd.DataFrame, **kwargs: Any) -> None:
     """Display a table as plain HTML, persons as labels, floats with two decimals."""
-    if "person" in df:
+    if "person" in df and "name" in df:  # the cast's names beside the ids
+        df = df.assign(
+            person=[person_label(p, n) for p, n in zip(df["person"], df["name"], strict=True)]
+        ).drop(columns="name")
+    elif "person" in df:
         df = df.assign(person=df["person"].map(person_label))
     html_table = df.to_html(
         index=False, float_format="{:.2f}".format, border=0, na_rep="", **kwargs

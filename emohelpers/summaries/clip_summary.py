@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from emohelpers.analysis.table import Analysis
-from emohelpers.core.persons import person_label
+from emohelpers.core.persons import person_label, person_names
 from emohelpers.summaries.agreement import agreement, agreement_rates, voice_dominant
 from emohelpers.summaries.readable import readable
 from emohelpers.summaries.summary import dominant_emotion, main_persons
@@ -57,6 +57,7 @@ class PersonSummary:
         dominant: the dominant emotion (by vote; see the module docs).
         valence_score: mean positive minus mean negative probability, in [-1, 1].
         verdict: "positive" | "neutral" | "negative" (the margin decides near-ties).
+        name: the cast member this person matches (`--cast`), None when unnamed.
     """
 
     person: float
@@ -64,11 +65,12 @@ class PersonSummary:
     dominant: str
     valence_score: float
     verdict: str
+    name: str | None = None
 
     @property
     def label(self) -> str:
-        """ "P1" for person 1."""
-        return person_label(self.person)
+        """ "P1" for person 1; "Candidate A (P1)" when a cast names them."""
+        return person_label(self.person, self.name)
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,11 @@ class ClipSummary:
         return len(self.persons)
 
     @property
+    def names(self) -> dict[float, str]:
+        """Person id -> name of the persons a cast names."""
+        return {p.person: p.name for p in self.persons if p.name}
+
+    @property
     def face_coverage(self) -> float | None:
         """frames_with_face / frames_analysed, in [0, 1]; None without analysed frames."""
         return self.frames_with_face / self.frames_analysed if self.frames_analysed else None
@@ -178,7 +185,7 @@ class ClipSummary:
             "persons": self.n_persons,
             "shots": self.shots,
             "main_person": main.label if main else None,
-            "main_persons": [person_label(p) for p in self.main_persons],
+            "main_persons": [person_label(p, self.names.get(float(p))) for p in self.main_persons],
             "dominant": {p.label: p.dominant for p in self.persons},
             "verdicts": {p.label: p.verdict for p in self.persons},
             "valence_scores": {p.label: _round(p.valence_score) for p in self.persons},
@@ -281,6 +288,7 @@ def clip_summary(
     verdicts = valence_verdict(table, mapping, level="person", margin=margin)
     verdicts = verdicts.dropna(subset=["person"]).set_index("person")
     dominant = dominant_emotion(table).dropna(subset=["person"])
+    names = person_names(table)
     persons = tuple(
         PersonSummary(
             person=float(p),
@@ -288,6 +296,7 @@ def clip_summary(
             dominant=str(d),
             valence_score=float(verdicts.loc[p, "score"]),
             verdict=str(verdicts.loc[p, "verdict"]),
+            name=names.get(float(p)),
         )
         for p, n, d in zip(
             dominant["person"], dominant["n_face_frames"], dominant["dominant_vote"], strict=True

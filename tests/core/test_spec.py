@@ -178,6 +178,8 @@ def _other_value(spec: Setting):
         return 1.0 if spec.name == "start_s" else 9.0
     if spec.name == "fps":
         return 2.0
+    if spec.name == "cast":  # names have their own key (`naming.wanted_cast`)
+        return "/tmp/cast"
     if spec.kind == "int":
         return (spec.default or 1) + 1
     return round((spec.default or 0.25) * 0.9, 3)

@@ -75,6 +75,8 @@ class Persons:
         self.seconds = 0.0
         self._merged: dict[int, int] = {}
         self.embedded = 0
+        #: person id -> (128,) mean descriptor of its tracks, after `finish`.
+        self.descriptors: dict[int, np.ndarray] = {}
 
     def update(
         self, rgb: np.ndarray, xyxy: np.ndarray, det_prob: np.ndarray, time_s: float, shot: int
@@ -109,19 +111,27 @@ class Persons:
             (n,) float64 person ids (1, 2, ... by first appearance), NaN for no face.
         """
         t0 = time.perf_counter()
-        embeddings = {}
+        embeddings: dict[int, np.ndarray] = {}
         gallery = self.gallery
-        candidates = mergeable_tracks(track, frame) if gallery is not None else set()
-        if gallery is not None and candidates:
+        # Every track gets its descriptor, not only those that could merge: the person table
+        # keeps each person's, for casts and corpus links (a few faces per track, ~25 ms each).
+        if gallery is not None and gallery.faces():
             if self.embedder is None:
                 self.embedder = self._make_embedder()
-            embeddings = track_embeddings(gallery, self.embedder, candidates)
+            embeddings = track_embeddings(gallery, self.embedder)
         self.embedded = len(embeddings)
-        mapping = merge_tracks(track, frame, embeddings, self.settings.reid_max_distance)
+        candidates = mergeable_tracks(track, frame)
+        mergeable = {t: e for t, e in embeddings.items() if t in candidates}
+        mapping = merge_tracks(track, frame, mergeable, self.settings.reid_max_distance)
         self._merged = mapping
         out = np.full(len(track), np.nan)
         has = ~np.isnan(track)
         out[has] = [mapping[int(t)] for t in track[has]]
+        of_person: dict[int, list[np.ndarray]] = {}
+        for t, p in mapping.items():
+            if t in embeddings:
+                of_person.setdefault(p, []).append(embeddings[t])
+        self.descriptors = {p: np.mean(ds, axis=0) for p, ds in of_person.items()}
         self.seconds += time.perf_counter() - t0
         log.info(
             "%d tracks -> %d persons, %d shots",
@@ -129,6 +139,13 @@ class Persons:
             len(set(mapping.values())),
             self.shots.shot + 1,
         )
+        return out
+
+    def tracks_of(self) -> dict[int, int]:
+        """Person id -> how many tracks were merged into it, after `finish`."""
+        out: dict[int, int] = {}
+        for p in self._merged.values():
+            out[p] = out.get(p, 0) + 1
         return out
 
     def info(self) -> dict:

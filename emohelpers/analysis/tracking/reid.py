@@ -86,6 +86,11 @@ class TrackGallery:
         }
 
 
+def face_crop(rgb: np.ndarray, box: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A face as the gallery keeps it: (crop (h, w, 3) uint8, box (4,) in crop pixels)."""
+    return _crop(rgb, box)
+
+
 def _crop(rgb: np.ndarray, box: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """A face with a margin, scaled so that the face is at most `_FACE_PX`; box in the crop."""
     h, w = rgb.shape[:2]
