@@ -68,3 +68,18 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
             f"device={device!r}: no CUDA device is available here; use --device cpu or auto"
         )
     return torch.device(name)
+
+
+def fast_bf16(device: torch.device) -> bool:
+    """Whether bfloat16 arithmetic is native on `device`: CUDA, or a CPU whose flags name
+    AVX512-BF16 or AMX-BF16 (elsewhere torch emulates it, slower than float32)."""
+    if device.type == "cuda":
+        return True
+    if device.type != "cpu":
+        return False
+    try:
+        with open("/proc/cpuinfo") as f:  # Linux; elsewhere: float32
+            flags = f.read()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags

@@ -90,13 +90,16 @@ def test_batch_invariance_and_calibrated_rows(classifier, sample_faces):
 
 @pytest.mark.slow
 def test_outputs_are_the_mirror_averaged_calibrated_softmax(classifier, sample_faces):
-    """`predict` = softmax(mean(logits(x), logits(mirror x)) / T), and `model` (what the
-    explanations attribute) is one pass of logits / T."""
+    """`predict` = softmax(mean(logits(x), logits(mirror x)) / T) (in bf16 where the CPU has
+    it, as trained; its info says which), and `model` (what the explanations attribute) is
+    one float32 pass of logits / T."""
     x = classifier.preprocess(sample_faces[:4])
     net, t = classifier.model.net, classifier.temperature
+    assert classifier.info()["precision"] == ("bf16" if classifier.bf16 else "float32")
     with torch.inference_mode():
-        z = (net(x) + net(torch.flip(x, dims=[3]))) / 2
-        expected = torch.softmax(z / t, dim=1).numpy()
         one_pass = classifier.model(x).numpy()
         np.testing.assert_allclose(one_pass, (net(x) / t).numpy(), atol=1e-5)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=classifier.bf16):
+            z = (net(x).float() + net(torch.flip(x, dims=[3])).float()) / 2
+        expected = torch.softmax(z / t, dim=1).numpy()
     np.testing.assert_allclose(classifier.predict(sample_faces[:4]), expected, atol=1e-5)

@@ -27,6 +27,7 @@ from emohelpers.analysis.classifiers.base import Classifier, Crop
 from emohelpers.analysis.classifiers.face_net import EmoVGG, gray_to_input, to_gray48
 from emohelpers.analysis.classifiers.labels import label_permutation
 from emohelpers.core import assets
+from emohelpers.core.device import fast_bf16
 from emohelpers.core.errors import ModelLoadError
 
 log = logging.getLogger(__name__)
@@ -112,6 +113,9 @@ class EmoVGGClassifier(Classifier):
         self._model = _Calibrated(net, self.temperature).to(device)
         self._model = self._model.to(memory_format=torch.channels_last).eval()
         self.revision = assets.sha256_file(path)[:12]
+        # As trained and calibrated (the temperature was fitted on bf16 logits), and twice
+        # as fast as float32 on CPUs with native bf16; float32 elsewhere.
+        self.bf16 = fast_bf16(self.device)
 
     def preprocess(self, crops: Sequence[Crop]) -> torch.Tensor:
         """Crops -> (N, 1, 48, 48) float32: gray, resized, per-image normalised."""
@@ -134,10 +138,14 @@ class EmoVGGClassifier(Classifier):
             else str(self.weights_path),
             "temperature": round(self.temperature, 4),
             "tta": "mirror" if self.tta_flip else None,
+            "precision": "bf16" if self.bf16 else "float32",
         }
 
     def _forward(self, batch: torch.Tensor) -> np.ndarray:
-        with torch.inference_mode():
+        with (
+            torch.inference_mode(),
+            torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16),
+        ):
             x = batch.to(self.device).contiguous(memory_format=torch.channels_last)
             net = self._model.net
             logits = net(x).float()
