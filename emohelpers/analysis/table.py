@@ -20,6 +20,11 @@ from emohelpers.analysis.provenance import Provenance
 from emohelpers.analysis.table_checks import check_columns, check_probabilities
 from emohelpers.analysis.video_check import matching_video
 from emohelpers.analysis.voice.table import VOICE_FILE, load_voice_table, save_voice_table
+from emohelpers.analysis.voice.transcript_table import (
+    TRANSCRIPT_FILE,
+    load_transcript,
+    save_transcript,
+)
 from emohelpers.core.assets import sha256_file
 from emohelpers.core.atomic import atomic_write, atomic_write_json
 from emohelpers.core.emotions import CHANCE, EMOTIONS  # noqa: F401 (CHANCE re-exported)
@@ -175,12 +180,14 @@ class Analysis:
 
     `voice` is the voice table (`analysis.voice.table`) when the sound track was analysed,
     None when the voice channel was off; the provenance's `voice` block says which, and why
-    a voice table may be empty (no sound track, broken sound).
+    a voice table may be empty (no sound track, broken sound). `transcript` is what was said
+    (`analysis.voice.transcript_table`), None when not transcribed.
     """
 
     table: pd.DataFrame
     provenance: Provenance = field(default_factory=Provenance)
     voice: pd.DataFrame | None = None
+    transcript: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.provenance, Provenance):  # a dict, e.g. read from JSON
@@ -200,9 +207,9 @@ class Analysis:
         return matching_video(self.provenance.video, video)
 
     def save(self, out_dir: str | Path) -> Path:
-        """Write `emotions.parquet`, `provenance.json` and (when there is one) `voice.parquet`
-        into `out_dir`; return the folder. A `voice.parquet` left from an earlier analysis is
-        removed when this one has no voice table.
+        """Write `emotions.parquet`, `provenance.json` and (when there are) `voice.parquet` and
+        `transcript.parquet` into `out_dir`; return the folder. A voice table or transcript
+        left from an earlier analysis is removed when this one has none.
 
         The tables are written first and the provenance last, as the folder's commit marker:
         it records the sha256 and size of each table it belongs to (`files`), so a save
@@ -220,6 +227,10 @@ class Analysis:
             files[VOICE_FILE] = _committed(save_voice_table(self.voice, out))
         else:
             (out / VOICE_FILE).unlink(missing_ok=True)
+        if self.transcript is not None:
+            files[TRANSCRIPT_FILE] = _committed(save_transcript(self.transcript, out))
+        else:
+            (out / TRANSCRIPT_FILE).unlink(missing_ok=True)
         atomic_write_json(out / PROVENANCE_FILE, {**self.provenance.to_dict(), FILES_KEY: files})
         return out
 
@@ -251,4 +262,5 @@ class Analysis:
         prov = Provenance.from_dict(provenance)
         # A voice table counts only with its provenance block (never a stale file's rows).
         voice = load_voice_table(out) if prov.voice and (out / VOICE_FILE).is_file() else None
-        return cls(table=table, provenance=prov, voice=voice)
+        transcript = load_transcript(out) if voice is not None else None
+        return cls(table=table, provenance=prov, voice=voice, transcript=transcript)
