@@ -69,7 +69,8 @@ RAVDESS_EMOTIONS = {
     "08": "surprise",
 }
 FOLDS = tuple(tuple(range(a, a + 3)) for a in range(1, 19, 3))
-L2 = 3e-3
+L2 = 1e-2
+CACHE_NAME = "ravdess_whisper_features_v2.npz"
 
 
 class _Capture(VoiceClassifier):
@@ -214,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--cache",
         type=Path,
-        default=Path.home() / ".cache/emohelpers/train/ravdess_whisper_features_v2.npz",
+        default=Path.home() / ".cache/emohelpers/train" / CACHE_NAME,
         help="encoder features cache (delete it to re-encode)",
     )
     ap.add_argument("--l2", type=float, default=L2)

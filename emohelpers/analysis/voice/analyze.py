@@ -29,6 +29,7 @@ from emohelpers.analysis.voice.audio import (
     probe_audio,
 )
 from emohelpers.analysis.voice.classifiers import load_voice_classifier
+from emohelpers.analysis.voice.sound_kind import SPEECH, sound_kind
 from emohelpers.analysis.voice.status import VoiceStatus
 from emohelpers.analysis.voice.table import build_voice_table, empty_voice_table
 from emohelpers.analysis.voice.vad import SpeechDetector
@@ -68,6 +69,7 @@ class _Rows:
         self.bounds: list[tuple[int, int]] = []
         self.speech: list[float] = []
         self.probs: list[np.ndarray] = []
+        self.sound: list[str | None] = []
         self._pending: list[tuple[int, Window]] = []
         self._stretch_n: int | None = getattr(classifier, "stretch_n", None)
 
@@ -77,6 +79,10 @@ class _Rows:
         self.speech.append(w.speech_prob)
         self.probs.append(np.full(len(EMOTIONS), np.nan))
         if w.speech_prob < self.settings.min_speech_prob:
+            self.sound.append(None)
+            return
+        self.sound.append(sound_kind(w.samples))
+        if self.sound[-1] != SPEECH:  # singing or noise: marked, never read as speech emotion
             return
         if self.transcriber is not None:
             self.transcriber.add(w.start, w.end, w.samples)
@@ -110,7 +116,9 @@ class _Rows:
         if not self.bounds:
             return empty_voice_table()
         b = np.asarray(self.bounds, dtype=np.float64) / SAMPLE_RATE + self.offset_s
-        return build_voice_table(b[:, 0], b[:, 1], np.asarray(self.speech), np.stack(self.probs))
+        return build_voice_table(
+            b[:, 0], b[:, 1], np.asarray(self.speech), np.stack(self.probs), self.sound
+        )
 
 
 def analyze_signal(
@@ -243,14 +251,19 @@ def analyze_voice(
             "seconds": transcriber.seconds,
         }
     n_speech = int(table[list(EMOTIONS)].notna().all(axis=1).sum())
+    marked = table["sound"].value_counts().to_dict()
     prov.update(
         status=status,
-        message=message or f"{len(table)} windows, {n_speech} with speech",
+        message=message
+        or f"{len(table)} windows, {n_speech} with speech"
+        + "".join(f", {marked[k]} {k}" for k in ("singing", "noise") if marked.get(k)),
         vad=detector.name,
         classifier=classifier.info(),
         audio_s=n / SAMPLE_RATE,
         n_windows=len(table),
         n_speech_windows=n_speech,
+        n_singing_windows=int(marked.get("singing", 0)),
+        n_noise_windows=int(marked.get("noise", 0)),
         seconds=seconds,
     )
     return VoiceAnalysis(table, prov, transcript)

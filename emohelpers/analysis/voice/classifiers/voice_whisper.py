@@ -34,7 +34,7 @@ from emohelpers.core.errors import ModelLoadError
 
 NAME = "voice-whisper"
 HEAD = Path(__file__).with_name("whisper_head.npz")
-HEAD_SHA256 = "0" * 64
+HEAD_SHA256 = "ba40fac626718959966c0fccb325d3ae9d3c7476141f65f00371e6fa33645fcc"
 _KEYS = ("mean", "scale", "weight", "bias", "position_mean")
 
 
