@@ -14,8 +14,7 @@ from emohelpers.analysis.voice.transcript_table import (
     save_transcript,
 )
 from emohelpers.core.voice_settings import VoiceSettings
-
-from .conftest import espeak, ffmpeg
+from tests.voice.conftest import espeak, ffmpeg
 
 WORDS = "The quick brown fox jumps over the lazy dog. Then it runs into the forest."
 OFFSET_S = 3.0
