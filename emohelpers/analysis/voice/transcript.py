@@ -84,34 +84,51 @@ class Transcriber:
         states = ct2.StorageView.from_array(self.encoder.encode_mel(mel)[None])
         lang_token, _ = self.encoder.model.detect_language(states)[0][0]
         prompt = [*self._prompt, self.tokenizer.token_to_id(lang_token), self._task]
+        duration = len(samples) / SAMPLE_RATE
         result = self.encoder.model.generate(
-            states, [prompt], beam_size=1, return_scores=True, max_length=224
+            states,
+            [prompt],
+            beam_size=1,
+            return_scores=True,
+            max_length=min(224, 8 + int(12 * duration)),  # no room for long hallucinations
         )[0]
         confidence = float(np.exp(result.scores[0])) if result.scores else float("nan")
         language = lang_token.strip("<|>")
-        duration = len(samples) / SAMPLE_RATE
+        return self._segments(result.sequences_ids[0], duration, start_s, language, confidence)
+
+    def _segments(
+        self, ids: list[int], duration: float, start_s: float, language: str, confidence: float
+    ) -> list[dict[str, Any]]:
+        """Rows of the text between timestamp tokens. Whisper, given less than its 30 s, may
+        go on past the end of the sound repeating itself: what starts in the last 0.1 s,
+        and a repeat of the segment before it in less than half its time, is dropped."""
         rows: list[tuple[float, float, str]] = []
         tokens: list[int] = []
         t_open = 0.0
-        for tok in result.sequences_ids[0]:
-            if tok >= self._ts0:
-                t = (tok - self._ts0) * _TIME_STEP
-                text = self.tokenizer.decode(tokens).strip()
-                if text:
-                    end = min(max(t, t_open + _TIME_STEP), duration)
-                    rows.append((t_open, end, text))
-                    t_open = t
-                elif not tokens:
-                    t_open = t
-                tokens = []
-            else:
+        for tok in [*ids, self._ts0 + int(round(duration / _TIME_STEP))]:
+            if tok < self._ts0:
                 tokens.append(tok)
-        text = self.tokenizer.decode(tokens).strip()
-        if text:  # text after the last timestamp: up to the end of the stretch
-            rows.append((t_open, duration, text))
+                continue
+            t = (tok - self._ts0) * _TIME_STEP
+            text = self.tokenizer.decode(tokens).strip()
+            tokens = []
+            if not text:
+                t_open = t
+                continue
+            end = min(max(t, t_open + _TIME_STEP), duration)
+            if t_open >= duration - 0.1:
+                break
+            repeat = (
+                bool(rows)
+                and rows[-1][2] == text
+                and end - t_open <= 0.5 * (rows[-1][1] - rows[-1][0])
+            )
+            if not repeat:
+                rows.append((t_open, end, text))
+            t_open = t
         return [
             {
-                "start_s": start_s + min(a, duration - _TIME_STEP),
+                "start_s": start_s + a,
                 "end_s": start_s + b,
                 "text": text,
                 "language": language,
