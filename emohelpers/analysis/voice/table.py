@@ -67,7 +67,8 @@ def build_voice_table(
     has = ~np.isnan(probs).any(axis=1)
     top = np.argmax(np.nan_to_num(probs, nan=-1.0), axis=1)
     emotion = np.where(has, np.asarray(EMOTIONS, dtype=object)[top], None)
-    kinds = np.where(has, "speech", None) if sound is None else np.asarray(sound, dtype=object)
+    speech = np.array(["speech", None], dtype=object)
+    kinds = speech[np.where(has, 0, 1)] if sound is None else np.asarray(sound, dtype=object)
     df = pd.DataFrame(
         {
             "start_s": np.asarray(start_s, dtype=np.float64),
@@ -134,5 +135,5 @@ def load_voice_table(out_dir: str | Path) -> pd.DataFrame:
         raise SchemaError(f"{path}: cannot read the voice table ({exc})") from exc
     if "sound" not in table.columns:  # saved before sounds were marked: speech where classified
         has = table[list(EMOTIONS)].notna().all(axis=1)
-        table["sound"] = np.where(has, "speech", None)
+        table["sound"] = np.array(["speech", None], dtype=object)[np.where(has, 0, 1)]
     return validate_voice_table(table.astype(VOICE_DTYPES))

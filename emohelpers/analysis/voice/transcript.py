@@ -17,6 +17,7 @@ import pandas as pd
 from emohelpers.analysis.voice.audio import SAMPLE_RATE
 from emohelpers.analysis.voice.transcript_table import build_transcript
 from emohelpers.analysis.voice.whisper import WhisperEncoder, log_mel
+from emohelpers.core.errors import ModelLoadError
 
 #: Longest stretch transcribed in one pass, seconds (Whisper's input).
 TRANSCRIBE_S = 30.0
@@ -37,11 +38,20 @@ class Transcriber:
 
         self.encoder = encoder
         self.tokenizer = Tokenizer.from_file(str(encoder.folder / "tokenizer.json"))
-        self._ts0 = self.tokenizer.token_to_id("<|0.00|>")
-        self._prompt = [self.tokenizer.token_to_id(t) for t in ("<|startoftranscript|>",)]
-        self._task = self.tokenizer.token_to_id("<|transcribe|>")
+        self._ts0: int = self._token("<|0.00|>")
+        self._prompt = [self._token("<|startoftranscript|>")]
+        self._task = self._token("<|transcribe|>")
         self.max_n = int(TRANSCRIBE_S * SAMPLE_RATE)
         self.reset(offset_s)
+
+    def _token(self, text: str) -> int:
+        tok = self.tokenizer.token_to_id(text)
+        if tok is None:
+            raise ModelLoadError(
+                f"{self.encoder.folder / 'tokenizer.json'}: lacks Whisper's token {text}; "
+                "fix: delete the folder and run `emohelpers fetch-assets`"
+            )
+        return int(tok)
 
     def reset(self, offset_s: float = 0.0) -> None:
         """Start a new stream whose first sample is at `offset_s`."""
@@ -83,7 +93,7 @@ class Transcriber:
         mel = log_mel(samples)[:, : 2 * 1500]
         states = ct2.StorageView.from_array(self.encoder.encode_mel(mel)[None])
         lang_token, _ = self.encoder.model.detect_language(states)[0][0]
-        prompt = [*self._prompt, self.tokenizer.token_to_id(lang_token), self._task]
+        prompt = [*self._prompt, self._token(lang_token), self._task]
         duration = len(samples) / SAMPLE_RATE
         result = self.encoder.model.generate(
             states,
