@@ -34,7 +34,7 @@ from emohelpers.core.errors import ModelLoadError
 
 NAME = "voice-whisper"
 HEAD = Path(__file__).with_name("whisper_head.npz")
-HEAD_SHA256 = "ba40fac626718959966c0fccb325d3ae9d3c7476141f65f00371e6fa33645fcc"
+HEAD_SHA256 = "4b9e5530d63698e7cf79bf5989d4f773fb3571a7785ae49bfb0077d9dbc1b4ed"
 _KEYS = ("mean", "scale", "weight", "bias", "position_mean")
 
 
