@@ -48,8 +48,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--transcript",
         action="store_true",
         help="also transcribe each clip's speech (transcript.parquet; off by default in corpus "
-        "runs: Whisper's decoding runs at about 8x real time of speech here, the voice channel "
-        "at about 50x)",
+        "runs: Whisper's decoding runs at about 5x real time here, the voice channel at "
+        "25-33x)",
     )
     p.add_argument(
         "--golden",
