@@ -3,14 +3,16 @@
     python benchmarks/voice.py [--data ../shared/data/ravdess_speech_16k] [--threads 1]
                                [--seconds 120] [--no-accuracy]
 
-Speed: `analyze_voice` on a 16 kHz FLAC of real speech (RAVDESS files of the validation
-actors joined end to end; espeak-ng speech when the data is absent), VAD + windows + the
-offline voice-cnn, decoding included, and the VAD alone; best of 3 runs, on the CPU.
-Target: >= 50x real time on the development machine (2 shared cores).
+Speed: `analyze_voice` on a 16 kHz FLAC of real speech (RAVDESS files of actors 15-18
+joined end to end, silences between them included; espeak-ng speech when the data is
+absent), decode + VAD + windows + the voice model (default voice-whisper: one Whisper
+encoder pass per stretch of speech), transcript off; the VAD and the decoding alone; best of
+3 runs, on the CPU. Target: >= 20x real time on the development machine (2 shared cores).
+The transcript (Whisper's decoder on the same stretches) is timed apart, once.
 
-Accuracy: speaker-independent, on the validation actors 15-18 (`tools/train_voice_model.py`'s
-split), voice-cnn through `evaluate_voice`'s path (each file whole, VAD included) beside the
-baseline (logistic regression on MFCC statistics, refitted on actors 01-14).
+Accuracy: voice-whisper's speaker-independent cross-validation (`tools/train_voice_model.py`:
+six folds of three unseen actors, mean and spread), and the earlier voice-cnn on its held-out
+actors 15-18 (`tools/train_voice_cnn.py`'s split) beside the MFCC baseline.
 
 Prints figures; the last line is JSON.
 """
@@ -80,20 +82,29 @@ def _best(fn, runs: int = 3) -> float:
     return min(times)
 
 
-def speed(path: Path) -> dict:
-    from emohelpers.analysis.voice.analyze import analyze_voice
+def speed(path: Path, model: str) -> dict:
+    from emohelpers.analysis.voice.analyze import analyze_voice, make_transcriber
     from emohelpers.analysis.voice.audio import read_audio
     from emohelpers.analysis.voice.classifiers import load_voice_classifier
     from emohelpers.analysis.voice.vad import SpeechDetector
+    from emohelpers.core.voice_settings import VoiceSettings
 
-    det, clf = SpeechDetector(), load_voice_classifier("voice-cnn", "cpu")
+    det, clf = SpeechDetector(), load_voice_classifier(model, "cpu")
+    voice_only = VoiceSettings(model=model, transcript=False)
     samples, _ = read_audio(path)
     audio_s = len(samples) / 16000
-    t_all = _best(lambda: analyze_voice(path, classifier=clf, detector=det))
+    t_all = _best(lambda: analyze_voice(path, voice_only, classifier=clf, detector=det))
     t_vad = _best(lambda: det(samples))
     t_dec = _best(lambda: read_audio(path))
-    table, prov = analyze_voice(path, classifier=clf, detector=det)
+    table, prov = analyze_voice(path, voice_only, classifier=clf, detector=det)
+    tr = make_transcriber(clf, clf.device)
+    with_text = analyze_voice(
+        path, VoiceSettings(model=model), classifier=clf, detector=det, transcriber=tr
+    )
+    speech_s = float(len(table.dropna(subset=["emotion"]))) * voice_only.hop_s
+    t_text = with_text.provenance["transcript"]["seconds"]
     return {
+        "model": model,
         "audio_s": round(audio_s, 2),
         "windows": prov["n_windows"],
         "speech_windows": prov["n_speech_windows"],
@@ -101,24 +112,35 @@ def speed(path: Path) -> dict:
         "x_realtime_vad": round(audio_s / t_vad, 1),
         "x_realtime_decode": round(audio_s / t_dec, 1),
         "seconds_total": round(t_all, 3),
+        "transcript_segments": len(with_text.transcript),
+        "transcript_seconds": round(t_text, 2),
+        "x_realtime_transcript": round(audio_s / t_text, 1),
+        "approx_speech_s": round(speech_s, 1),
     }
 
 
 def accuracy(data: Path) -> dict:
+    import train_voice_cnn as tc
     import train_voice_model as tv
 
     from emohelpers.analysis.voice.classifiers.voice_cnn import load_weights
     from emohelpers.analysis.voice.vad import SpeechDetector
 
-    det = SpeechDetector()
-    items = tv.load_corpus(data, det)
-    train = [it for it in items if it["actor"] not in tv.VAL_ACTORS]
-    val = [it for it in items if it["actor"] in tv.VAL_ACTORS]
-    cnn = tv.validate(load_weights(), val, det)
-    base = tv.train_baseline(train, val)
     keep = ("n", "accuracy", "macro_f1", "n_no_prediction")
+    features = tv.load_corpus(data, Path.home() / ".cache/emohelpers/train" / tv.CACHE_NAME)
+    cv = tv.cross_validate(features, tv.L2)
+    det = SpeechDetector()
+    items = tc.load_corpus(data, det)
+    train = [it for it in items if it["actor"] not in tc.VAL_ACTORS]
+    val = [it for it in items if it["actor"] in tc.VAL_ACTORS]
+    cnn = tc.validate(load_weights(), val, det)
+    base = tc.train_baseline(train, val)
     return {
-        "val_actors": list(tv.VAL_ACTORS),
+        "voice_whisper_cv": {
+            k: cv[k] for k in ("accuracy_mean", "accuracy_sd", "macro_f1_mean", "macro_f1_sd")
+        },
+        "voice_whisper_recall": {k: v["recall"] for k, v in cv["pooled"]["per_class"].items()},
+        "val_actors": list(tc.VAL_ACTORS),
         "voice_cnn": {k: cnn[k] for k in keep},
         "baseline_lr_mfcc": {k: base[k] for k in keep},
     }
@@ -130,19 +152,27 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=120.0)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--no-accuracy", action="store_true")
+    ap.add_argument("--model", default="voice-whisper", help="the voice model to time")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     result = {"threads": args.threads, "device": "cpu"}
     with tempfile.TemporaryDirectory() as tmp:
-        result["speed"] = speed(_speech(args.data, args.seconds, Path(tmp)))
+        result["speed"] = speed(_speech(args.data, args.seconds, Path(tmp)), args.model)
     s = result["speed"]
     print(
         f"voice speed ({s['audio_s']} s of speech, {args.threads} thread(s)): "
-        f"{s['x_realtime_total']}x real time (decode + VAD + voice-cnn), "
-        f"VAD alone {s['x_realtime_vad']}x, decode alone {s['x_realtime_decode']}x"
+        f"{s['x_realtime_total']}x real time (decode + VAD + {args.model}), "
+        f"VAD alone {s['x_realtime_vad']}x, decode alone {s['x_realtime_decode']}x; "
+        f"transcript (measured apart): {s['x_realtime_transcript']}x real time"
     )
     if not args.no_accuracy and args.data.is_dir():
         a = result["accuracy"] = accuracy(args.data)
+        cv = a["voice_whisper_cv"]
+        print(
+            f"voice_whisper: accuracy {cv['accuracy_mean']:.3f} +- {cv['accuracy_sd']:.3f}, "
+            f"macro F1 {cv['macro_f1_mean']:.3f} +- {cv['macro_f1_sd']:.3f} "
+            "(6 folds of 3 unseen actors)"
+        )
         for name in ("voice_cnn", "baseline_lr_mfcc"):
             print(
                 f"{name}: accuracy {a[name]['accuracy']:.3f}, macro F1 {a[name]['macro_f1']:.3f}"

@@ -70,11 +70,13 @@ def test_the_wheel_carries_the_package_data(wheel):
     assert {
         "emohelpers/py.typed",
         "emohelpers/analysis/voice/classifiers/voice_cnn.pth",
+        "emohelpers/analysis/voice/classifiers/whisper_head.npz",
     } <= names
     data = {n for n in names if n.startswith("emohelpers/") and not n.endswith(".py")}
     assert data == notebooks | {
         "emohelpers/py.typed",
         "emohelpers/analysis/voice/classifiers/voice_cnn.pth",
+        "emohelpers/analysis/voice/classifiers/whisper_head.npz",
     }, "package data that no test expects"
     assert not [n for n in names if "checkpoint" in n or "__pycache__" in n]
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))

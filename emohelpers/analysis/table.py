@@ -21,6 +21,11 @@ from emohelpers.analysis.provenance import Provenance
 from emohelpers.analysis.table_checks import check_columns, check_probabilities
 from emohelpers.analysis.video_check import matching_video
 from emohelpers.analysis.voice.table import VOICE_FILE, load_voice_table, save_voice_table
+from emohelpers.analysis.voice.transcript_table import (
+    TRANSCRIPT_FILE,
+    load_transcript,
+    save_transcript,
+)
 from emohelpers.core.assets import sha256_file
 from emohelpers.core.atomic import atomic_write, atomic_write_json
 from emohelpers.core.emotions import CHANCE, EMOTIONS  # noqa: F401 (CHANCE re-exported)
@@ -197,13 +202,15 @@ class Analysis:
     None when the voice channel was off; the provenance's `voice` block says which, and why
     a voice table may be empty (no sound track, broken sound). `persons` is the person
     table (`analysis.person_table`: names and face descriptors), None when re-identification
-    was off.
+    was off. `transcript` is what was said (`analysis.voice.transcript_table`), None when
+    not transcribed.
     """
 
     table: pd.DataFrame
     provenance: Provenance = field(default_factory=Provenance)
     voice: pd.DataFrame | None = None
     persons: pd.DataFrame | None = None
+    transcript: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.provenance, Provenance):  # a dict, e.g. read from JSON
@@ -223,9 +230,10 @@ class Analysis:
         return matching_video(self.provenance.video, video)
 
     def save(self, out_dir: str | Path) -> Path:
-        """Write `emotions.parquet`, `provenance.json` and (when there are) `voice.parquet`
-        and `persons.parquet` into `out_dir`; return the folder. A voice or person table
-        left from an earlier analysis is removed when this one has none.
+        """Write `emotions.parquet`, `provenance.json` and (when there are) `voice.parquet`,
+        `transcript.parquet` and `persons.parquet` into `out_dir`; return the folder. A voice
+        table, transcript or person table left from an earlier analysis is removed when this
+        one has none.
 
         The tables are written first and the provenance last, as the folder's commit marker:
         it records the sha256 and size of each table it belongs to (`files`), so a save
@@ -247,6 +255,10 @@ class Analysis:
             files[PERSONS_FILE] = _committed(save_person_table(self.persons, out))
         else:
             (out / PERSONS_FILE).unlink(missing_ok=True)
+        if self.transcript is not None:
+            files[TRANSCRIPT_FILE] = _committed(save_transcript(self.transcript, out))
+        else:
+            (out / TRANSCRIPT_FILE).unlink(missing_ok=True)
         atomic_write_json(out / PROVENANCE_FILE, {**self.provenance.to_dict(), FILES_KEY: files})
         return out
 
@@ -284,4 +296,7 @@ class Analysis:
         voice = load_voice_table(out) if prov.voice and (out / VOICE_FILE).is_file() else None
         committed = isinstance(files, dict) and PERSONS_FILE in files
         persons = load_person_table(out) if committed else None
-        return cls(table=table, provenance=prov, voice=voice, persons=persons)
+        transcript = load_transcript(out) if voice is not None else None
+        return cls(
+            table=table, provenance=prov, voice=voice, persons=persons, transcript=transcript
+        )

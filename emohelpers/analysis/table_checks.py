@@ -23,8 +23,8 @@ def check_columns(df: pd.DataFrame, dtypes: dict[str, Any], what: str) -> None:
 
     Args:
         df: the table to check.
-        dtypes: column name -> expected dtype; `emotion` and `name` may be any string or
-            object dtype.
+        dtypes: column name -> expected dtype; `emotion`, `name` and text columns (a
+            `StringDtype`) may be any string or object dtype.
         what: the table's name in error messages, e.g. "emotion table".
 
     Raises:
@@ -37,7 +37,7 @@ def check_columns(df: pd.DataFrame, dtypes: dict[str, Any], what: str) -> None:
         raise SchemaError(f"{what}: missing columns {missing}; expected {list(dtypes)}")
     for col, dtype in dtypes.items():
         actual = df[col].dtype
-        if col in ("emotion", "name"):
+        if col in ("emotion", "name") or isinstance(dtype, pd.StringDtype):  # any text
             ok = pd.api.types.is_string_dtype(actual) or pd.api.types.is_object_dtype(actual)
         else:
             ok = actual == np.dtype(dtype)

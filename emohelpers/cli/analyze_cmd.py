@@ -10,6 +10,7 @@ from pathlib import Path
 from emohelpers.analysis.voice.status import VoiceStatus
 from emohelpers.cli.setting_options import add_setting_options
 from emohelpers.core.assets import fetch_all
+from emohelpers.core.assets_whisper import whisper_model
 from emohelpers.core.folder_lock import folder_lock
 from emohelpers.core.settings import AnalysisSettings
 from emohelpers.summaries.clip_summary import summarise_analysis
@@ -50,7 +51,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-frames", type=int, default=16, help="frames per detector call")
     p.set_defaults(func=run_analyze, input_checks={"video": "file"})
 
-    f = sub.add_parser("fetch-assets", help="fetch the offline model and the sample clips")
+    f = sub.add_parser(
+        "fetch-assets",
+        help="fetch the offline models (faces, VAD, Whisper-base) and the sample clips",
+    )
     f.set_defaults(func=run_fetch_assets)
 
 
@@ -84,5 +88,6 @@ def truncation_line(video: dict) -> str:
 
 
 def run_fetch_assets(args: argparse.Namespace) -> int:
-    print(json.dumps({k: str(v) for k, v in fetch_all().items()}))
+    assets = {**fetch_all(), "whisper": whisper_model()}
+    print(json.dumps({k: str(v) for k, v in assets.items()}))
     return 0

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from emohelpers.analysis.voice.table import save_voice_table
+from emohelpers.analysis.voice.transcript_table import save_transcript
 from emohelpers.cli.setting_options import add_setting_options
 from emohelpers.core.atomic import atomic_write, atomic_write_json
 from emohelpers.core.device import resolve_device
@@ -33,7 +34,8 @@ def add_voice_args(p: argparse.ArgumentParser, *names: str) -> None:
 
 def voice_settings(args: argparse.Namespace) -> VoiceSettings:
     """The `VoiceSettings` of parsed options (raises ParameterError for invalid ones)."""
-    given = {n: getattr(args, n) for n in VOICE_OPTIONS}
+    names = (*VOICE_OPTIONS, "voice_transcript")
+    given = {n: getattr(args, n) for n in names if hasattr(args, n)}
     return AnalysisSettings.from_flat(**given).voice
 
 
@@ -62,7 +64,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     a.add_argument("video", type=Path, help="a video or audio file")
     a.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
-    add_voice_args(a, "device", "start_s", "end_s")
+    add_voice_args(a, "device", "start_s", "end_s", "voice_transcript")
     a.set_defaults(func=run_analyze_voice, input_checks={"video": "file"})
 
 
@@ -108,7 +110,7 @@ def run_analyze_voice(args: argparse.Namespace) -> int:
     settings = AnalysisSettings.from_flat(
         start_s=args.start_s, end_s=args.end_s, device=args.device
     )  # the time range's rules
-    table, prov = analyze_voice(
+    result = analyze_voice(
         args.video,
         voice_settings(args),
         device=settings.device,
@@ -116,7 +118,10 @@ def run_analyze_voice(args: argparse.Namespace) -> int:
         end_s=settings.end_s,
         strict=True,  # nothing decodable is an error here, never "0 windows"
     )
+    table, prov = result
     path = save_voice_table(table, args.out)
+    if result.transcript is not None:
+        save_transcript(result.transcript, args.out)
     atomic_write_json(args.out / "voice_provenance.json", prov)
     print(f"{args.video.name}: voice {prov['status']}: {prov['message']} -> {path}")
     return 0

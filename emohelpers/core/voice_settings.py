@@ -3,7 +3,7 @@
 Torch-free, so that the command line's help stays fast. As flat names (command line,
 notebook parameters, `analyze(**overrides)`) each field gets the prefix `voice_`:
 `voice_enabled`, `voice_model`, `voice_window_s`, `voice_hop_s`, `voice_min_speech_prob`,
-`voice_batch_size`. Each field is declared once by its `core.spec.Setting`.
+`voice_transcript`, `voice_batch_size`. Each field is declared once by its `core.spec.Setting`.
 """
 
 from __future__ import annotations
@@ -14,8 +14,11 @@ from typing import Any
 from emohelpers.core.errors import ParameterError
 from emohelpers.core.spec import check_fields, model_request, setting, specs_of
 
-#: The project's own offline voice model (see `analysis.voice.classifiers.voice_cnn`).
-OFFLINE_VOICE_MODEL = "voice-cnn"
+#: The project's default offline voice model: a head on Whisper-base's encoder (see
+#: `analysis.voice.classifiers.voice_whisper`).
+OFFLINE_VOICE_MODEL = "voice-whisper"
+#: The project's earlier offline model, a log-mel CNN (`analysis.voice.classifiers.voice_cnn`).
+CNN_VOICE_MODEL = "voice-cnn"
 
 #: The prefix of the voice settings' flat names.
 PREFIX = "voice_"
@@ -36,10 +39,10 @@ class VoiceSettings:
     model: str = setting(
         "value",
         OFFLINE_VOICE_MODEL,
-        f'the voice model ("{OFFLINE_VOICE_MODEL}": the offline model, trained on RAVDESS: '
-        "CC BY-NC-SA 4.0)",
-        allowed_text=f'"{OFFLINE_VOICE_MODEL}", a transformers audio-classification Hub id '
-        "or a local model folder",
+        f'the voice model ("{OFFLINE_VOICE_MODEL}": the offline model, Whisper-base encoder '
+        "with a head trained on RAVDESS: CC BY-NC-SA 4.0)",
+        allowed_text=f'"{OFFLINE_VOICE_MODEL}", "{CNN_VOICE_MODEL}" (the earlier log-mel CNN), '
+        "a transformers audio-classification Hub id or a local model folder",
         parse=model_request,
         cache=True,
     )
@@ -69,6 +72,14 @@ class VoiceSettings:
         low=0,
         high=1,
         cli=("--voice-min-speech-prob", "--min-speech-prob"),
+        cache=True,
+    )
+    transcript: bool = setting(
+        "bool",
+        True,
+        "transcribe the speech with Whisper-base (transcript.parquet, shown under the voice "
+        "timeline in the report)",
+        cli=("--no-transcript",),
         cache=True,
     )
     batch_size: int = setting(

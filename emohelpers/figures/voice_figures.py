@@ -172,3 +172,37 @@ def agreement_figure(agreed: pd.DataFrame) -> go.Figure:
         yaxis={"range": [-0.6, 1.6]},
     )
     return apply_theme(fig)
+
+
+def transcript_figure(transcript: pd.DataFrame, duration_s: float | None = None) -> go.Figure:
+    """What was said, as one bar per transcript segment on the voice timeline's time axis.
+
+    Args:
+        transcript: a transcript table (`start_s`, `end_s`, `text`, `language`, `confidence`).
+        duration_s: the clip's length, seconds, for the x range (default: the data).
+
+    Returns:
+        One row of bars over x (`time_s`, seconds); each segment's text is written on its bar
+        and in its hover label.
+    """
+    t = transcript.reset_index(drop=True)
+    fig = go.Figure(
+        go.Bar(
+            base=t["start_s"],
+            x=t["end_s"] - t["start_s"],
+            y=["said"] * len(t),
+            orientation="h",
+            text=t["text"],
+            textposition="inside",
+            insidetextanchor="start",
+            marker={"color": VOICE_COLOR, "opacity": 0.25},
+            customdata=np.stack([t["start_s"], t["end_s"], t["confidence"]], axis=1),
+            hovertemplate="%{customdata[0]:.2f}-%{customdata[1]:.2f} s: %{text}"
+            "<br>confidence %{customdata[2]:.2f}<extra></extra>",
+        )
+    )
+    end = duration_s or (float(t["end_s"].max()) if len(t) else 1.0)
+    fig.update_layout(height=160, title="What was said (Whisper-base transcript)")
+    fig.update_xaxes(title_text="time (s)", range=[0, end])
+    fig.update_yaxes(showticklabels=False)
+    return apply_theme(fig)

@@ -1,9 +1,9 @@
 """Section "voice" of the per-clip report: what the voice says, beside the faces.
 
-The voice timeline on the faces' time axis, the voice's mean radar beside the main person's
-face radar, and per window whether face and voice agree (`summaries.agreement`). A clip
-without sound, with a broken sound track or where nobody speaks gets a section that says
-so; it never fails the report.
+The voice timeline on the faces' time axis with the transcript under it, the voice's mean
+radar beside the main person's face radar, and per window whether face and voice agree
+(`summaries.agreement`). A clip without sound, with a broken sound track or where nobody
+speaks gets a section that says so; it never fails the report.
 """
 
 from __future__ import annotations
@@ -58,6 +58,30 @@ def _why_no_voice(analysis: Analysis) -> str | None:
     )
 
 
+def _show_transcript(analysis: Analysis, duration: float | None) -> None:
+    """What was said, under the voice timeline (or one line saying why not)."""
+    transcript = analysis.transcript
+    if transcript is None:
+        _note(
+            "No transcript for this analysis (parameter `voice_transcript = False`, "
+            "`--no-transcript`, or an analysis made before transcripts)."
+        )
+        return
+    if transcript.empty:
+        _note("Whisper-base heard no words in the speech windows: the transcript is empty.")
+        return
+    langs = ", ".join(sorted(set(transcript["language"].dropna()))) or "?"
+    display(
+        Markdown(
+            f"**What was said** ({len(transcript)} segments, language {langs}; Whisper-base, "
+            "times on the timeline's axis; saved as `transcript.parquet`):"
+        )
+    )
+    display(voice_figures.transcript_figure(transcript, duration))
+    cols = ["start_s", "end_s", "text", "language", "confidence"]
+    display(HTML(transcript[cols].to_html(index=False, float_format="{:.2f}".format, border=0)))
+
+
 def show_voice(analysis: Analysis, params: ReportParameters) -> dict[str, Any]:
     """Section "voice": the voice over time beside the main person's face, the two mean
     radars, and where face and voice agree. Returns what it showed (empty when nothing)."""
@@ -88,6 +112,7 @@ def show_voice(analysis: Analysis, params: ReportParameters) -> dict[str, Any]:
     person = main_person(faces)
     duration = analysis.provenance.video.get("duration_s")
     display(voice_figures.face_voice_timeline_figure(faces, voice, person, duration))
+    _show_transcript(analysis, duration)
     mine = faces[faces["person"] == person]
     face_mean = mine[list(EMOTIONS)].mean().to_numpy() if len(mine) else np.full(7, np.nan)
     display(

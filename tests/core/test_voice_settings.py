@@ -17,13 +17,15 @@ VOICE_NAMES = (
     "voice_window_s",
     "voice_hop_s",
     "voice_min_speech_prob",
+    "voice_transcript",
     "voice_batch_size",
 )
 
 
 def test_voice_is_a_part_with_prefixed_flat_names():
     s = AnalysisSettings()
-    assert s.voice == VoiceSettings() and s.voice.enabled and s.voice.model == "voice-cnn"
+    # the default voice model is voice-whisper since issue 20 (was voice-cnn)
+    assert s.voice == VoiceSettings() and s.voice.enabled and s.voice.model == "voice-whisper"
     names = AnalysisSettings.flat_names()
     assert set(VOICE_NAMES) <= set(names) and len(names) == len(set(names))
     s = AnalysisSettings.from_flat(
@@ -79,10 +81,11 @@ def test_voice_settings_leave_the_face_cache_key_alone():
         "video_sha256": "abc",
         "start_s": None,
         "end_s": None,
-        "model": "voice-cnn",
+        "model": "voice-whisper",
         "window_s": 2.0,
         "hop_s": 1.0,
         "min_speech_prob": 0.5,
+        "transcript": True,
     }
     assert AnalysisSettings.from_flat(end_s=5).voice_cache_key("abc") != a.voice_cache_key("abc")
 

@@ -139,12 +139,15 @@ def test_cli_analyze_voice_and_evaluate_voice(tmp_path, speech_clip, speech_wav,
     prov = json.loads((tmp_path / "a" / "voice_provenance.json").read_text())
     assert len(table) == prov["n_windows"] and prov["status"] == "ok"
     assert "voice ok" in capsys.readouterr().out
+    assert (tmp_path / "a" / "transcript.parquet").is_file()  # the transcript is on by default
     (tmp_path / "d" / "sad").mkdir(parents=True)
     shutil.copy(speech_wav, tmp_path / "d" / "sad" / "x.wav")
     argv = ["evaluate-voice", str(tmp_path / "d"), "--out", str(tmp_path / "e"), "--device", "cpu"]
     assert _cli(argv) == 0
     result = json.loads(capsys.readouterr().out)
-    assert result["n"] == 1 and result["classifier"] == "voice-cnn"
+    # the default voice model is voice-whisper since issue 20 (was voice-cnn)
+    assert result["n"] == 1 and result["classifier"] == "voice-whisper"
+    assert set(result["recall"]) == {"sad"} and result["confusion"]["rows"][5] == "sad"
     assert json.loads((tmp_path / "e" / "metrics.json").read_text()) == result
     assert (tmp_path / "e" / "confusion.csv").is_file()
 

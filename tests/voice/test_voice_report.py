@@ -29,11 +29,14 @@ def test_section_with_speech_and_a_face(voice_reports):
     out, (speech, _) = voice_reports
     assert speech.ok, speech.error
     key = json.loads((speech.folder / "key_figures.json").read_text())
-    assert key["voice_status"] == "ok" and key["voice_model"] == "voice-cnn"
+    # the default voice model is voice-whisper since issue 20 (was voice-cnn)
+    assert key["voice_status"] == "ok" and key["voice_model"] == "voice-whisper"
     assert key["voice_dominant"] in EMOTIONS and key["voice_speech_windows"] >= 5
     assert 0 <= key["voice_agreement"] <= 1 and 0 <= key["voice_valence_agreement"] <= 1
     assert (speech.folder / "voice.parquet").is_file()
+    assert (speech.folder / "transcript.parquet").is_file()
     page = speech.report.read_text()
+    assert "What was said" in page and "transcript.parquet" in page  # under the timeline
     for text in (
         "What the voice says",
         "Face and voice over time",

@@ -29,6 +29,7 @@ from emohelpers.analysis.voice.audio import (
     probe_audio,
 )
 from emohelpers.analysis.voice.classifiers import load_voice_classifier
+from emohelpers.analysis.voice.sound_kind import SPEECH, sound_kind
 from emohelpers.analysis.voice.status import VoiceStatus
 from emohelpers.analysis.voice.table import build_voice_table, empty_voice_table
 from emohelpers.analysis.voice.vad import SpeechDetector
@@ -46,35 +47,66 @@ class VoiceAnalysis:
 
     table: pd.DataFrame
     provenance: dict[str, Any] = field(default_factory=dict)
+    #: What was said (`transcript_table`), None when the transcript is off.
+    transcript: pd.DataFrame | None = None
 
     def __iter__(self):
         return iter((self.table, self.provenance))
 
 
 class _Rows:
-    """Collects windows; classifies the speech ones in batches of the model's size."""
+    """Collects windows; classifies the speech ones in batches of the model's size, or, for
+    a model that encodes stretches (`stretch_n`), one stretch of touching speech windows at a
+    time (up to `stretch_n` samples)."""
 
-    def __init__(self, classifier, settings: VoiceSettings, offset_s: float) -> None:
+    def __init__(
+        self, classifier, settings: VoiceSettings, offset_s: float, transcriber=None
+    ) -> None:
         self.classifier, self.settings, self.offset_s = classifier, settings, offset_s
+        self.transcriber = transcriber
+        if transcriber is not None:
+            transcriber.reset(offset_s)
         self.bounds: list[tuple[int, int]] = []
         self.speech: list[float] = []
         self.probs: list[np.ndarray] = []
-        self._pending: list[tuple[int, np.ndarray]] = []
+        self.sound: list[str | None] = []
+        self._pending: list[tuple[int, Window]] = []
+        self._stretch_n: int | None = getattr(classifier, "stretch_n", None)
 
     def add(self, w: Window) -> None:
         i = len(self.bounds)
         self.bounds.append((w.start, w.end))
         self.speech.append(w.speech_prob)
         self.probs.append(np.full(len(EMOTIONS), np.nan))
-        if w.speech_prob >= self.settings.min_speech_prob:
-            self._pending.append((i, w.samples))
-            if len(self._pending) >= self.classifier.batch_size:
+        if w.speech_prob < self.settings.min_speech_prob:
+            self.sound.append(None)
+            return
+        self.sound.append(sound_kind(w.samples))
+        if self.sound[-1] != SPEECH:  # singing or noise: marked, never read as speech emotion
+            return
+        if self.transcriber is not None:
+            self.transcriber.add(w.start, w.end, w.samples)
+        if self._stretch_n is not None and self._pending:
+            first, last = self._pending[0][1], self._pending[-1][1]
+            if w.start > last.end or w.end - first.start > self._stretch_n:
                 self.flush()
+        self._pending.append((i, w))
+        if self._stretch_n is None and len(self._pending) >= self.classifier.batch_size:
+            self.flush()
 
     def flush(self) -> None:
         if not self._pending:
             return
-        out = self.classifier.predict([s for _, s in self._pending])
+        windows = [w for _, w in self._pending]
+        if self._stretch_n is None:
+            out = self.classifier.predict([w.samples for w in windows])
+        else:  # the windows touch: rebuild their stretch of sound from them
+            lo, hi = windows[0].start, max(w.end for w in windows)
+            stretch = np.zeros(hi - lo, dtype=np.float32)
+            for w in windows:
+                stretch[w.start - lo : w.end - lo] = w.samples
+            bounds = np.array([(w.start - lo, w.end - lo) for w in windows], dtype=np.int64)
+            out = self.classifier.predict_stretch(stretch, bounds)
         for (i, _), p in zip(self._pending, out, strict=True):
             self.probs[i] = p
         self._pending = []
@@ -84,7 +116,9 @@ class _Rows:
         if not self.bounds:
             return empty_voice_table()
         b = np.asarray(self.bounds, dtype=np.float64) / SAMPLE_RATE + self.offset_s
-        return build_voice_table(b[:, 0], b[:, 1], np.asarray(self.speech), np.stack(self.probs))
+        return build_voice_table(
+            b[:, 0], b[:, 1], np.asarray(self.speech), np.stack(self.probs), self.sound
+        )
 
 
 def analyze_signal(
@@ -128,6 +162,7 @@ def analyze_voice(
     detector=None,
     chunk_s: float = 30.0,
     strict: bool = False,
+    transcriber=None,
 ) -> VoiceAnalysis:
     """Analyse the sound track of a clip (or an audio file): the voice table + provenance.
 
@@ -144,9 +179,11 @@ def analyze_voice(
         chunk_s: seconds of sound decoded at a time (bounds the memory held).
         strict: raise when no sound at all can be decoded (the sound is the whole input,
             as in `analyze-voice`) instead of returning the "broken audio" status.
+        transcriber: an already built `transcript.Transcriber` (default: one on the voice
+            model's Whisper encoder, or a new one, when `settings.transcript`).
 
     Returns:
-        `VoiceAnalysis(table, provenance)`; provenance["status"] is a `VoiceStatus`: OK,
+        `VoiceAnalysis(table, provenance, transcript)`; provenance["status"] is a `VoiceStatus`: OK,
         NO_AUDIO or BROKEN_AUDIO (with provenance["message"] saying why).
 
     Raises:
@@ -173,6 +210,10 @@ def analyze_voice(
         detector = SpeechDetector(device=dev)
     if classifier is None:
         classifier = load_voice_classifier(settings.model, dev, settings.batch_size)
+    if settings.transcript and transcriber is None:
+        transcriber = make_transcriber(classifier, dev)
+    elif not settings.transcript:
+        transcriber = None
     detector.reset()
     windower = Windower(settings.window_s, settings.hop_s)
     rows: _Rows | None = None
@@ -186,7 +227,7 @@ def analyze_voice(
         )
         for chunk in chunks:
             if rows is None:  # the first sample's time, after trimming to start_s
-                rows = _Rows(classifier, settings, chunk.start_s)
+                rows = _Rows(classifier, settings, chunk.start_s, transcriber)
             n += len(chunk.samples)
             for w in windower.feed(chunk.samples, detector.process(chunk.samples)):
                 rows.add(w)
@@ -196,20 +237,43 @@ def analyze_voice(
         status, message = VoiceStatus.BROKEN_AUDIO, str(exc)
         log.warning("voice: %s; the voice table covers the sound before the break", exc)
     if rows is None:
-        rows = _Rows(classifier, settings, info.offset_s)
+        rows = _Rows(classifier, settings, info.offset_s, transcriber)
     for w in windower.finish(detector.flush()):
         rows.add(w)
     table = rows.table()
+    transcript = None if transcriber is None else transcriber.table()
     seconds = time.perf_counter() - t0
+    if transcript is not None:  # the transcript's time is told apart from the voice's
+        seconds -= transcriber.seconds
+        prov["transcript"] = {
+            "segments": len(transcript),
+            "languages": sorted(set(transcript["language"].dropna())),
+            "seconds": transcriber.seconds,
+        }
     n_speech = int(table[list(EMOTIONS)].notna().all(axis=1).sum())
+    marked = table["sound"].value_counts().to_dict()
     prov.update(
         status=status,
-        message=message or f"{len(table)} windows, {n_speech} with speech",
+        message=message
+        or f"{len(table)} windows, {n_speech} with speech"
+        + "".join(f", {marked[k]} {k}" for k in ("singing", "noise") if marked.get(k)),
         vad=detector.name,
         classifier=classifier.info(),
         audio_s=n / SAMPLE_RATE,
         n_windows=len(table),
         n_speech_windows=n_speech,
+        n_singing_windows=int(marked.get("singing", 0)),
+        n_noise_windows=int(marked.get("noise", 0)),
         seconds=seconds,
     )
-    return VoiceAnalysis(table, prov)
+    return VoiceAnalysis(table, prov, transcript)
+
+
+def make_transcriber(classifier, device):
+    """A `Transcriber` on the voice model's own Whisper encoder, or on a new one."""
+    # ctranslate2 and the tokenizer only when a transcript is asked for
+    from emohelpers.analysis.voice.transcript import Transcriber
+    from emohelpers.analysis.voice.whisper import WhisperEncoder
+
+    encoder = getattr(classifier, "encoder", None)
+    return Transcriber(encoder if encoder is not None else WhisperEncoder(device=device))

@@ -65,8 +65,10 @@ def add_voice(
             "message": "voice channel off (--no-voice)",
             "settings": voice.as_dict(),
         }
-        return replace(analysis, voice=None, provenance=prov.with_extra(voice=block))
-    table, block = analyze_voice(
+        return replace(
+            analysis, voice=None, transcript=None, provenance=prov.with_extra(voice=block)
+        )
+    result = analyze_voice(
         video,
         voice,
         device=device or settings.device,
@@ -75,7 +77,13 @@ def add_voice(
         classifier=classifier,
         detector=detector,
     )
+    table, block = result
     block["key"] = settings.voice_cache_key(prov.video_sha256 or "")
     name = video.path.name if isinstance(video, VideoSource) else Path(video).name
     log.info("%s: voice %s, %s", name, block["status"], block.get("message", ""))
-    return replace(analysis, voice=table, provenance=prov.with_extra(voice=block))
+    return replace(
+        analysis,
+        voice=table,
+        transcript=result.transcript,
+        provenance=prov.with_extra(voice=block),
+    )

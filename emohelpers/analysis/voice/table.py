@@ -1,8 +1,11 @@
 """The voice table: one row per window of the sound track (DESIGN.md, "The data contract").
 
 Columns: `start_s`, `end_s`, `speech_prob`, the seven probabilities in `EMOTIONS` order,
-`emotion`. A window without speech is a row with NaN probabilities and no emotion, never
-"neutral". Saved as `voice.parquet` beside `emotions.parquet` (`analysis.table.Analysis`
+`emotion`, `sound`. A window without speech is a row with NaN probabilities and no emotion,
+never "neutral". `sound` says what a window where the VAD fired holds ("speech", "singing",
+"noise": `sound_kind`); only "speech" windows are classified, the others keep NaN
+probabilities; windows below the VAD threshold have no `sound` (NaN). Saved as
+`voice.parquet` beside `emotions.parquet` (`analysis.table.Analysis`
 saves and loads it with the face table); `pseudo_person.as_emotion_table` reads it as an
 emotion table. Imports no other analysis module but `analysis.table_checks`, so that
 `analysis.table` may import it.
@@ -29,7 +32,9 @@ VOICE_DTYPES: dict[str, Any] = {
     "speech_prob": "float64",
     **{e: "float64" for e in EMOTIONS},
     "emotion": pd.StringDtype(na_value=np.nan),
+    "sound": pd.StringDtype(na_value=np.nan),
 }
+SOUND_KINDS = ("speech", "singing", "noise")
 VOICE_COLUMNS: tuple[str, ...] = tuple(VOICE_DTYPES)
 
 
@@ -39,7 +44,11 @@ def empty_voice_table() -> pd.DataFrame:
 
 
 def build_voice_table(
-    start_s: np.ndarray, end_s: np.ndarray, speech_prob: np.ndarray, probs: np.ndarray
+    start_s: np.ndarray,
+    end_s: np.ndarray,
+    speech_prob: np.ndarray,
+    probs: np.ndarray,
+    sound: np.ndarray | list | None = None,
 ) -> pd.DataFrame:
     """Assemble and validate a voice table from parallel arrays.
 
@@ -48,6 +57,8 @@ def build_voice_table(
         end_s: (n,) float, window ends, seconds, > start_s.
         speech_prob: (n,) float in [0, 1], mean voice-activity probability of each window.
         probs: (n, 7) float in `EMOTIONS` order; NaN rows for windows without speech.
+        sound: (n,) "speech" | "singing" | "noise" | None (default: "speech" where there are
+            probabilities, None elsewhere).
 
     Returns:
         The validated voice table.
@@ -56,6 +67,8 @@ def build_voice_table(
     has = ~np.isnan(probs).any(axis=1)
     top = np.argmax(np.nan_to_num(probs, nan=-1.0), axis=1)
     emotion = np.where(has, np.asarray(EMOTIONS, dtype=object)[top], None)
+    speech = np.array(["speech", None], dtype=object)
+    kinds = speech[np.where(has, 0, 1)] if sound is None else np.asarray(sound, dtype=object)
     df = pd.DataFrame(
         {
             "start_s": np.asarray(start_s, dtype=np.float64),
@@ -63,6 +76,7 @@ def build_voice_table(
             "speech_prob": np.asarray(speech_prob, dtype=np.float64),
             **{e: probs[:, i] for i, e in enumerate(EMOTIONS)},
             "emotion": pd.array(emotion, dtype=VOICE_DTYPES["emotion"]),
+            "sound": pd.array(kinds, dtype=VOICE_DTYPES["sound"]),
         }
     )
     return validate_voice_table(df)
@@ -92,6 +106,11 @@ def validate_voice_table(df: pd.DataFrame) -> pd.DataFrame:
     check_probabilities(df, ~nan_all, "voice table")
     if df.loc[nan_all, "emotion"].notna().any():
         raise SchemaError("voice table: a window without speech has an emotion")
+    sound = df["sound"]
+    if not sound.dropna().isin(SOUND_KINDS).all():
+        raise SchemaError(f"voice table: sound must be one of {SOUND_KINDS} or empty")
+    if (sound[~nan_all] != "speech").any():
+        raise SchemaError("voice table: a classified window's sound is not speech")
     return df
 
 
@@ -114,4 +133,7 @@ def load_voice_table(out_dir: str | Path) -> pd.DataFrame:
         table = pd.read_parquet(path)
     except (OSError, ValueError) as exc:
         raise SchemaError(f"{path}: cannot read the voice table ({exc})") from exc
+    if "sound" not in table.columns:  # saved before sounds were marked: speech where classified
+        has = table[list(EMOTIONS)].notna().all(axis=1)
+        table["sound"] = np.array(["speech", None], dtype=object)[np.where(has, 0, 1)]
     return validate_voice_table(table.astype(VOICE_DTYPES))

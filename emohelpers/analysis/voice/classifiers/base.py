@@ -47,3 +47,21 @@ class VoiceClassifier(BatchedModel, ABC):
                 part = idx[start : start + self.batch_size]
                 out[part] = self._forward([windows[i] for i in part])
         return out
+
+    #: Longest stretch (samples) `predict_stretch` gains from; None: windows one by one.
+    stretch_n: int | None = None
+
+    def predict_stretch(self, samples: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+        """Emotion probabilities of windows that lie in one contiguous stretch of sound.
+
+        A model with context (Whisper's encoder) encodes the stretch once and pools every
+        window from it; the default cuts the windows out and calls `predict`.
+
+        Args:
+            samples: (n,) float32 mono 16 kHz, the stretch.
+            bounds: (k, 2) int [start, end) sample ranges inside it, sorted by start.
+
+        Returns:
+            (k, 7) float32 in `EMOTIONS` order.
+        """
+        return self.predict([samples[int(s) : int(e)] for s, e in np.asarray(bounds)])

@@ -1,6 +1,6 @@
 """The project's own speech-emotion model: a small CNN on log-mel spectrograms.
 
-Trained by `tools/train_voice_model.py` on RAVDESS speech (actors 01-14; 15-18 held out);
+Trained by `tools/train_voice_cnn.py` on RAVDESS speech (actors 01-14; 15-18 held out);
 see `docs/voice_model.md` for data, split, figures and terms (CC BY-NC-SA 4.0, inherited
 from RAVDESS). The weights (`voice_cnn.pth`, a plain `torch.save` of a state dict) are
 committed next to this module and checked against `WEIGHTS_SHA256` before loading.
@@ -80,7 +80,7 @@ def load_weights(path: str | Path = WEIGHTS, sha256: str | None = WEIGHTS_SHA256
     if not p.is_file():
         raise ModelLoadError(
             f"{p}: the voice model's weights are missing; reinstall emohelpers, or train them "
-            "with tools/train_voice_model.py"
+            "with tools/train_voice_cnn.py"
         )
     if sha256 is not None:
         actual = sha256_file(p)
