@@ -2,7 +2,8 @@
 that a rerun which changed nothing keeps the report instead of running its notebook again.
 
 The inputs: the clips table's content (apart from whether a run skipped a clip or loaded a
-model), the report's parameters, the golden file's content and the notebook's. The record
+model), the persons across clips (`corpus/persons.parquet`: names and `corpus_person`), the
+report's parameters, the golden file's content and the notebook's. The record
 is written, through `atomic_write`, only after the report succeeded.
 """
 
@@ -24,12 +25,15 @@ RUN_COLUMNS = ("skipped", "model_loaded")
 
 
 def report_inputs(out_dir: Path, params: Mapping[str, Any], notebook: Path) -> dict[str, Any]:
-    """The report's inputs: {clips, parameters, golden, notebook} (content hashes)."""
+    """The report's inputs: {clips, persons, parameters, golden, notebook} (content
+    hashes)."""
     clips = dataset.read_clips(out_dir).drop(columns=list(RUN_COLUMNS), errors="ignore")
     table = clips.to_json(orient="records", date_format="iso", default_handler=str)
     golden = params.get("golden")
+    persons = Path(out_dir) / dataset.CORPUS_DIR / dataset.CORPUS_PERSONS_FILE
     return {
         "clips": hashlib.sha256(table.encode()).hexdigest(),
+        "persons": sha256_file(persons) if persons.is_file() else None,
         "parameters": json.loads(json.dumps(dict(params), default=str)),
         "golden": sha256_file(Path(golden)) if golden else None,
         "notebook": sha256_file(notebook),
