@@ -98,8 +98,9 @@ def show_groups(clips: pd.DataFrame, columns: list[str]) -> dict[str, Any]:
 
 
 def person_key(out_dir: Path, wanted: str | None) -> str | None:
-    """The person key column to compare persons across clips: `wanted`, else the first of
-    `PERSON_KEYS` that the corpus dataset has; None when it has none.
+    """The person key column to compare persons across clips: `wanted`, else `name` when
+    some person was named (a cast), else `corpus_person` when the run linked persons across
+    clips (`corpus/persons.parquet`); None when neither.
 
     Raises:
         ParameterError: when `wanted` is not a column of the dataset.
@@ -111,15 +112,24 @@ def person_key(out_dir: Path, wanted: str | None) -> str | None:
     import pyarrow.dataset as ds  # only the schema of one partition
 
     names = set(ds.dataset(parts[0], format="parquet").schema.names)
+    linked = (Path(out_dir) / dataset.CORPUS_DIR / dataset.CORPUS_PERSONS_FILE).is_file()
+    if linked:
+        names.add("corpus_person")
     if wanted is not None and wanted not in names:
         raise ParameterError(
             f"person_column={wanted!r}: not a column of {root}; have {sorted(names)}"
         )
-    return wanted or next((k for k in PERSON_KEYS if k in names), None)
+    if wanted is not None:
+        return wanted
+    if "name" in names and dataset.read_emotions(out_dir, ["name"])["name"].notna().any():
+        return "name"
+    return "corpus_person" if linked else None
 
 
 def corpus_units(out_dir: Path, key: str, keep: Sequence[str] = ()) -> pd.DataFrame:
     """`summaries.units.person_units` of the corpus dataset by the person key `key`."""
+    if key == "corpus_person":  # not stored in the partitions: joined on reading them all
+        return person_units(dataset.read_emotions(out_dir), key, keep=keep)
     columns = ["clip", key, "face", "emotion", *EMOTIONS, *[k for k in keep if k != key]]
     return person_units(dataset.read_emotions(out_dir, columns), key, keep=keep)
 

@@ -104,8 +104,9 @@ def test_corpus_report_renders_offline_in_chromium(corpus_report):
         page.wait_for_timeout(500)
         assert outside == [] and errors == []
         plots = page.locator(".js-plotly-plot")
-        # status, dominant, verdict, coverage, 2 groups (shares, valence), confusion
-        assert plots.count() == 9
+        # status, dominant, verdict, coverage, 2 groups (shares, valence), the persons
+        # across clips (shares, valence), confusion
+        assert plots.count() == 11
         for i in range(plots.count()):
             assert plots.nth(i).locator("svg.main-svg").count() >= 1, f"figure {i} is empty"
         assert "corrupt.mp4" in page.content()

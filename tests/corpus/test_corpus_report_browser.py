@@ -134,8 +134,9 @@ def test_every_chart_agrees_with_clips_parquet(rendered, corpus):
     done = clips.loc[clips["status"] == "ok"]
     figures = rendered["figures"]
     assert rendered["errors"] == []
-    # status, dominant, verdict, coverage; per grouping shares and valence; confusion
-    assert len(figures) == 4 + 2 * 2 + 1
+    # status, dominant, verdict, coverage; per grouping shares and valence; the persons
+    # across clips (corpus_person) shares and valence; confusion
+    assert len(figures) == 4 + 2 * 2 + 2 + 1
     status = _bars(_figure(figures, f"{len(clips)} clips"))
     assert sum(status.values()) == len(clips)
     assert status["failed"] == (clips["status"] == "failed").sum() == 3
@@ -203,6 +204,10 @@ def test_key_figures_count_every_kind_of_clip(rendered, corpus):
     key = json.loads((out / "corpus" / "key_figures.json").read_text())
     parts = ("analysed", "reused", "skipped", "failed", "pending")
     assert sum(key[k] for k in parts) == key["clips"] == 7
-    assert key["person_key"] is None and key["person_units"] == 3
+    # No cast: the persons are linked across clips; the three copies of one clip show the
+    # same man, so three clip-person units and one corpus person.
+    assert key["person_key"] == "corpus_person" and key["person_units"] == 3
+    linked = pd.read_parquet(out / "corpus" / "persons.parquet")
+    assert linked["corpus_person"].nunique() == 1 and len(linked) == 3
     assert set(key["group_tests"]) == {"speaker", "debate_id"}
     assert pd.isna(key["group_tests"]["speaker"]["emotion_p"] or np.nan)  # groups too small
