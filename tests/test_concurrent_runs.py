@@ -37,7 +37,7 @@ def test_two_analyze_processes_into_one_folder(tmp_path):
         assert len(lines) == 1 and REFUSED in lines[0] and str(out) in lines[0]
     analysis = Analysis.load(out)  # complete and readable, whatever the order
     assert analysis.provenance.settings.sampling["every_n"] == 30
-    assert sorted(os.listdir(out)) == ["emotions.parquet", "provenance.json"]
+    assert sorted(os.listdir(out)) == ["emotions.parquet", "persons.parquet", "provenance.json"]
 
 
 def test_analyze_into_a_folder_in_use_is_refused_at_once(tmp_path):
