@@ -19,7 +19,8 @@ import imageio_ffmpeg
 import numpy as np
 
 from emohelpers.analysis.shared import shared_source
-from emohelpers.core.errors import VideoReadError
+from emohelpers.core.atomic import disk_full_message
+from emohelpers.core.errors import DiskFullError, VideoReadError
 
 #: Time base of the output when the source has none usable, seconds per tick.
 FALLBACK_TIME_BASE = Fraction(1, 90000)
@@ -175,6 +176,9 @@ def mux_audio(video_only: Path, source: Path, out_path: Path, start_s: float, du
         str(out_path),
     ]
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if done.returncode != 0 and "No space left on device" in done.stderr:
+        # ffmpeg's words for ENOSPC: the one line of a full disk, not a video error.
+        raise DiskFullError(disk_full_message(out_path))
     if done.returncode != 0:
         raise VideoReadError(
             f"{source.name}: muxing its audio failed: {done.stderr.strip()[-500:]}"
