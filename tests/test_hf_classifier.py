@@ -100,15 +100,7 @@ def test_unreachable_hub_model_says_how_to_work_offline(monkeypatch):
         load_classifier("nobody/no-such-expression-model", "cpu")
 
 
-def test_auto_uses_the_offline_model_when_the_vit_is_not_cached(monkeypatch, tmp_path):
-    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "empty-hub"))
-    import emohelpers.analysis.classifiers.hf as hf
-
-    monkeypatch.setattr(hf, "in_local_cache", lambda model_id: False)
-    import emohelpers.analysis.classifiers as classifiers
-
-    monkeypatch.setattr(classifiers, "in_local_cache", lambda model_id: False)
-    assert resolve_model("auto") == "mini-xception"
-    monkeypatch.setattr(classifiers, "in_local_cache", lambda model_id: True)
-    assert resolve_model("auto") == "trpakov/vit-face-expression"
+def test_auto_is_the_own_model_and_a_folder_is_itself(tmp_path):
+    # `auto` against the real Hugging Face cache: tests/classifiers/test_auto_model.py.
+    assert resolve_model("auto") == "emo-vgg"
     assert resolve_model(tmp_path) == str(tmp_path.resolve())

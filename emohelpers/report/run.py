@@ -13,8 +13,8 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
-from contextlib import ExitStack
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -178,16 +178,17 @@ def _run_clip(
     try:
         probe_video(video)  # the cheap media check: no kernel for an unreadable clip
         kernel = kernel_name()
-        pm.execute_notebook(
-            str(report_notebook()),
-            str(result.notebook),
-            parameters=params,
-            kernel_name=kernel,
-            cwd=str(folder),
-            progress_bar=False,
-            log_output=False,
-            **kernel_options(folder.resolve() / KERNEL_LOG),
-        )
+        with _papermill_parameter_notes_off():
+            pm.execute_notebook(
+                str(report_notebook()),
+                str(result.notebook),
+                parameters=params,
+                kernel_name=kernel,
+                cwd=str(folder),
+                progress_bar=False,
+                log_output=False,
+                **kernel_options(folder.resolve() / KERNEL_LOG),
+            )
         sections = check_parameters(**params).sections
         title = f"{video.name}: facial expressions"
         export_report(
@@ -290,3 +291,20 @@ def run_reports(
                 if len(results) < len(videos):  # interrupted: the index lists the unfinished
                     write_index(results, out)
     return results
+
+
+@contextmanager
+def _papermill_parameter_notes_off() -> Iterator[None]:
+    """Within the block, papermill's notes about the parameters cell are not shown: "Unable
+    to parse line" (the cell's comments hold ">=") and "Passed unknown parameter" (every
+    setting is passed, the cell shows a chosen few; `check_parameters` refuses real
+    unknowns). The loggers' levels are given back after."""
+    loggers = [logging.getLogger(n) for n in ("papermill.translators", "papermill.execute")]
+    saved = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, saved, strict=True):
+            lg.setLevel(level)
