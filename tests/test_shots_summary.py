@@ -100,7 +100,11 @@ def test_the_clip_report_shows_the_shot_table(report_dir):
 
     good = report_dir.good
     page = (good.folder / "report.html").read_text()
-    expected = shot_rows(shot_table(Analysis.load(good.folder).table))
+    from emohelpers.core.settings import AnalysisSettings
+    from emohelpers.summaries.readable import readable
+
+    table = readable(Analysis.load(good.folder).table, AnalysisSettings().min_quality)
+    expected = shot_rows(shot_table(table))
     assert "<strong>Shots</strong> (" in page and len(expected) >= 1
     for row in expected.itertuples():
         assert f"<td>{row.dominant}</td>" in page and f"<td>{row.end_s:.2f}</td>" in page

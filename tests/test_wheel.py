@@ -69,12 +69,14 @@ def test_the_wheel_carries_the_package_data(wheel):
     assert modules <= names
     assert {
         "emohelpers/py.typed",
+        "emohelpers/analysis/classifiers/face_model.pth",
         "emohelpers/analysis/voice/classifiers/voice_cnn.pth",
         "emohelpers/analysis/voice/classifiers/whisper_head.npz",
     } <= names
     data = {n for n in names if n.startswith("emohelpers/") and not n.endswith(".py")}
     assert data == notebooks | {
         "emohelpers/py.typed",
+        "emohelpers/analysis/classifiers/face_model.pth",
         "emohelpers/analysis/voice/classifiers/voice_cnn.pth",
         "emohelpers/analysis/voice/classifiers/whisper_head.npz",
     }, "package data that no test expects"

@@ -14,6 +14,7 @@ from IPython.display import HTML, Markdown, display
 from emohelpers.analysis.table import Analysis
 from emohelpers.core.persons import person_label
 from emohelpers.report.parameters import ReportParameters
+from emohelpers.report.verdicts import for_verdicts
 from emohelpers.summaries.shots import shot_table
 
 
@@ -52,8 +53,9 @@ def show_shots(analysis: Analysis, params: ReportParameters) -> dict[str, Any]:
     """The shot table of the clip (in the "summaries" section); returns {"shots": count}."""
     if "summaries" not in params.sections:
         return {}
-    person = "name" if "name" in analysis.table else "person"
-    shots = shot_table(analysis.table, person, params.valence_mapping)
+    table = for_verdicts(analysis, params).table  # the faces a verdict may rest on
+    person = "name" if "name" in table and table["name"].notna().any() else "person"
+    shots = shot_table(table, person, params.valence_mapping)
     rows = shot_rows(shots, person)
     display(
         Markdown(
