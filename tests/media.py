@@ -110,3 +110,28 @@ def splice(path: Path, segments: list[list[tuple[Path, float, float]]], fps: int
     ]
     subprocess.run(cmd, check=True, capture_output=True)
     return path
+
+
+def rotated_copy(src: Path, dst: Path, degrees: int = 90) -> Path:
+    """`src` with display-rotation metadata of `degrees` (streams copied, pixels as they are)."""
+    import subprocess  # as in `splice`: only the tests that need ffmpeg load it
+
+    import imageio_ffmpeg
+
+    subprocess.run(
+        [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-loglevel",
+            "error",
+            "-y",
+            "-display_rotation:v:0",
+            str(degrees),
+            "-i",
+            str(src),
+            "-c",
+            "copy",
+            str(dst),
+        ],
+        check=True,
+    )
+    return dst

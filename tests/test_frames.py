@@ -5,18 +5,17 @@ clips with short groups of pictures, B-frames, variable frame rate and rotation.
 from __future__ import annotations
 
 import random
-import subprocess
 from fractions import Fraction
 from pathlib import Path
 
 import av
-import imageio_ffmpeg
 import numpy as np
 import pytest
 
 from emohelpers.analysis.frames import FrameReader, read_frames
 from emohelpers.analysis.video import iter_frames
 from emohelpers.core.errors import ParameterError, VideoReadError
+from tests.media import rotated_copy
 
 
 def make_gop_video(path: Path, n_frames: int = 40, gop: int = 6, times_s=None) -> Path:
@@ -85,23 +84,7 @@ def test_variable_frame_rate_in_mkv(tmp_path):
 
 def test_rotation_is_applied_as_iter_frames_does(tmp_path):
     src = make_gop_video(tmp_path / "src.mp4", n_frames=12, gop=4)
-    rotated = tmp_path / "rot.mp4"
-    subprocess.run(
-        [
-            imageio_ffmpeg.get_ffmpeg_exe(),
-            "-loglevel",
-            "error",
-            "-y",
-            "-display_rotation:v:0",
-            "90",
-            "-i",
-            str(src),
-            "-c",
-            "copy",
-            str(rotated),
-        ],
-        check=True,
-    )
+    rotated = rotated_copy(src, tmp_path / "rot.mp4")
     reader = check_all_orders(rotated)
     assert reader.frame(5).shape == (96, 64, 3)
 

@@ -1,14 +1,11 @@
 """Video reading: streaming, sampling, exact times, rotation, and every bad input's error."""
 
-import subprocess
-
-import imageio_ffmpeg
 import numpy as np
 import pytest
 
 from emohelpers.analysis.video import iter_frames, list_videos, probe_video
 from emohelpers.core.errors import ParameterError, VideoReadError
-from tests.media import make_audio_only, make_video
+from tests.media import make_audio_only, make_video, rotated_copy
 
 
 @pytest.fixture(scope="module")
@@ -66,23 +63,7 @@ def test_variable_frame_rate_times_come_from_the_decoder(tmp_path):
 
 def test_rotation_metadata_is_applied(tmp_path):
     src = make_video(tmp_path / "src.mp4", n_frames=3, size=(64, 48))
-    rotated = tmp_path / "rot.mp4"
-    subprocess.run(
-        [
-            imageio_ffmpeg.get_ffmpeg_exe(),
-            "-loglevel",
-            "error",
-            "-y",
-            "-display_rotation:v:0",
-            "90",
-            "-i",
-            str(src),
-            "-c",
-            "copy",
-            str(rotated),
-        ],
-        check=True,
-    )
+    rotated = rotated_copy(src, tmp_path / "rot.mp4")
     info = probe_video(rotated)
     assert info.rotation == 90 and (info.width, info.height) == (48, 64)
     assert next(iter_frames(rotated)).rgb.shape == (64, 48, 3)
