@@ -47,6 +47,7 @@ from emohelpers.analysis.voice.classifiers.base import VoiceClassifier  # noqa: 
 from emohelpers.analysis.voice.classifiers.voice_cnn import WINDOW_S, VoiceCNN  # noqa: E402
 from emohelpers.analysis.voice.features import HOP, log_mel, mfcc, n_frames  # noqa: E402
 from emohelpers.analysis.voice.vad import FRAME, SpeechDetector  # noqa: E402
+from emohelpers.core.atomic import atomic_write_json  # noqa: E402
 from emohelpers.core.voice_settings import VoiceSettings  # noqa: E402
 from emohelpers.summaries.evaluate_voice import file_prediction  # noqa: E402
 from emohelpers.summaries.metrics import classification_metrics  # noqa: E402
@@ -264,9 +265,7 @@ def main(argv: list[str] | None = None) -> int:
         "baseline": baseline,
     }
     if args.metrics:
-        tmp = args.metrics.with_suffix(".part")
-        tmp.write_text(json.dumps(result, indent=2) + "\n")
-        tmp.replace(args.metrics)
+        atomic_write_json(args.metrics, result)
     print(json.dumps(result))
     return 0
 

@@ -52,6 +52,7 @@ from emohelpers.analysis.voice.classifiers.voice_whisper import (  # noqa: E402
 )
 from emohelpers.analysis.voice.vad import SpeechDetector  # noqa: E402
 from emohelpers.analysis.voice.whisper import STRETCH_S, WhisperEncoder  # noqa: E402
+from emohelpers.core.atomic import atomic_write_json  # noqa: E402
 from emohelpers.core.voice_settings import VoiceSettings  # noqa: E402
 from emohelpers.summaries.metrics import classification_metrics  # noqa: E402
 
@@ -255,9 +256,7 @@ def main(argv: list[str] | None = None) -> int:
         "cv": cv,
     }
     if args.metrics:
-        tmp = args.metrics.with_suffix(".part")
-        tmp.write_text(json.dumps(result, indent=2) + "\n")
-        tmp.replace(args.metrics)
+        atomic_write_json(args.metrics, result)
     print(json.dumps(result))
     return 0
 
