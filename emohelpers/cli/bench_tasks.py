@@ -162,24 +162,25 @@ def _classifier(models: list[str], device: str, batch: int, n_faces: int) -> dic
     from emohelpers.analysis.detect import FaceDetector, crop_faces
     from emohelpers.analysis.frames import read_frames
     from emohelpers.core.assets import sample_clip
+    from emohelpers.core.device import resolve_device
 
     clip = sample_clip("WolfgangLanger_Pexels.mp4")
     frames = read_frames(clip, list(range(0, 240, 8)))
-    detector = FaceDetector(device=device)
+    detector = FaceDetector(device=resolve_device(device))
     crops = [c for f in frames.values() for c in crop_faces(f, detector.detect([f])[0].xyxy)]
     crops = (crops * (n_faces // max(len(crops), 1) + 1))[:n_faces]
     out: dict[str, Any] = {"faces": len(crops), "batch": batch}
     for name in models:
         clf = load_classifier(name, device, batch_size=batch)
         clf.predict(crops[:batch])  # warm-up
-        best = min(_timed(lambda c=clf: c.predict(crops)) for _ in range(3))
+        best = min(_timed(clf.predict, crops) for _ in range(3))
         out[name] = {"ms_per_face": round(1000 * best / len(crops), 3)}
     return out
 
 
-def _timed(fn: Callable[[], Any]) -> float:
+def _timed(fn: Callable[..., Any], *args: Any) -> float:
     t0 = time.perf_counter()
-    fn()
+    fn(*args)
     return time.perf_counter() - t0
 
 
